@@ -1,0 +1,149 @@
+/* convkit C core: the public entry points, one per op. float32, channels-last.
+ *
+ * Shapes always carry three spatial dimensions (D, H, W); 1D and 2D callers set the leading ones
+ * to 1 (size 1, kernel 1, stride 1, dilation 1, pad 0). Every function validates its shape and
+ * returns CK_EINVAL rather than reading or writing out of bounds; it never keeps a pointer.
+ * Output buffers are fully written (no accumulate-into semantics). */
+#ifndef CONVKIT_KERNELS_H
+#define CONVKIT_KERNELS_H
+
+#include "convkit/activation.h"
+#include "convkit/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- convolution family ------------------------------------------------------------------ */
+
+typedef struct ck_conv_shape {
+    int64_t batch;
+    int64_t in_size[CK_SPATIAL_DIMS];
+    int64_t out_size[CK_SPATIAL_DIMS];
+    int64_t kernel_size[CK_SPATIAL_DIMS];
+    int64_t stride[CK_SPATIAL_DIMS];
+    int64_t dilation[CK_SPATIAL_DIMS];
+    /* conv/depthwise: zeros added before the input along each dim (after-padding is implied by
+     * out_size). conv_transpose: how many leading positions of the full transposed output are
+     * cropped away (see ck_f32_conv_transpose_nd). */
+    int64_t pad_before[CK_SPATIAL_DIMS];
+    int64_t in_channels;
+    int64_t out_channels;
+    int64_t groups; /* conv and conv_transpose; 1 for depthwise */
+} ck_conv_shape;
+
+/* Algorithms a caller may force; CK_ALGO_AUTO lets the driver choose. */
+typedef enum ck_conv_algorithm {
+    CK_ALGO_AUTO = 0,
+    CK_ALGO_DIRECT = 1,
+    CK_ALGO_GEMM = 2,
+    CK_ALGO_WINOGRAD = 3
+} ck_conv_algorithm;
+
+/* y[n, o..., co] = act(bias[co] + sum_{k..., ci in group(co)} x[n, o*s + k*d - pad, ci] * w[k..., ci', co])
+ * x: [batch, in_size..., in_channels]
+ * w: [kernel_size..., in_channels / groups, out_channels]     (Keras's Conv kernel layout)
+ * bias: [out_channels] or NULL
+ * y: [batch, out_size..., out_channels] */
+ck_status ck_f32_conv_nd(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                         ck_activation act, int algorithm, float *y);
+
+/* Depthwise: out_channels = in_channels * multiplier; output channel c*multiplier + m reads input
+ * channel c only. w: [kernel_size..., in_channels, multiplier] (Keras's DepthwiseConv kernel). */
+ck_status ck_f32_depthwise_conv_nd(const ck_conv_shape *shape, const float *x, const float *w,
+                                   const float *bias, ck_activation act, float *y);
+
+/* Transposed convolution (the gradient of conv with respect to its input), as a scatter:
+ *   full[n, i*s + k*d, co] += x[n, i, ci] * w[k, co', ci]      (per spatial dim, groups split ci/co)
+ *   y[n, o, co] = act(bias[co] + full[n, o + pad_before, co]), zero where o + pad_before is past full.
+ * w: [kernel_size..., out_channels / groups, in_channels]     (Keras's ConvTranspose kernel). */
+ck_status ck_f32_conv_transpose_nd(const ck_conv_shape *shape, const float *x, const float *w,
+                                   const float *bias, ck_activation act, float *y);
+
+/* ---- GEMM (Dense, 1x1 convolution, recurrent layers) -------------------------------------- */
+
+/* C[m, n] = act(sum_k A[m, k] * B[k, n] + bias[n]); row-major with leading dimensions.
+ * bias may be NULL. M, N or K may be 0 (K == 0 gives act(bias)). */
+ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                      int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc);
+
+/* In-place activation over n contiguous values. */
+ck_status ck_f32_activation(int64_t n, float *x, ck_activation act);
+
+/* ---- pooling ------------------------------------------------------------------------------- */
+
+typedef struct ck_pool_shape {
+    int64_t batch;
+    int64_t channels;
+    int64_t in_size[CK_SPATIAL_DIMS];
+    int64_t out_size[CK_SPATIAL_DIMS];
+    int64_t window[CK_SPATIAL_DIMS];
+    int64_t stride[CK_SPATIAL_DIMS];
+    int64_t pad_before[CK_SPATIAL_DIMS]; /* 'same' padding; padded cells are never counted */
+} ck_pool_shape;
+
+/* Max over the cells of each window that lie inside the input (a window with none is an error). */
+ck_status ck_f32_max_pool_nd(const ck_pool_shape *shape, const float *x, float *y);
+/* Mean over the cells of each window that lie inside the input (Keras's 'same' rule). */
+ck_status ck_f32_avg_pool_nd(const ck_pool_shape *shape, const float *x, float *y);
+
+/* x: [batch, spatial, channels] -> y: [batch, channels]; spatial >= 1. */
+ck_status ck_f32_global_max_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y);
+ck_status ck_f32_global_avg_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y);
+
+/* ---- reshaping ----------------------------------------------------------------------------- */
+
+/* y = x with pad_before / pad_after zeros along each spatial dim. */
+ck_status ck_f32_zero_pad_nd(int64_t batch, int64_t channels, const int64_t in_size[CK_SPATIAL_DIMS],
+                             const int64_t pad_before[CK_SPATIAL_DIMS],
+                             const int64_t pad_after[CK_SPATIAL_DIMS], const float *x, float *y);
+
+/* y = x[:, crop_before : crop_before + out_size, :] along each spatial dim. */
+ck_status ck_f32_crop_nd(int64_t batch, int64_t channels, const int64_t in_size[CK_SPATIAL_DIMS],
+                         const int64_t crop_before[CK_SPATIAL_DIMS],
+                         const int64_t out_size[CK_SPATIAL_DIMS], const float *x, float *y);
+
+/* Nearest-neighbour upsampling by repetition: y[o] = x[o / factor] along each spatial dim. */
+ck_status ck_f32_upsample_nearest_nd(int64_t batch, int64_t channels,
+                                     const int64_t in_size[CK_SPATIAL_DIMS],
+                                     const int64_t factor[CK_SPATIAL_DIMS], const float *x, float *y);
+
+/* Bilinear resize of [batch, in_h, in_w, channels] to [batch, out_h, out_w, channels] with the
+ * half-pixel rule (src = (dst + 0.5) * in / out - 0.5, clamped to the edges), as Keras's
+ * UpSampling2D(interpolation='bilinear'). */
+ck_status ck_f32_resize_bilinear_2d(int64_t batch, int64_t channels, int64_t in_h, int64_t in_w,
+                                    int64_t out_h, int64_t out_w, const float *x, float *y);
+
+/* ---- runtime: CPU features, dispatch, threads --------------------------------------------- */
+
+typedef struct ck_cpu_features {
+    int sse2, sse41, avx, fma, f16c, avx2, avx512f, avx512dq, avx512bw, avx512vl;
+    int os_avx;    /* the OS saves YMM state (XGETBV) */
+    int os_avx512; /* the OS saves ZMM/opmask state */
+    char vendor[13];
+    char brand[49];
+} ck_cpu_features;
+
+/* Read once (CPUID + XGETBV) and cached; safe to call from any thread. */
+const ck_cpu_features *ck_cpu_get_features(void);
+
+/* Fill the dispatch table. isa: NULL or "" or "auto" picks the best the CPU has; "ref", "avx2"
+ * or "avx512" forces a path (CK_EUNSUPPORTED if the CPU lacks it, CK_EINVAL if unknown). */
+ck_status ck_dispatch_init(const char *isa);
+/* Name of the path in use: "ref", "avx2" or "avx512". */
+const char *ck_dispatch_isa_name(void);
+
+/* Threads used by the kernels (OpenMP). n <= 0 resets to the default (OMP_NUM_THREADS or the
+ * number of cores). Results never depend on this number beyond float rounding order rules
+ * documented per kernel. */
+void ck_set_num_threads(int n);
+int ck_get_num_threads(void);
+int ck_have_openmp(void);
+
+/* A register-only FMA loop: returns achieved GFLOP/s on the calling thread (benchmark limit). */
+double ck_measure_fma_peak_gflops(double seconds);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CONVKIT_KERNELS_H */

@@ -1,0 +1,71 @@
+# C declarations of the convkit core (csrc/include/convkit/kernels.h), all callable without the GIL.
+from libc.stdint cimport int64_t
+
+cdef extern from "convkit/kernels.h" nogil:
+    ctypedef enum ck_status:
+        CK_OK
+        CK_EINVAL
+        CK_ENOMEM
+        CK_EOVERFLOW
+        CK_EUNSUPPORTED
+
+    ctypedef struct ck_activation:
+        int kind
+        float alpha
+
+    ctypedef struct ck_conv_shape:
+        int64_t batch
+        int64_t in_size[3]
+        int64_t out_size[3]
+        int64_t kernel_size[3]
+        int64_t stride[3]
+        int64_t dilation[3]
+        int64_t pad_before[3]
+        int64_t in_channels
+        int64_t out_channels
+        int64_t groups
+
+    ctypedef struct ck_pool_shape:
+        int64_t batch
+        int64_t channels
+        int64_t in_size[3]
+        int64_t out_size[3]
+        int64_t window[3]
+        int64_t stride[3]
+        int64_t pad_before[3]
+
+    ctypedef struct ck_cpu_features:
+        int sse2, sse41, avx, fma, f16c, avx2, avx512f, avx512dq, avx512bw, avx512vl
+        int os_avx, os_avx512
+        char vendor[13]
+        char brand[49]
+
+    ck_status ck_f32_conv_nd(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                             ck_activation act, int algorithm, float *y)
+    ck_status ck_f32_depthwise_conv_nd(const ck_conv_shape *shape, const float *x, const float *w,
+                                       const float *bias, ck_activation act, float *y)
+    ck_status ck_f32_conv_transpose_nd(const ck_conv_shape *shape, const float *x, const float *w,
+                                       const float *bias, ck_activation act, float *y)
+    ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                          int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc)
+    ck_status ck_f32_activation(int64_t n, float *x, ck_activation act)
+    ck_status ck_f32_max_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
+    ck_status ck_f32_avg_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
+    ck_status ck_f32_global_max_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y)
+    ck_status ck_f32_global_avg_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y)
+    ck_status ck_f32_zero_pad_nd(int64_t batch, int64_t channels, const int64_t *in_size,
+                                 const int64_t *pad_before, const int64_t *pad_after, const float *x, float *y)
+    ck_status ck_f32_crop_nd(int64_t batch, int64_t channels, const int64_t *in_size,
+                             const int64_t *crop_before, const int64_t *out_size, const float *x, float *y)
+    ck_status ck_f32_upsample_nearest_nd(int64_t batch, int64_t channels, const int64_t *in_size,
+                                         const int64_t *factor, const float *x, float *y)
+    ck_status ck_f32_resize_bilinear_2d(int64_t batch, int64_t channels, int64_t in_h, int64_t in_w,
+                                        int64_t out_h, int64_t out_w, const float *x, float *y)
+
+    const ck_cpu_features *ck_cpu_get_features()
+    ck_status ck_dispatch_init(const char *isa)
+    const char *ck_dispatch_isa_name()
+    void ck_set_num_threads(int n)
+    int ck_get_num_threads()
+    int ck_have_openmp()
+    double ck_measure_fma_peak_gflops(double seconds)

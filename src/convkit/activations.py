@@ -1,0 +1,131 @@
+"""Activations by Keras 3 name.
+
+Elementwise activations map onto the C core's fused epilogue (`kind` is the C enum value, see
+csrc/include/convkit/activation.h), so a layer applies them while its output is still in cache.
+softmax / log_softmax reduce along an axis and are applied by NumPy after the kernel; a user's
+callable is applied after the kernel too.
+"""
+import numpy as np
+
+from convkit import _args
+from convkit._ext import _core
+
+# name -> (C kind, alpha). The C enum is the source of truth; keep in sync with activation.h.
+_FUSED = {
+    "linear": (0, 0.0),
+    "relu": (1, 0.0),
+    "relu6": (2, 0.0),
+    "leaky_relu": (3, 0.2),  # keras.activations.leaky_relu(negative_slope=0.2)
+    "elu": (4, 1.0),
+    "selu": (5, 0.0),
+    "sigmoid": (6, 0.0),
+    "hard_sigmoid": (7, 0.0),
+    "tanh": (8, 0.0),
+    "softplus": (9, 0.0),
+    "softsign": (10, 0.0),
+    "silu": (11, 0.0),
+    "swish": (11, 0.0),
+    "gelu": (12, 0.0),  # keras.activations.gelu(approximate=False)
+    "gelu_approximate": (13, 0.0),
+    "exponential": (14, 0.0),
+    "hard_silu": (15, 0.0),
+    "hard_swish": (15, 0.0),
+    "mish": (16, 0.0),
+}
+_AXIS = ("softmax", "log_softmax")
+NAMES = tuple(sorted(_FUSED) + list(_AXIS))
+
+
+def _softmax(x, axis=-1):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return (e / np.sum(e, axis=axis, keepdims=True)).astype(np.float32, copy=False)
+
+
+def _log_softmax(x, axis=-1):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))).astype(np.float32, copy=False)
+
+
+class Activation:
+    """A resolved activation: `kind` >= 0 when the C core can fuse it, -1 otherwise."""
+
+    __slots__ = ("name", "kind", "alpha", "_fn")
+
+    def __init__(self, name, kind=-1, alpha=0.0, fn=None):
+        self.name = name
+        self.kind = kind
+        self.alpha = float(alpha)
+        self._fn = fn
+
+    @property
+    def is_linear(self):
+        return self.kind == 0
+
+    @property
+    def fusable(self):
+        return self.kind >= 0
+
+    def __call__(self, x):
+        """Apply to an array; returns a new float32 array (the input is not modified)."""
+        arr = _args.as_float32_array(x, "x")
+        if self.kind >= 0:
+            # Never write into the caller's memory: copy unless the conversion made a new array.
+            out = arr if (arr is not x and arr.flags.owndata) else arr.copy()
+            _core.activation_inplace(out.reshape(-1), self.kind, self.alpha)
+            return out
+        if self.name == "softmax":
+            return _softmax(arr)
+        if self.name == "log_softmax":
+            return _log_softmax(arr)
+        return np.asarray(self._fn(arr), dtype=np.float32)
+
+    def apply_inplace(self, out):
+        """Apply to a float32 C-contiguous array the caller owns (a fresh kernel output)."""
+        if self.kind == 0:
+            return out
+        if self.kind > 0:
+            _core.activation_inplace(out.reshape(-1), self.kind, self.alpha)
+            return out
+        return self(out)
+
+    def __repr__(self):
+        return f"<convkit activation {self.name}>"
+
+
+def get(identifier):
+    """None, a name, an Activation or a callable -> Activation."""
+    if identifier is None:
+        return Activation("linear", 0, 0.0)
+    if isinstance(identifier, Activation):
+        return identifier
+    if isinstance(identifier, str):
+        name = identifier.lower()
+        if name in _FUSED:
+            kind, alpha = _FUSED[name]
+            return Activation(name, kind, alpha)
+        if name in _AXIS:
+            return Activation(name, -1)
+        raise ValueError(
+            f"Unknown activation: '{identifier}'. Expected one of {list(NAMES)} or a callable. "
+            f"Received: activation={identifier!r}"
+        )
+    if callable(identifier):
+        name = getattr(identifier, "__name__", type(identifier).__name__)
+        return Activation(name, -1, 0.0, identifier)
+    raise TypeError(
+        f"The `activation` argument must be a string, a callable or None. Received: activation={identifier!r}"
+    )
+
+
+def serialize(activation):
+    return get(activation).name
+
+
+def leaky_relu(negative_slope=0.2):
+    """A fused leaky_relu with a custom slope (LeakyReLU layers use this)."""
+    return Activation("leaky_relu", 3, float(negative_slope))
+
+
+def elu(alpha=1.0):
+    return Activation("elu", 4, float(alpha))
