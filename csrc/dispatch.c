@@ -4,26 +4,41 @@
 
 #include "convkit/dispatch.h"
 
+ck_status ck_f32_gemm__ref_status(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                                  int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc) {
+    ck_f32_gemm__ref(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
+    return CK_OK;
+}
+
+/* The reference path: ref kernels, plus the portable scalar microkernels so that the GEMM-based
+ * convolution (CK_ALGO_GEMM) exists, and is testable, on every CPU. Blocking for the scalar
+ * 4x8 kernel: a 4x256 A panel and 256x8 B panel live in L1, a 128x256 A block in L2. */
 ck_dispatch_table ck_dispatch = {
     "ref",
-    ck_f32_gemm__ref,
+    ck_f32_gemm__ref_status,
     ck_f32_conv_nd__ref,
-    NULL,
+    ck_f32_conv_nd__igemm,
     ck_f32_depthwise_conv_nd__ref,
     ck_f32_conv_transpose_nd__ref,
     ck_f32_max_pool_nd__ref,
     ck_f32_avg_pool_nd__ref,
+    {ck_f32_gemm_ukernel_4x8__scalar, 4, 8, 128, 256, 4096},
+    {ck_f32_igemm_ukernel_4x8__scalar, 4, 8, 256 * 1024},
+    0,
 };
 
 static void ck_fill_ref(ck_dispatch_table *t) {
     t->isa = "ref";
-    t->gemm = ck_f32_gemm__ref;
+    t->gemm = ck_f32_gemm__ref_status;
     t->conv_direct = ck_f32_conv_nd__ref;
-    t->conv_gemm = NULL;
+    t->conv_gemm = ck_f32_conv_nd__igemm;
     t->depthwise_conv = ck_f32_depthwise_conv_nd__ref;
     t->conv_transpose = ck_f32_conv_transpose_nd__ref;
     t->max_pool = ck_f32_max_pool_nd__ref;
     t->avg_pool = ck_f32_avg_pool_nd__ref;
+    t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_4x8__scalar, 4, 8, 128, 256, 4096};
+    t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_4x8__scalar, 4, 8, 256 * 1024};
+    t->gemm_is_fast = 0;
 }
 
 static int ck_cpu_has_avx2(const ck_cpu_features *f) { return f->avx2 && f->fma; }

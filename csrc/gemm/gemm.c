@@ -13,8 +13,7 @@ ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t l
     if (ck_checked_mul(M, lda) < 0 || ck_checked_mul(K, ldb) < 0 || ck_checked_mul(M, ldc) < 0 ||
         ck_checked_mul(ck_checked_mul(M, N), K) < 0)
         return CK_EOVERFLOW;
-    ck_dispatch.gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
-    return CK_OK;
+    return ck_dispatch.gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
 }
 
 ck_status ck_f32_activation(int64_t n, float *x, ck_activation act) {

@@ -304,7 +304,8 @@ def _global_pool(inputs, data_format, keepdims, is_max):
     x, rank, data_format = _spatial_input(inputs, data_format, op)
     n, c = x.shape[0], x.shape[-1]
     y = _output_array((n, c), op)
-    _core.global_pool(x.reshape(n, -1, c), y, is_max)
+    spatial = int(np.prod(x.shape[1:-1]))  # written out: reshape cannot infer -1 for an empty batch
+    _core.global_pool(x.reshape(n, spatial, c), y, is_max)
     if keepdims:
         y = y.reshape((n,) + (1,) * rank + (c,))
         if data_format == "channels_first":

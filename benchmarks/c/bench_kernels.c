@@ -1,0 +1,118 @@
+/* Quick GFLOP/s of the GEMM and convolution paths from C (median of several runs), next to the
+ * register-only FMA peak. Not a test; for the full comparison with NumPy/ONNX Runtime/PyTorch see
+ * benchmarks/.
+ *   tests/c/build.sh benchmarks/c/bench_kernels.c /tmp/ck-bench && /tmp/ck-bench [isa] [threads] [reps] */
+#define _POSIX_C_SOURCE 200112L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "convkit/dispatch.h"
+#include "convkit/kernels.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+static float *randbuf(size_t n) {
+    float *p = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) p[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+    return p;
+}
+
+static int reps = 7;
+
+static void bench_gemm(int64_t M, int64_t N, int64_t K) {
+    float *A = randbuf((size_t)(M * K)), *B = randbuf((size_t)(K * N)), *C = randbuf((size_t)(M * N));
+    const ck_activation lin = {CK_ACT_LINEAR, 0};
+    double t[64];
+    ck_f32_gemm(M, N, K, A, K, B, N, NULL, lin, C, N); /* warm-up */
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        ck_f32_gemm(M, N, K, A, K, B, N, NULL, lin, C, N);
+        t[r] = now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof(double), cmp_double);
+    printf("| sgemm %lldx%lldx%lld | %.1f | %.3f ms |\n", (long long)M, (long long)N, (long long)K,
+           2.0 * M * N * K / t[reps / 2] * 1e-9, t[reps / 2] * 1e3);
+    free(A), free(B), free(C);
+}
+
+static void bench_conv(const char *name, int64_t batch, int64_t d, int64_t h, int64_t w_, int64_t ci, int64_t k3,
+                       int64_t kh, int64_t kw, int64_t stride, int64_t co, int algo) {
+    ck_conv_shape s;
+    memset(&s, 0, sizeof s);
+    const int64_t in[3] = {d, h, w_}, k[3] = {k3, kh, kw};
+    s.batch = batch;
+    s.in_channels = ci;
+    s.out_channels = co;
+    s.groups = 1;
+    for (int i = 0; i < 3; i++) {
+        s.in_size[i] = in[i];
+        s.kernel_size[i] = k[i];
+        s.stride[i] = in[i] > 1 ? stride : 1;
+        s.dilation[i] = 1;
+        s.out_size[i] = (in[i] + s.stride[i] - 1) / s.stride[i]; /* 'same' */
+        const int64_t total = (s.out_size[i] - 1) * s.stride[i] + k[i] - in[i];
+        s.pad_before[i] = total > 0 ? total / 2 : 0;
+    }
+    const int64_t P = batch * s.out_size[0] * s.out_size[1] * s.out_size[2];
+    float *x = randbuf((size_t)(batch * d * h * w_ * ci)), *w = randbuf((size_t)(k3 * kh * kw * ci * co));
+    float *b = randbuf((size_t)co), *y = randbuf((size_t)(P * co));
+    const ck_activation relu = {CK_ACT_RELU, 0};
+    double t[64];
+    ck_f32_conv_nd(&s, x, w, b, relu, algo, y);
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        ck_f32_conv_nd(&s, x, w, b, relu, algo, y);
+        t[r] = now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof(double), cmp_double);
+    const double flops = 2.0 * P * k3 * kh * kw * ci * co;
+    printf("| %s (algo %d) | %.1f | %.3f ms |\n", name, algo, flops / t[reps / 2] * 1e-9, t[reps / 2] * 1e3);
+    free(x), free(w), free(b), free(y);
+}
+
+int main(int argc, char **argv) {
+    const char *isa = argc > 1 ? argv[1] : "auto";
+    const int threads = argc > 2 ? atoi(argv[2]) : 1;
+    if (argc > 3) reps = atoi(argv[3]);
+    if (reps < 1 || reps > 64) reps = 7;
+    const char *only = argc > 4 ? argv[4] : "";
+    if (ck_dispatch_init(isa) != CK_OK) {
+        fprintf(stderr, "isa %s unavailable\n", isa);
+        return 1;
+    }
+    ck_set_num_threads(threads);
+    printf("isa %s, %d thread(s), median of %d; FMA peak %.1f GFLOP/s/core\n\n", ck_dispatch_isa_name(), threads,
+           reps, ck_measure_fma_peak_gflops(0.2));
+    printf("| workload | GFLOP/s | time |\n|---|---|---|\n");
+    const int a = CK_ALGO_AUTO;
+    if (!*only || strstr(only, "gemm")) {
+        bench_gemm(1024, 1024, 1024);
+        bench_gemm(256, 256, 256);
+        bench_gemm(1, 1024, 1024);
+    }
+    if (!*only || strstr(only, "conv")) {
+        bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, a);
+        bench_conv("1x28x28x256 1x1 ->128", 1, 1, 28, 28, 256, 1, 1, 1, 1, 128, a);
+        bench_conv("1x224x224x3 3x3 same ->64", 1, 1, 224, 224, 3, 1, 3, 3, 1, 64, a);
+        bench_conv("1x56x56x64 3x3 s2 same ->128", 1, 1, 56, 56, 64, 1, 3, 3, 2, 128, a);
+        bench_conv("32x32x32x3 3x3 same ->32", 32, 1, 32, 32, 3, 1, 3, 3, 1, 32, a);
+        bench_conv("conv1d 1x1000x128 k5 same ->128", 1, 1, 1, 1000, 128, 1, 1, 5, 1, 128, a);
+        bench_conv("conv3d 1x8x56x56x16 3x3x3 same ->32", 1, 8, 56, 56, 16, 3, 3, 3, 1, 32, a);
+        bench_conv("1x14x14x256 3x3 same ->256", 1, 1, 14, 14, 256, 1, 3, 3, 1, 256, a);
+        bench_conv("1x8x8x1 3x3 ->1", 1, 1, 8, 8, 1, 1, 3, 3, 1, 1, a);
+    }
+    if (strstr(only, "direct")) {
+        bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, CK_ALGO_DIRECT);
+        bench_conv("1x8x8x1 3x3 ->1", 1, 1, 8, 8, 1, 1, 3, 3, 1, 1, CK_ALGO_DIRECT);
+    }
+    return 0;
+}

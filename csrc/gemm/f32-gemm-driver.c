@@ -1,0 +1,135 @@
+/* Cache-blocked packed SGEMM driver, the five loops of BLIS (Goto & van de Geijn, "Anatomy of
+ * high-performance matrix multiplication"): jc over NC columns of B/C, pc over KC rows of the
+ * reduction, ic over MC rows of A/C, then jr/ir over NR/MR register tiles done by the table's
+ * microkernel. A KC x NC slice of B is packed once per (jc, pc) and shared by the team; each
+ * thread packs its own MC x KC block of A.
+ *
+ * Determinism: the K loop is never split across threads and MC/KC/NC come from the microkernel,
+ * not from the thread count, so every element of C is the same sequence of FMAs whatever the
+ * number of threads; threads only decide *who* computes an (ic, jr-chunk) unit. */
+#include <string.h>
+
+#include "convkit/dispatch.h"
+#include "convkit/gemm.h"
+#include "convkit/threads.h"
+
+#ifdef CK_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* K == 0: C = act(bias) (the empty sum). */
+static void ck_gemm_bias_only(int64_t M, int64_t N, const float *bias, ck_activation act, float *C, int64_t ldc) {
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t n = 0; n < N; n++) C[m * ldc + n] = ck_activate_f32(bias ? bias[n] : 0.0f, act);
+}
+
+ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                               int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc) {
+    if (M == 0 || N == 0) return CK_OK;
+    if (K == 0) {
+        ck_gemm_bias_only(M, N, bias, act, C, ldc);
+        return CK_OK;
+    }
+    const ck_f32_gemm_ukernel uk = ck_dispatch.gemm_ukernel;
+    const int64_t MR = uk.mr, NR = uk.nr, MC = uk.mc, KC = uk.kc, NC = uk.nc;
+    int scalar_act;
+    const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
+    const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
+
+    const int64_t nc_max = ck_min64(ck_cdiv64(N, NR) * NR, NC);
+    const int64_t mc_max = ck_min64(ck_cdiv64(M, MR) * MR, MC);
+    const int64_t kc_max = ck_min64(K, KC);
+    const int nt = ck_threads_for(M * N * K);
+    /* With at most two row tiles each B panel is used once or twice: packing it would cost more
+     * than it saves (a GEMV-like Dense call on one sample), so full-width panels are read in
+     * place and only the ragged last one is packed (the kernel may not read past column N). */
+    const int direct_b = M <= 2 * MR;
+
+    /* Scratch: the shared B slice, one A block per thread, and the bias padded to whole panels
+     * (the microkernel reads NR bias values per tile). */
+    const int64_t n_pad = ck_cdiv64(N, NR) * NR;
+    float *bbuf = ck_scratch_alloc((size_t)(kc_max * nc_max) * sizeof(float));
+    float *abuf = ck_scratch_alloc((size_t)nt * (size_t)(mc_max * kc_max) * sizeof(float));
+    float *bias_pad = ck_scratch_alloc((size_t)n_pad * sizeof(float));
+    if (bbuf == NULL || abuf == NULL || bias_pad == NULL) {
+        ck_scratch_free(bbuf);
+        ck_scratch_free(abuf);
+        ck_scratch_free(bias_pad);
+        return CK_ENOMEM;
+    }
+    for (int64_t n = 0; n < n_pad; n++) bias_pad[n] = (bias && n < N) ? bias[n] : 0.0f;
+
+#ifdef CK_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+    {
+        const ck_fpenv fpenv = ck_fpenv_enter();
+#ifdef CK_HAVE_OPENMP
+        const int tid = omp_get_thread_num();
+#else
+        const int tid = 0;
+#endif
+        float *my_a = abuf + (size_t)tid * (size_t)(mc_max * kc_max);
+        for (int64_t jc = 0; jc < N; jc += NC) {
+            const int64_t nc = ck_min64(NC, N - jc);
+            const int64_t npanels = ck_cdiv64(nc, NR);
+            for (int64_t pc = 0; pc < K; pc += KC) {
+                const int64_t kc = ck_min64(KC, K - pc);
+                const int last_k = pc + kc == K;
+
+#ifdef CK_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+                for (int64_t p = 0; p < npanels; p++) {
+                    const int64_t j0 = jc + p * NR;
+                    if (direct_b && j0 + NR <= N) continue; /* read in place */
+                    ck_f32_gemm_pack_b_panel((size_t)kc, (size_t)ck_min64(NR, N - j0), (size_t)NR,
+                                             B + pc * ldb + j0, (size_t)ldb, bbuf + p * kc * NR);
+                }
+                /* (implicit barrier: the B slice is complete) */
+
+                /* Units of work: MC row blocks, and when there are fewer of those than threads,
+                 * the NR panels split into chunks too so every thread has something to do. */
+                const int64_t n_ic = ck_cdiv64(M, MC);
+                const int64_t chunks = n_ic >= nt ? 1 : ck_min64(npanels, ck_cdiv64(nt, n_ic));
+                const int64_t per_chunk = ck_cdiv64(npanels, chunks);
+                int64_t packed_ic = -1;
+#ifdef CK_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+                for (int64_t u = 0; u < n_ic * chunks; u++) {
+                    const int64_t ic = u / chunks, ch = u % chunks;
+                    const int64_t m0 = ic * MC, mc = ck_min64(MC, M - m0);
+                    if (ic != packed_ic) {
+                        ck_f32_gemm_pack_a((size_t)mc, (size_t)kc, (size_t)MR, A + m0 * lda + pc, (size_t)lda, my_a);
+                        packed_ic = ic;
+                    }
+                    const int64_t p_end = ck_min64(npanels, (ch + 1) * per_chunk);
+                    for (int64_t p = ch * per_chunk; p < p_end; p++) {
+                        const int64_t j0 = jc + p * NR, nr = ck_min64(NR, N - j0);
+                        const int in_place = direct_b && nr == NR;
+                        const float *bp = in_place ? B + pc * ldb + j0 : bbuf + p * kc * NR;
+                        const size_t bstride = in_place ? (size_t)ldb : (size_t)NR;
+                        for (int64_t ir = 0; ir < mc; ir += MR) {
+                            const int64_t mr = ck_min64(MR, mc - ir);
+                            float *ct = C + (m0 + ir) * ldc + j0;
+                            uk.fn((size_t)mr, (size_t)nr, (size_t)kc, my_a + ir * kc, bp, bstride, ct, (size_t)ldc,
+                                  last_k ? bias_pad + j0 : NULL, pc > 0 ? CK_UK_LOAD_C : 0u,
+                                  last_k ? &clamp : &no_clamp);
+                            if (last_k && scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
+                        }
+                    }
+                }
+                /* (implicit barrier: nobody still reads the B slice when it is repacked) */
+            }
+        }
+        ck_fpenv_leave(fpenv);
+    }
+    ck_scratch_free(bbuf);
+    ck_scratch_free(abuf);
+    ck_scratch_free(bias_pad);
+    return CK_OK;
+}

@@ -1,0 +1,163 @@
+/* GEMM building blocks shared by the portable drivers (csrc/gemm/, csrc/conv/) and the
+ * instruction-set microkernels (csrc/x86/<isa>/).
+ *
+ * Two microkernel families compute one MR x NR tile of C in registers:
+ *
+ *  - gemm:  A and B both packed (BLIS-style, Goto & van de Geijn): A as an MR-row panel stored
+ *           k-major (a[k*MR + i]), B as an NR-column panel stored k-major (b[k*NR + j]); both
+ *           zero-padded, so the kernel never reads past a panel. Used by the cache-blocked driver
+ *           behind ck_f32_gemm, with K split into KC blocks (the tile is reloaded, never split
+ *           across threads).
+ *  - igemm: "indirect" GEMM (the idea of XNNPACK's indirection buffer, Dukhan 2019): A is given
+ *           as MR row pointers per kernel tap, each pointing at kc contiguous floats (a pixel's
+ *           channels, or a shared zero row for padding); B is packed once per call as
+ *           [NR bias][ks taps][kc][NR]. Convolution runs on the channels-last input with no
+ *           im2col copy, and 1x1 stride-1 convolution is the ks = 1 case.
+ *
+ * Both write only the mr x nr valid corner of the tile (edges go through a small temporary
+ * tile or masked stores), and fuse the cheap activations (linear/relu/relu6 as a clamp) into the
+ * store. Other activations are applied by the driver on the tile just written, still in L1. */
+#ifndef CONVKIT_GEMM_H
+#define CONVKIT_GEMM_H
+
+#include <stddef.h>
+
+#include "convkit/activation.h"
+#include "convkit/common.h"
+#include "convkit/kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h> /* SSE is part of baseline x86-64: MXCSR access needs no ISA flag */
+#endif
+
+/* Output clamp fused into the tile store; NaN passes through unchanged (as ck_activate_f32). */
+typedef struct ck_f32_clamp {
+    float lo, hi;
+    int enabled;
+} ck_f32_clamp;
+
+/* Flags for the packed gemm microkernel. */
+#define CK_UK_LOAD_C 1u /* add the tile to what C holds (later KC blocks) instead of overwriting */
+
+/* C[0:mr, 0:nr] = (flags & LOAD_C ? C : 0) + A_panel . B_panel (+ bias[0:NR] if bias != NULL),
+ * then clamped if clamp->enabled. 1 <= mr <= MR, 1 <= nr <= NR, kc >= 1. B rows are ldb floats
+ * apart: NR for a packed panel, or the matrix's own ldb when the driver skips packing B (small M,
+ * full-width panels only: all NR columns of every row must be readable). bias, when given, has
+ * NR readable floats (the driver pads it). */
+typedef void (*ck_f32_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
+                                       size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
+                                       const ck_f32_clamp *clamp);
+
+/* C[0:mr, 0:nr] = clamp(w_bias + sum_{t<ks, k<kc} a[t*MR + i][k] * w[t, k, j]); the packed w is
+ * [NR bias][ks][kc][NR]. Rows i >= mr of a hold valid (duplicate) pointers. ks, kc >= 1. */
+typedef void (*ck_f32_igemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
+                                        const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+
+/* A microkernel and the cache blocking that suits it. Blocking sizes are properties of the
+ * kernel, never of the thread count, so results do not depend on the number of threads. */
+typedef struct ck_f32_gemm_ukernel {
+    ck_f32_gemm_ukernel_fn fn;
+    int mr, nr;
+    int mc, kc, nc; /* mc multiple of mr, nc multiple of nr */
+} ck_f32_gemm_ukernel;
+
+typedef struct ck_f32_igemm_ukernel {
+    ck_f32_igemm_ukernel_fn fn;
+    int mr, nr;
+    int64_t l2_bytes; /* budget for the packed-weight columns one pass keeps hot */
+} ck_f32_igemm_ukernel;
+
+/* Largest tiles any microkernel uses (sizes of stack temporaries in the drivers). */
+#define CK_GEMM_MAX_MR 16
+#define CK_GEMM_MAX_NR 32
+
+/* Portable reference microkernels (csrc/gemm/): readable, and the fallback on any CPU. */
+void ck_f32_gemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
+                                     size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
+                                     const ck_f32_clamp *clamp);
+void ck_f32_igemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
+                                      const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+
+/* x86 microkernels (compiled only with their ISA flags; reachable only through the table). */
+void ck_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
+                                    size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
+                                    const ck_f32_clamp *clamp);
+void ck_f32_igemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
+                                     const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+void ck_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
+                                       size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
+                                       const ck_f32_clamp *clamp);
+void ck_f32_igemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
+                                        const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+
+/* ---- packing (csrc/gemm/f32-gemm-pack.c) ------------------------------------------------- */
+
+/* mc x kc block of A (row stride lda) into ceil(mc/mr) panels of kc*mr floats, rows past mc zero. */
+void ck_f32_gemm_pack_a(size_t mc, size_t kc, size_t mr, const float *a, size_t lda, float *dst);
+/* kc x nr_valid slice of B (row stride ldb) into one kc*nr panel, columns past nr_valid zero. */
+void ck_f32_gemm_pack_b_panel(size_t kc, size_t nr_valid, size_t nr, const float *b, size_t ldb, float *dst);
+
+/* ---- drivers ------------------------------------------------------------------------------- */
+
+/* Cache-blocked packed GEMM with the table's gemm microkernel (csrc/gemm/f32-gemm-driver.c).
+ * Same contract as ck_f32_gemm after its checks. CK_ENOMEM if scratch cannot be had. */
+ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                               int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc);
+
+/* Convolution as indirect GEMM with the table's igemm microkernel (csrc/conv/f32-conv-igemm.c). */
+ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                                ck_activation act, float *y);
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+/* 64-byte aligned scratch (csrc/gemm/scratch.c); NULL on failure or overflow. */
+void *ck_scratch_alloc(size_t bytes);
+void ck_scratch_free(void *p);
+
+/* The clamp a ck_activation folds into, and whether anything remains to apply afterwards. */
+CK_INLINE ck_f32_clamp ck_clamp_for(ck_activation act, int *needs_scalar_pass) {
+    ck_f32_clamp c = {-INFINITY, INFINITY, 0};
+    *needs_scalar_pass = 0;
+    if (act.kind == CK_ACT_RELU) {
+        c.lo = 0.0f;
+        c.enabled = 1;
+    } else if (act.kind == CK_ACT_RELU6) {
+        c.lo = 0.0f;
+        c.hi = 6.0f;
+        c.enabled = 1;
+    } else if (act.kind != CK_ACT_LINEAR) {
+        *needs_scalar_pass = 1;
+    }
+    return c;
+}
+
+/* Apply a non-trivial activation to an mr x nr tile just written (still in L1). */
+CK_INLINE void ck_activate_tile_f32(size_t mr, size_t nr, float *c, size_t ldc, ck_activation act) {
+    for (size_t i = 0; i < mr; i++)
+        for (size_t j = 0; j < nr; j++) c[i * ldc + j] = ck_activate_f32(c[i * ldc + j], act);
+}
+
+/* Flush-to-zero + denormals-are-zero around a kernel run: denormal operands make FMAs take
+ * microcode assists that cost ~100x. Each OpenMP thread sets and restores its own MXCSR. */
+typedef struct ck_fpenv {
+    unsigned int mxcsr;
+} ck_fpenv;
+
+CK_INLINE ck_fpenv ck_fpenv_enter(void) {
+    ck_fpenv e = {0};
+#if defined(__x86_64__) || defined(__i386__)
+    e.mxcsr = _mm_getcsr();
+    _mm_setcsr(e.mxcsr | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+#endif
+    return e;
+}
+
+CK_INLINE void ck_fpenv_leave(ck_fpenv e) {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(e.mxcsr);
+#else
+    (void)e;
+#endif
+}
+
+#endif /* CONVKIT_GEMM_H */

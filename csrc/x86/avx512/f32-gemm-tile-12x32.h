@@ -1,0 +1,48 @@
+/* Shared epilogue of the 12x32 AVX-512 microkernels: clamp and store 24 accumulators, the
+ * mr x nr valid corner only, with masked stores (a masked-off lane is never touched, so edges
+ * need no temporary tile). Included by the files in this folder only. */
+#ifndef CK_X86_AVX512_F32_GEMM_TILE_12X32_H
+#define CK_X86_AVX512_F32_GEMM_TILE_12X32_H
+
+#include <immintrin.h>
+
+#include "convkit/gemm.h"
+
+#define CK_MR 12
+
+/* Lane masks for the two 16-wide halves of an nr-column row, 1 <= nr <= 32. */
+CK_INLINE void ck_masks_32(size_t nr, __mmask16 *m0, __mmask16 *m1) {
+    *m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
+    *m1 = nr >= 32 ? (__mmask16)0xFFFF : (nr > 16 ? (__mmask16)((1u << (nr - 16)) - 1u) : (__mmask16)0);
+}
+
+/* Clamp with NaN passing through (max/min would turn NaN into the bound). */
+CK_INLINE __m512 ck_clamp16(__m512 v, __m512 lo, __m512 hi) {
+    const __m512 r = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+    const __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    return _mm512_mask_mov_ps(r, nan, v);
+}
+
+/* acc[2*i + h] holds row i, columns 16h..16h+15. */
+CK_INLINE void ck_store_tile_12x32(__m512 acc[2 * CK_MR], size_t mr, size_t nr, float *c, size_t ldc,
+                                   const ck_f32_clamp *clamp) {
+    if (clamp->enabled) {
+        const __m512 lo = _mm512_set1_ps(clamp->lo), hi = _mm512_set1_ps(clamp->hi);
+        for (int r = 0; r < 2 * CK_MR; r++) acc[r] = ck_clamp16(acc[r], lo, hi);
+    }
+    if (CK_LIKELY(mr == CK_MR && nr == 32)) {
+        for (int i = 0; i < CK_MR; i++) {
+            _mm512_storeu_ps(c + i * ldc, acc[2 * i]);
+            _mm512_storeu_ps(c + i * ldc + 16, acc[2 * i + 1]);
+        }
+        return;
+    }
+    __mmask16 m0, m1;
+    ck_masks_32(nr, &m0, &m1);
+    for (size_t i = 0; i < mr; i++) {
+        _mm512_mask_storeu_ps(c + i * ldc, m0, acc[2 * i]);
+        _mm512_mask_storeu_ps(c + i * ldc + 16, m1, acc[2 * i + 1]);
+    }
+}
+
+#endif

@@ -1,0 +1,175 @@
+"""convkit.ops.conv against the NumPy oracle: ranks 1-3, strides, dilations, paddings, groups,
+bias, fused activations, both data formats, on every ISA path."""
+import zlib
+
+import numpy as np
+import pytest
+
+import convkit
+import reference as ref
+
+# Every output starts as NaN, so an element a kernel forgets to write fails the comparison.
+pytestmark = pytest.mark.usefixtures("nan_filled_outputs")
+
+ACTS = [None, "relu", "relu6", "leaky_relu", "elu", "selu", "sigmoid", "hard_sigmoid", "tanh",
+        "softplus", "softsign", "silu", "swish", "gelu", "gelu_approximate", "exponential",
+        "hard_silu", "mish", "linear"]
+
+# (rank, spatial, cin, cout, groups, k, stride, dilation, padding, bias, activation, data_format)
+HAND_PICKED = [
+    (1, (8,), 1, 1, 1, 3, 1, 1, "valid", False, None, "channels_last"),
+    (1, (1,), 3, 2, 1, 1, 1, 1, "valid", True, None, "channels_last"),
+    (1, (1,), 2, 3, 1, 3, 2, 1, "same", True, "relu", "channels_last"),
+    (1, (13,), 4, 6, 2, 3, 1, 2, "causal", True, None, "channels_last"),
+    (1, (11,), 3, 5, 1, 4, 1, 3, "causal", False, "tanh", "channels_first"),
+    (1, (7,), 6, 6, 3, 2, 3, 1, "same", True, None, "channels_last"),
+    (2, (5, 7), 15, 16, 1, 3, 1, 1, "same", True, "relu", "channels_last"),
+    (2, (6, 6), 16, 17, 1, 3, 2, 1, "same", True, None, "channels_last"),
+    (2, (7, 5), 17, 15, 1, 2, 2, 1, "same", False, None, "channels_first"),
+    (2, (7, 7), 4, 4, 2, 3, 1, 3, "valid", True, "silu", "channels_last"),
+    (2, (5, 6), 6, 9, 3, (3, 1), (1, 2), 1, "valid", True, None, "channels_last"),
+    (2, (1, 1), 3, 4, 1, 1, 1, 1, "same", True, "sigmoid", "channels_last"),
+    (2, (1, 1), 3, 4, 1, 3, 3, 1, "same", False, None, "channels_last"),
+    (2, (16, 16), 3, 8, 1, 1, 1, 1, "valid", True, None, "channels_last"),  # 1x1 (GEMM-like)
+    (2, (6, 7), 8, 16, 1, 3, 1, 1, "same", False, None, "channels_last"),   # Winograd-able
+    (2, (13, 11), 2, 3, 1, 5, 3, 1, "valid", True, "gelu", "channels_first"),
+    (3, (5, 6, 7), 2, 3, 1, 3, 1, 1, "same", True, "relu", "channels_last"),
+    (3, (5, 5, 5), 4, 6, 2, 2, 2, 1, "valid", False, None, "channels_first"),
+    (3, (6, 7, 5), 3, 3, 3, 2, 1, 2, "same", True, "elu", "channels_last"),
+    (3, (1, 1, 1), 2, 2, 1, 1, 1, 1, "valid", False, None, "channels_last"),
+]
+
+
+def _random_cases(n, seed=7):
+    r = np.random.default_rng(seed)
+    sizes = [1, 2, 5, 6, 7, 11, 13, 16, 17]
+    chans = [1, 2, 3, 5, 15, 16, 17]
+    out = []
+    while len(out) < n:
+        rank = int(r.integers(1, 4))
+        groups = int(r.choice([1, 1, 2, 3]))
+        cin = groups * int(r.choice([1, 2, 3, 5]))
+        cout = groups * int(r.choice([1, 2, 5, 6]))
+        if groups == 1:
+            cin, cout = int(r.choice(chans)), int(r.choice(chans))
+        k = int(r.integers(1, 5))
+        if r.random() < 0.5:
+            stride, dilation = int(r.integers(1, 4)), 1
+        else:
+            stride, dilation = 1, int(r.integers(1, 4))
+        paddings = ["valid", "same"] + (["causal"] if rank == 1 else [])
+        padding = str(r.choice(paddings))
+        max_side = {1: 17, 2: 11, 3: 6}[rank]
+        spatial = tuple(int(r.choice([s for s in sizes if s <= max_side])) for _ in range(rank))
+        if padding == "valid" and min(spatial) < (k - 1) * dilation + 1:
+            continue
+        out.append((rank, spatial, cin, cout, groups, k, stride, dilation, padding,
+                    bool(r.random() < 0.5), ACTS[int(r.integers(len(ACTS)))],
+                    str(r.choice(["channels_last", "channels_first"]))))
+    return out
+
+
+CASES = HAND_PICKED + _random_cases(30)
+
+
+def _case_id(c):
+    rank, sp, cin, cout, g, k, s, d, pad, bias, act, fmt = c
+    return (f"{rank}d-{'x'.join(map(str, sp))}-c{cin}-f{cout}-g{g}-k{k}-s{s}-d{d}-{pad}"
+            f"{'-b' if bias else ''}-{act}-{'cf' if fmt == 'channels_first' else 'cl'}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_conv_matches_oracle(isa, case, assert_close):
+    rank, spatial, cin, cout, groups, k, s, d, padding, use_bias, act, fmt = case
+    r = np.random.default_rng(zlib.crc32(_case_id(case).encode()))
+    ks = ref.as_tuple(k, rank)
+    x = r.standard_normal((2, *spatial, cin)).astype(np.float32)
+    w = (r.standard_normal((*ks, cin // groups, cout)) / np.sqrt(np.prod(ks) * cin / groups)).astype(np.float32)
+    b = r.standard_normal(cout).astype(np.float32) if use_bias else None
+    expected = ref.conv(x, w, s, padding, d, groups, b, act)
+    xin = ref.to_channels_first(x).copy() if fmt == "channels_first" else x
+    got = convkit.ops.conv(xin, w, strides=s, padding=padding, data_format=fmt, dilation_rate=d,
+                           bias=b, groups=groups, activation=act)
+    if fmt == "channels_first":
+        expected = ref.to_channels_first(expected)
+    assert_close(got, expected)
+
+
+def test_conv_positional_arguments_follow_keras(isa, rng, assert_close):
+    # keras.ops.conv(inputs, kernel, strides, padding, data_format, dilation_rate)
+    x = rng.standard_normal((1, 9, 9, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 3, 4)).astype(np.float32)
+    got = convkit.ops.conv(x, w, 1, "same", "channels_last", 2)
+    assert_close(got, ref.conv(x, w, 1, "same", 2))
+
+
+@pytest.mark.parametrize("groups", [1, 2, 3])
+def test_conv_groups_inferred_from_kernel(isa, rng, groups, assert_close):
+    x = rng.standard_normal((2, 7, 6 * groups)).astype(np.float32)
+    w = rng.standard_normal((3, 6, 2 * groups)).astype(np.float32)
+    got = convkit.ops.conv(x, w)  # groups=None -> in_channels // kernel.shape[-2]
+    assert_close(got, ref.conv(x, w, groups=groups))
+
+
+def test_grouped_conv_is_independent_per_group(isa, rng, assert_close):
+    # Each group only sees its own input channels: zeroing group 0's inputs leaves group 1 unchanged.
+    x = rng.standard_normal((1, 6, 6, 4)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 6)).astype(np.float32)
+    full = convkit.ops.conv(x, w, groups=2)
+    x2 = x.copy()
+    x2[..., :2] = 0
+    part = convkit.ops.conv(x2, w, groups=2)
+    np.testing.assert_array_equal(part[..., 3:], full[..., 3:])
+    assert np.all(part[..., :3] == 0)
+    assert_close(full, ref.conv(x, w, groups=2))
+
+
+def test_conv_batch_of_one_equals_slice_of_batch(isa, rng):
+    x = rng.standard_normal((3, 7, 7, 5)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 5, 4)).astype(np.float32)
+    whole = convkit.ops.conv(x, w, padding="same")
+    for i in range(3):
+        np.testing.assert_allclose(convkit.ops.conv(x[i:i + 1], w, padding="same"), whole[i:i + 1],
+                                   rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_conv_1x1_equals_dense(isa, rng, padding, assert_close):
+    x = rng.standard_normal((2, 5, 6, 17)).astype(np.float32)
+    w = rng.standard_normal((1, 1, 17, 15)).astype(np.float32)
+    b = rng.standard_normal(15).astype(np.float32)
+    got = convkit.ops.conv(x, w, padding=padding, bias=b, activation="relu")
+    assert_close(got, ref.dense(x, w[0, 0], b, "relu"))
+
+
+ALGO_CASES = [
+    # (spatial, cin, cout, k, stride, dilation, padding)
+    ((6, 7), 8, 16, 3, 1, 1, "same"),
+    ((5, 5), 3, 17, 3, 1, 1, "valid"),
+    ((11, 13), 16, 15, 3, 1, 1, "same"),
+    ((7, 6), 5, 6, 1, 1, 1, "valid"),
+    ((9, 9), 4, 4, 3, 2, 1, "same"),
+    ((9, 9), 4, 4, 3, 1, 2, "same"),
+    ((8, 7), 2, 3, 5, 1, 1, "same"),
+]
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "direct", "gemm"])
+@pytest.mark.parametrize("case", ALGO_CASES, ids=[f"{c[0]}-c{c[1]}-f{c[2]}-k{c[3]}-s{c[4]}-d{c[5]}-{c[6]}"
+                                                   for c in ALGO_CASES])
+def test_conv_every_algorithm_agrees(isa, case, algorithm, assert_close):
+    spatial, cin, cout, k, s, d, padding = case
+    r = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x = r.standard_normal((2, *spatial, cin)).astype(np.float32)
+    w = (r.standard_normal((k, k, cin, cout)) / (k * np.sqrt(cin))).astype(np.float32)
+    b = r.standard_normal(cout).astype(np.float32)
+    got = convkit.ops.conv(x, w, s, padding, None, d, bias=b, activation="relu", algorithm=algorithm)
+    assert_close(got, ref.conv(x, w, s, padding, d, 1, b, "relu"), rtol=1e-5)
+
+
+def test_conv_unbuilt_algorithm_refuses_clearly(isa):
+    # Winograd has no kernels yet: asking for it must fail loudly, never fall back silently.
+    x = np.ones((1, 8, 8, 4), np.float32)
+    w = np.ones((3, 3, 4, 4), np.float32)
+    with pytest.raises(ValueError, match="not available"):
+        convkit.ops.conv(x, w, algorithm="winograd")

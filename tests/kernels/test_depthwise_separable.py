@@ -1,0 +1,101 @@
+"""convkit.ops.depthwise_conv and separable_conv against the NumPy oracle, on every ISA path."""
+import zlib
+
+import numpy as np
+import pytest
+
+import convkit
+import reference as ref
+
+# Every output starts as NaN, so an element a kernel forgets to write fails the comparison.
+pytestmark = pytest.mark.usefixtures("nan_filled_outputs")
+
+# (rank, spatial, channels, multiplier, k, stride, dilation, padding, bias, activation, data_format)
+DW_CASES = [
+    (1, (8,), 1, 1, 3, 1, 1, "valid", False, None, "channels_last"),
+    (1, (13,), 5, 2, 4, 2, 1, "same", True, "relu", "channels_last"),
+    (1, (1,), 3, 3, 3, 1, 1, "same", True, None, "channels_first"),
+    (1, (11,), 16, 1, 3, 1, 3, "valid", False, "tanh", "channels_last"),
+    (2, (7, 5), 15, 1, 3, 1, 1, "same", True, "relu6", "channels_last"),
+    (2, (6, 6), 16, 2, 3, 2, 1, "same", False, None, "channels_last"),
+    (2, (5, 7), 17, 1, 3, 3, 1, "valid", True, None, "channels_first"),
+    (2, (7, 7), 4, 3, 2, 1, 2, "same", True, "silu", "channels_last"),
+    (2, (1, 1), 2, 2, 3, 1, 1, "same", False, None, "channels_last"),
+    (2, (11, 13), 3, 1, 5, 2, 1, "same", True, "hard_silu", "channels_last"),
+    (2, (6, 5), 8, 1, (3, 1), (1, 2), 1, "valid", True, None, "channels_last"),
+    (3, (5, 6, 7), 3, 2, 3, 1, 1, "same", True, "elu", "channels_last"),
+    (3, (5, 5, 5), 4, 1, 2, 2, 1, "valid", False, None, "channels_first"),
+    (3, (6, 6, 6), 2, 1, 2, 1, 2, "same", True, None, "channels_last"),
+]
+
+
+def _id(c):
+    return "-".join(str(v).replace(" ", "") for v in c)
+
+
+def _rng(case):
+    return np.random.default_rng(zlib.crc32(_id(case).encode()))
+
+
+def _maybe_cf(x, fmt):
+    return ref.to_channels_first(x).copy() if fmt == "channels_first" else x
+
+
+@pytest.mark.parametrize("case", DW_CASES, ids=[_id(c) for c in DW_CASES])
+def test_depthwise_conv_matches_oracle(isa, case, assert_close):
+    rank, spatial, c, mult, k, s, d, padding, use_bias, act, fmt = case
+    r = _rng(case)
+    ks = ref.as_tuple(k, rank)
+    x = r.standard_normal((2, *spatial, c)).astype(np.float32)
+    w = r.standard_normal((*ks, c, mult)).astype(np.float32)
+    b = r.standard_normal(c * mult).astype(np.float32) if use_bias else None
+    expected = ref.depthwise_conv(x, w, s, padding, d, b, act)
+    got = convkit.ops.depthwise_conv(_maybe_cf(x, fmt), w, s, padding, fmt, d, bias=b, activation=act)
+    if fmt == "channels_first":
+        expected = ref.to_channels_first(expected)
+    assert_close(got, expected)
+
+
+def test_depthwise_output_channel_order(isa):
+    # Output channel c*mult + m reads input channel c with kernel[..., c, m].
+    x = np.zeros((1, 3, 3, 2), np.float32)
+    x[..., 0] = 1.0
+    x[..., 1] = 10.0
+    w = np.zeros((1, 1, 2, 3), np.float32)
+    w[0, 0, 0] = [1, 2, 3]
+    w[0, 0, 1] = [4, 5, 6]
+    got = convkit.ops.depthwise_conv(x, w)
+    np.testing.assert_array_equal(got[0, 1, 1], [1, 2, 3, 40, 50, 60])
+
+
+SEP_CASES = [
+    (1, (9,), 3, 2, 5, 3, 1, 1, "same", True, "relu", "channels_last"),
+    (1, (1,), 2, 1, 4, 3, 1, 1, "same", False, None, "channels_first"),
+    (2, (7, 6), 4, 1, 6, 3, 1, 1, "same", True, None, "channels_last"),
+    (2, (6, 7), 15, 2, 17, 3, 2, 1, "same", True, "sigmoid", "channels_first"),
+    (2, (11, 5), 3, 3, 16, 3, 1, 2, "valid", False, "gelu", "channels_last"),
+    (3, (5, 5, 6), 2, 2, 3, 2, 1, 1, "same", True, None, "channels_last"),
+]
+
+
+@pytest.mark.parametrize("case", SEP_CASES, ids=[_id(c) for c in SEP_CASES])
+def test_separable_conv_matches_oracle(isa, case, assert_close):
+    rank, spatial, c, mult, filters, k, s, d, padding, use_bias, act, fmt = case
+    r = _rng(case)
+    x = r.standard_normal((2, *spatial, c)).astype(np.float32)
+    dw = r.standard_normal((*(k,) * rank, c, mult)).astype(np.float32)
+    pw = r.standard_normal((*(1,) * rank, c * mult, filters)).astype(np.float32)
+    b = r.standard_normal(filters).astype(np.float32) if use_bias else None
+    expected = ref.separable_conv(x, dw, pw, s, padding, d, b, act)
+    got = convkit.ops.separable_conv(_maybe_cf(x, fmt), dw, pw, s, padding, fmt, d, bias=b, activation=act)
+    if fmt == "channels_first":
+        expected = ref.to_channels_first(expected)
+    assert_close(got, expected)
+
+
+def test_depthwise_equals_grouped_conv(isa, rng, assert_close):
+    x = rng.standard_normal((2, 7, 7, 5)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 5, 2)).astype(np.float32)
+    dw = convkit.ops.depthwise_conv(x, w, padding="same")
+    grouped = convkit.ops.conv(x, w.reshape(3, 3, 1, 10), padding="same", groups=5)
+    assert_close(dw, grouped.astype(np.float64))

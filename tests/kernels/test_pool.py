@@ -1,0 +1,78 @@
+"""Max/average pooling (windows clipped to the input for 'same') and global pooling vs the oracle."""
+import zlib
+
+import numpy as np
+import pytest
+
+import convkit
+import reference as ref
+
+# Every output starts as NaN, so an element a kernel forgets to write fails the comparison.
+pytestmark = pytest.mark.usefixtures("nan_filled_outputs")
+
+# (rank, spatial, channels, pool_size, strides, padding, data_format)
+CASES = [
+    (1, (8,), 1, 2, None, "valid", "channels_last"),
+    (1, (13,), 3, 3, 2, "same", "channels_last"),
+    (1, (1,), 2, 3, 1, "same", "channels_first"),
+    (1, (11,), 16, 4, 3, "valid", "channels_last"),
+    (1, (7,), 17, 2, 1, "same", "channels_last"),
+    (2, (5, 7), 15, 2, None, "valid", "channels_last"),
+    (2, (6, 6), 16, 3, 2, "same", "channels_last"),
+    (2, (7, 5), 17, 3, 1, "same", "channels_first"),
+    (2, (13, 11), 3, (3, 2), (2, 3), "same", "channels_last"),
+    (2, (1, 1), 4, 2, None, "same", "channels_last"),
+    (2, (6, 7), 2, 4, 3, "same", "channels_last"),
+    (2, (5, 5), 3, 5, 1, "valid", "channels_first"),
+    (3, (5, 6, 7), 2, 2, None, "valid", "channels_last"),
+    (3, (5, 5, 5), 3, 3, 2, "same", "channels_first"),
+    (3, (6, 7, 5), 2, (2, 3, 1), (1, 2, 3), "same", "channels_last"),
+]
+
+
+def _id(c):
+    return "-".join(str(v).replace(" ", "") for v in c)
+
+
+@pytest.mark.parametrize("kind", ["max", "average"])
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_pool_matches_oracle(isa, case, kind, assert_close):
+    rank, spatial, c, p, s, padding, fmt = case
+    r = np.random.default_rng(zlib.crc32(_id(case).encode()))
+    x = r.standard_normal((2, *spatial, c)).astype(np.float32)
+    oracle = ref.max_pool if kind == "max" else ref.average_pool
+    op = convkit.ops.max_pool if kind == "max" else convkit.ops.average_pool
+    expected = oracle(x, p, s, padding)
+    xin = ref.to_channels_first(x).copy() if fmt == "channels_first" else x
+    got = op(xin, p, s, padding, fmt)
+    if fmt == "channels_first":
+        expected = ref.to_channels_first(expected)
+    assert_close(got, expected)
+
+
+def test_max_pool_all_negative_same_padding(isa):
+    # Padding must not act as a zero: with all-negative inputs the max stays negative.
+    x = -np.arange(1, 1 + 5 * 5, dtype=np.float32).reshape(1, 5, 5, 1)
+    got = convkit.ops.max_pool(x, 2, 2, "same")
+    np.testing.assert_array_equal(got, ref.max_pool(x, 2, 2, "same").astype(np.float32))
+    assert np.all(got < 0)
+
+
+def test_average_pool_same_counts_only_inside_cells(isa):
+    x = np.ones((1, 5, 5, 1), np.float32)
+    got = convkit.ops.average_pool(x, 3, 2, "same")
+    np.testing.assert_array_equal(got, np.ones((1, 3, 3, 1), np.float32))
+
+
+@pytest.mark.parametrize("rank,spatial", [(1, (13,)), (2, (5, 7)), (2, (1, 1)), (3, (3, 5, 2))])
+@pytest.mark.parametrize("fmt", ["channels_last", "channels_first"])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_global_pools(isa, rng, rank, spatial, fmt, keepdims, assert_close):
+    x = rng.standard_normal((3, *spatial, 17)).astype(np.float32)
+    xin = ref.to_channels_first(x).copy() if fmt == "channels_first" else x
+    for op, oracle in ((convkit.ops.global_max_pool, ref.global_max_pool),
+                       (convkit.ops.global_average_pool, ref.global_average_pool)):
+        expected = oracle(x, keepdims=keepdims)
+        if keepdims and fmt == "channels_first":
+            expected = ref.to_channels_first(expected)
+        assert_close(op(xin, fmt, keepdims), expected)

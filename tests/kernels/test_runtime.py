@@ -1,0 +1,96 @@
+"""Runtime controls: cpu_info, ISA selection and thread count (results independent of threads)."""
+import numpy as np
+import pytest
+
+import convkit
+
+
+def test_cpu_info_keys():
+    info = convkit.cpu_info()
+    for key in ("vendor", "brand", "features", "isa", "num_threads", "openmp"):
+        assert key in info, key
+    assert isinstance(info["features"], dict)
+    assert info["isa"] in ("ref", "avx2", "avx512")
+    assert info["isa"] in convkit.available_isas()
+    assert isinstance(info["num_threads"], int) and info["num_threads"] >= 1
+    assert isinstance(info["openmp"], bool)
+
+
+def test_available_isas_starts_with_ref():
+    isas = convkit.available_isas()
+    assert isas[0] == "ref"
+    assert set(isas) <= {"ref", "avx2", "avx512"}
+
+
+def test_isa_fixture_selects_the_path(isa):
+    assert convkit.cpu_info()["isa"] == isa
+
+
+def test_set_isa_rejects_unknown_name():
+    with pytest.raises(ValueError, match="name"):
+        convkit._set_isa("sse9")
+
+
+def test_set_isa_auto_picks_the_best():
+    before = convkit.cpu_info()["isa"]
+    try:
+        convkit._set_isa("auto")
+        assert convkit.cpu_info()["isa"] == convkit.available_isas()[-1]
+    finally:
+        convkit._set_isa(before)
+
+
+@pytest.fixture
+def restore_threads():
+    before = convkit.get_num_threads()
+    yield
+    convkit.set_num_threads(before)
+
+
+def test_set_get_num_threads(restore_threads):
+    convkit.set_num_threads(1)
+    assert convkit.get_num_threads() == 1
+    assert convkit.cpu_info()["num_threads"] == 1
+    convkit.set_num_threads(2)
+    if convkit.cpu_info()["openmp"]:
+        assert convkit.get_num_threads() == 2
+    else:
+        assert convkit.get_num_threads() >= 1
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", True])
+def test_set_num_threads_rejects_non_int(restore_threads, bad):
+    with pytest.raises(TypeError, match="n"):
+        convkit.set_num_threads(bad)
+
+
+def _all_ops(x2d, x1d, rng):
+    w = rng.standard_normal((3, 3, x2d.shape[-1], 16)).astype(np.float32)
+    dw = rng.standard_normal((3, 3, x2d.shape[-1], 2)).astype(np.float32)
+    wt = rng.standard_normal((3, 3, 5, x2d.shape[-1])).astype(np.float32)
+    w1 = rng.standard_normal((5, x1d.shape[-1], 7)).astype(np.float32)
+    dk = rng.standard_normal((x2d.shape[-1], 9)).astype(np.float32)
+    return [
+        convkit.ops.conv(x2d, w, 1, "same", bias=np.ones(16, np.float32), activation="relu"),
+        convkit.ops.conv(x2d, w, 2, "valid"),
+        convkit.ops.conv(x1d, w1, 1, "causal", dilation_rate=2),
+        convkit.ops.depthwise_conv(x2d, dw, 1, "same"),
+        convkit.ops.conv_transpose(x2d, wt, 2, "same"),
+        convkit.ops.max_pool(x2d, 3, 2, "same"),
+        convkit.ops.average_pool(x2d, 3, 2, "same"),
+        convkit.ops.global_average_pool(x2d),
+        convkit.ops.upsample(x2d, 2, "bilinear"),
+        convkit.ops.dense(x2d, dk),
+    ]
+
+
+def test_results_identical_with_one_or_two_threads(isa, rng, restore_threads):
+    x2d = rng.standard_normal((3, 13, 11, 6)).astype(np.float32)
+    x1d = rng.standard_normal((3, 17, 5)).astype(np.float32)
+    convkit.set_num_threads(1)
+    one = _all_ops(x2d, x1d, np.random.default_rng(3))
+    convkit.set_num_threads(2)
+    two = _all_ops(x2d, x1d, np.random.default_rng(3))
+    for a, b in zip(one, two):
+        # The static partition never splits a reduction, so results match to the bit.
+        np.testing.assert_array_equal(a, b)
