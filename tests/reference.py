@@ -270,7 +270,8 @@ def _pool(x, pool_size, strides, padding, reduce):
         for i in range(rank):
             lo = o[i] * s[i] - before[i]
             window.append(slice(max(lo, 0), min(lo + p[i], n[i])))
-        cells = x[tuple(window)].reshape(x.shape[0], -1, x.shape[-1])
+        block = x[tuple(window)]
+        cells = block.reshape(x.shape[0], int(np.prod(block.shape[1:-1])), x.shape[-1])
         y[(slice(None),) + o] = reduce(cells)
     return y
 
