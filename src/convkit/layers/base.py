@@ -1,0 +1,430 @@
+"""The Layer base class every convkit layer derives from, its weights and its input checks.
+
+A layer validates its arguments in `__init__`, creates its weights in `build(input_shape)` and
+computes in `call(inputs)` through `convkit.ops` or vectorised numpy. `layer(array)` returns a
+float32 numpy array; `layer(keras_tensor)` records a node for the functional API and returns a
+symbolic tensor. Weight-derived data (e.g. prepared kernels) lives in `self._cache`, built
+lazily by `_prepare()` and dropped whenever the weights change.
+"""
+import functools
+import re
+
+import numpy as np
+
+from convkit import _args
+from convkit.layers.symbolic import KerasTensor, Node, _dtype_name, flatten, is_symbolic, map_structure
+
+__all__ = ["Layer", "InputSpec", "Weight", "standardize_shape"]
+
+_NAME_COUNTS = {}
+_KERAS_ONLY_WHEN_UNSET = ("quantization_config", "lora_rank", "lora_alpha", "lora_enabled")
+_ALLOWED_KWARGS = {"input_shape", "batch_input_shape", "batch_size", "input_dim", "weights", "autocast"}
+
+
+def to_snake_case(name):
+    name = re.sub(r"\W+", "", name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(base):
+    count = _NAME_COUNTS.get(base, 0)
+    _NAME_COUNTS[base] = count + 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def _is_dim(d):
+    return d is None or _args._is_int(d)
+
+
+def standardize_shape(shape):
+    """A shape (tuple of ints / None) or a list of shapes -> tuple, or list of tuples."""
+    if shape is None:
+        return None
+    if isinstance(shape, KerasTensor):
+        return shape.shape
+    if isinstance(shape, np.ndarray) and shape.ndim == 1 and shape.dtype.kind in "iu":
+        shape = shape.tolist()
+    if isinstance(shape, dict):
+        raise TypeError(f"`input_shape` must be a tuple of integers (or a list of such tuples). Received: {shape!r}")
+    try:
+        items = list(shape)
+    except TypeError:
+        raise TypeError(f"`input_shape` must be a tuple of integers or None (or a list of such tuples). "
+                        f"Received: input_shape={shape!r}") from None
+    if all(_is_dim(d) for d in items):
+        dims = tuple(None if d is None else int(d) for d in items)
+        if any(d is not None and d < 0 for d in dims):
+            raise ValueError(f"`input_shape` cannot contain negative dimensions. Received: input_shape={dims}")
+        return dims
+    return [standardize_shape(s) for s in items]
+
+
+def is_shape_list(shape):
+    return isinstance(shape, list) and all(isinstance(s, (tuple, list)) for s in shape) and len(shape) > 0 \
+        and not all(_is_dim(d) for d in shape)
+
+
+class InputSpec:
+    """What a layer accepts: ndim / min_ndim / max_ndim and fixed sizes along some axes."""
+
+    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None):
+        self.ndim, self.min_ndim, self.max_ndim = ndim, min_ndim, max_ndim
+        self.axes = dict(axes or {})
+
+    def check(self, shape, layer_name, index=0):
+        where = f'Input {index} of layer "{layer_name}" is incompatible with the layer'
+        rank = len(shape)
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(f"{where}: expected ndim={self.ndim}, found ndim={rank}. Full shape received: {shape}")
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(f"{where}: expected min_ndim={self.min_ndim}, found ndim={rank}. "
+                             f"Full shape received: {shape}")
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ValueError(f"{where}: expected max_ndim={self.max_ndim}, found ndim={rank}. "
+                             f"Full shape received: {shape}")
+        for axis, value in self.axes.items():
+            if value is None:
+                continue
+            if not -rank <= axis < rank:
+                raise ValueError(f"{where}: expected axis {axis} to exist, found ndim={rank}. "
+                                 f"Full shape received: {shape}")
+            if shape[axis] is not None and shape[axis] != value:
+                raise ValueError(f"{where}: expected axis {axis} of input shape to have value {value}, "
+                                 f"but received input with shape {shape}")
+
+
+class Weight:
+    """A layer's weight: a float32 numpy array with a name and a trainable flag (Keras's
+    Variable, minus training). `assign` checks the shape and drops the owner's prepared data."""
+
+    def __init__(self, owner, name, value, trainable=True, regularizer=None, constraint=None):
+        self._owner = owner
+        self.name = name
+        self._value = value
+        self.trainable = bool(trainable)
+        self.regularizer = regularizer
+        self.constraint = constraint
+
+    @property
+    def path(self):
+        return f"{self._owner.name}/{self.name}"
+
+    @property
+    def shape(self):
+        return self._value.shape
+
+    @property
+    def dtype(self):
+        return "float32"
+
+    @property
+    def value(self):
+        return self._value
+
+    def numpy(self):
+        return self._value.copy()
+
+    def __array__(self, dtype=None, copy=None):
+        return self._value.copy() if dtype is None else self._value.astype(dtype)
+
+    def assign(self, value):
+        arr = _args.as_float32_array(value, self.name)
+        if arr.shape != self._value.shape:
+            raise ValueError(f"The shape of the target variable and the shape of the value to assign must match. "
+                             f"Variable '{self.path}' has shape {self._value.shape}; received value of shape "
+                             f"{arr.shape}")
+        self._value = arr.copy() if arr is value else arr
+        self._owner._weights_changed()
+
+    def __repr__(self):
+        return f"<Weight path={self.path}, shape={self.shape}, dtype=float32>"
+
+
+class Layer:
+    """Base class of convkit's layers (Keras 3's `keras.layers.Layer`, inference only)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        original = cls.__dict__.get("build")
+        if original is not None and not getattr(original, "_convkit_wrapped", False):
+            @functools.wraps(original)
+            def build(self, input_shape=None, _original=original):
+                outer = not self.__dict__.get("_building", False)
+                if outer:
+                    self._building = True
+                    if self._weights:
+                        self._weights = []
+                try:
+                    _original(self, standardize_shape(input_shape))
+                finally:
+                    if outer:
+                        self._building = False
+                if outer:
+                    self.built = True
+                    self._build_shape = standardize_shape(input_shape)
+                    self._weights_changed()
+                    if self._initial_weights is not None:
+                        initial, self._initial_weights = self._initial_weights, None
+                        self.set_weights(initial)
+
+            build._convkit_wrapped = True
+            cls.build = build
+
+    def __init__(self, trainable=True, name=None, dtype=None, activity_regularizer=None, **kwargs):
+        for key in _KERAS_ONLY_WHEN_UNSET:  # Keras config entries for features convkit lacks
+            if key in kwargs:
+                value = kwargs.pop(key)
+                if value not in (None, False):
+                    raise ValueError(f"convkit does not support `{key}` (used for training or quantization in "
+                                     f"Keras). Received: {key}={value!r}")
+        unknown = set(kwargs) - _ALLOWED_KWARGS
+        if unknown:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
+                             f"{ {k: kwargs[k] for k in sorted(unknown)} }")
+        if name is None:
+            name = unique_name(to_snake_case(type(self).__name__))
+        elif not isinstance(name, str) or "/" in name:
+            raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
+                             f"Received: name={name!r} (of type {type(name).__name__})")
+        self.name = name
+        self.trainable = bool(trainable)
+        if isinstance(dtype, dict):  # a serialised Keras dtype policy
+            dtype = dtype.get("config", {}).get("name")
+        if isinstance(dtype, str) and dtype.startswith("mixed_"):
+            dtype = "float32"  # convkit computes in float32 whatever the policy asks
+        self.dtype = _dtype_name(dtype)
+        from convkit import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
+        self.built = False
+        self.input_spec = None
+        self._weights = []
+        self._cache = None
+        self._inbound_nodes = []
+        self._building = False
+        self._build_shape = None
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = None
+        batch_input_shape = kwargs.get("batch_input_shape")
+        input_shape = kwargs.get("input_shape")
+        if kwargs.get("input_dim") is not None and input_shape is None:
+            input_shape = (kwargs["input_dim"],)
+        if batch_input_shape is not None:
+            self._batch_input_shape = standardize_shape(batch_input_shape)
+        elif input_shape is not None:
+            shape = standardize_shape(input_shape)
+            if not isinstance(shape, tuple):
+                raise ValueError(f"`input_shape` must be a tuple of integers. Received: input_shape={input_shape!r}")
+            self._batch_input_shape = (kwargs.get("batch_size"),) + shape
+
+    # ---- building and weights -------------------------------------------------------------------
+
+    def build(self, input_shape=None):
+        """Create the weights for `input_shape` (batch dimension included). Layers without
+        weights inherit this no-op."""
+        self.built = True
+        self._build_shape = standardize_shape(input_shape)
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, regularizer=None,
+                   constraint=None, name=None):
+        from convkit import initializers
+        shape = tuple(int(d) for d in (shape or ()))
+        init = initializers.get("zeros" if initializer is None else initializer)
+        value = np.ascontiguousarray(init(shape, "float32"), dtype=np.float32)
+        if value.shape != shape:
+            raise ValueError(f"Initializer for weight '{name}' returned shape {value.shape}; expected {shape}")
+        weight = Weight(self, name or f"variable_{len(self._weights)}", value, trainable, regularizer, constraint)
+        self._weights.append(weight)
+        self._weights_changed()
+        return weight
+
+    def _weights_changed(self):
+        """Called whenever a weight changes: prepared data is rebuilt on the next call."""
+        self._cache = None
+
+    def _prepared(self):
+        if self._cache is None:
+            self._cache = self._prepare()
+        return self._cache
+
+    def _prepare(self):
+        """Weight-derived data used by `call` (override); computed once per weight change."""
+        return {}
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self):
+        return [w for w in self._weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return list(self._weights)
+        return [w for w in self._weights if not w.trainable]
+
+    @property
+    def variables(self):
+        return self.weights
+
+    def get_weights(self):
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Replace every weight at once, in `get_weights()` order. Counts and shapes are checked
+        before anything changes; values are converted to float32."""
+        targets = self.weights
+        try:
+            weights = list(weights)
+        except TypeError:
+            raise TypeError(f"`weights` must be a list of arrays. Received: weights={weights!r}") from None
+        if len(weights) != len(targets):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
+                f"{len(weights)}, but the layer was expecting {len(targets)} weights."
+            )
+        arrays = []
+        for target, value in zip(targets, weights):
+            arr = _args.as_float32_array(value, "weights")
+            if arr.shape != target.shape:
+                raise ValueError(
+                    f"Layer {self.name} weight shape {target.shape} is not compatible with provided weight "
+                    f"shape {arr.shape} (weight '{target.name}')."
+                )
+            arrays.append(arr.copy() if arr is value else arr)
+        for target, arr in zip(targets, arrays):
+            target._value = arr
+        for layer in {id(t._owner): t._owner for t in targets}.values():
+            layer._weights_changed()
+        self._weights_changed()
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                f"You can build it manually via: `{self.name}.build(batch_input_shape)`."
+            )
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # ---- calling -----------------------------------------------------------------------------
+
+    def __call__(self, inputs, *args, **kwargs):
+        kwargs.pop("training", None)
+        mask = kwargs.pop("mask", None)
+        if mask is not None:
+            raise ValueError(f"Layer '{self.name}': masks are not supported by convkit. Received a `mask` argument.")
+        if is_symbolic(inputs):
+            return self._symbolic_call(inputs, args, kwargs)
+        x = self._convert_inputs(inputs)
+        shapes = map_structure(lambda a: a.shape, x) if isinstance(x, list) else x.shape
+        self._check_input_spec(shapes)
+        if not self.built:
+            self.build(shapes)
+            self._check_input_spec(shapes)
+        return self.call(x, *args, **kwargs)
+
+    def _convert_inputs(self, inputs):
+        if isinstance(inputs, (list, tuple)) and self._takes_list():
+            return [_args.as_float32_array(x, "inputs") for x in inputs]
+        return _args.as_float32_array(inputs, "inputs")
+
+    def _takes_list(self):
+        """True for layers whose input is a list of tensors (merging layers)."""
+        return False
+
+    def _check_input_spec(self, shapes):
+        if self.input_spec is None:
+            return
+        if isinstance(shapes, list):
+            for i, s in enumerate(shapes):
+                self.input_spec.check(tuple(s), self.name, i)
+        else:
+            self.input_spec.check(tuple(shapes), self.name)
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        if args:
+            raise ValueError(f"Layer '{self.name}': extra positional arguments are not supported in a "
+                             f"symbolic call. Received {len(args)} of them.")
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(inputs, list) and not self._takes_list():
+            if len(inputs) != 1:
+                raise ValueError(f"Layer '{self.name}' expects one input tensor. Received {len(inputs)} tensors.")
+            inputs = inputs[0]
+        for t in flatten(inputs):
+            if not isinstance(t, KerasTensor):
+                raise TypeError(f"Layer '{self.name}': every input of a symbolic call must be a KerasTensor "
+                                f"(from convkit.Input or another layer). Received: {t!r}")
+        shapes = [t.shape for t in inputs] if isinstance(inputs, list) else inputs.shape
+        self._check_input_spec(shapes)
+        if not self.built:
+            self.build(shapes)
+            self._check_input_spec(shapes)
+        out_shapes = self.compute_output_shape(shapes)
+        dtype = self._output_dtype(inputs)
+        many = is_shape_list(out_shapes)
+        outputs = [KerasTensor(s, dtype, self.name) for s in (out_shapes if many else [out_shapes])]
+        Node(self, inputs, outputs, kwargs)
+        return outputs if many else outputs[0]
+
+    def _output_dtype(self, inputs):
+        return "float32"
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return standardize_shape(input_shape)
+
+    # ---- graph info (Keras 2 style conveniences) --------------------------------------------
+
+    def _node_attr(self, attr):
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer '{self.name}' has never been called on a symbolic tensor and thus has "
+                                 f"no defined {attr}.")
+        node = self._inbound_nodes[0]
+        tensors = node.input_tensors if attr.startswith("input") else node.output_tensors
+        if attr.endswith("shape"):
+            shapes = [t.shape for t in tensors]
+            return shapes[0] if len(shapes) == 1 else shapes
+        return tensors[0] if len(tensors) == 1 else list(tensors)
+
+    @property
+    def input(self):
+        return self._node_attr("input")
+
+    @property
+    def output(self):
+        return self._node_attr("output")
+
+    @property
+    def input_shape(self):
+        return self._node_attr("input_shape")
+
+    @property
+    def output_shape(self):
+        return self._node_attr("output_shape")
+
+    # ---- config -------------------------------------------------------------------------------
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def config_with(layer, **extra):
+    """Base config plus the layer's own entries (helper for get_config)."""
+    config = Layer.get_config(layer)
+    config.update(extra)
+    return config

@@ -1,0 +1,187 @@
+"""BatchNormalization (inference with the moving statistics) and LayerNormalization.
+
+BatchNormalization folds its four weights into one scale and one shift per channel when the
+weights change (`_prepare`), so a call is a single fused multiply-add pass in numpy.
+Regularizers and constraints are stored and serialised, never applied (inference only).
+"""
+import numpy as np
+
+from convkit import _args, constraints, initializers, regularizers
+from convkit.layers.base import InputSpec, Layer
+
+__all__ = ["BatchNormalization", "LayerNormalization"]
+
+
+def _axis_index(axis, rank, layer):
+    if not _args._is_int(axis):
+        raise TypeError(f"Expected an int value for the `axis` argument of layer '{layer}'. Received: axis={axis!r}")
+    if not -rank <= axis < rank:
+        raise ValueError(f"Invalid `axis` argument for layer '{layer}': axis={axis} is out of bounds for an input of "
+                         f"rank {rank}.")
+    return axis % rank
+
+
+def _positive_float(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or value <= 0:
+        raise ValueError(f"Invalid value for argument `{name}`: expected a positive float. Received: {name}={value!r}")
+    return float(value)
+
+
+class BatchNormalization(Layer):
+    """Inference-time batch normalization along `axis`:
+    (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta.
+    Weights in Keras's order: gamma (if scale), beta (if center), moving_mean, moving_variance
+    (the last two non-trainable)."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
+                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 synchronized=False, renorm=False, renorm_clipping=None, renorm_momentum=0.99, **kwargs):
+        super().__init__(**kwargs)
+        if renorm:
+            raise ValueError("convkit does not support batch renormalization (a training feature). "
+                             "Received: renorm=True")
+        self.renorm, self.renorm_clipping, self.renorm_momentum = False, renorm_clipping, renorm_momentum
+        if not _args._is_int(axis):
+            raise TypeError(f"Expected an int value for the `axis` argument. Received: axis={axis!r}")
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = _positive_float(epsilon, "epsilon")
+        self.center, self.scale = bool(center), bool(scale)
+        self.synchronized = bool(synchronized)
+        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
+        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer, "moving_mean_initializer")
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer,
+                                                            "moving_variance_initializer")
+        self.beta_regularizer = regularizers.get(beta_regularizer, "beta_regularizer")
+        self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
+        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
+        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
+        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        axis = _axis_index(self.axis, len(shape), self.name)
+        dim = shape[axis]
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                             f"received an input with shape {shape}.")
+        if self.scale:
+            self.gamma = self.add_weight((dim,), self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight((dim,), self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self.moving_mean = self.add_weight((dim,), self.moving_mean_initializer, name="moving_mean", trainable=False)
+        self.moving_variance = self.add_weight((dim,), self.moving_variance_initializer, name="moving_variance",
+                                               trainable=False)
+        self.input_spec = InputSpec(ndim=len(shape), axes={self.axis: dim})
+
+    def _prepare(self):
+        inv = 1.0 / np.sqrt(self.moving_variance.value.astype(np.float64) + self.epsilon)
+        scale = inv * (self.gamma.value if self.scale else 1.0)
+        shift = (self.beta.value if self.center else 0.0) - self.moving_mean.value * scale
+        return {"scale": scale.astype(np.float32), "shift": shift.astype(np.float32)}
+
+    def call(self, inputs):
+        prepared = self._prepared()
+        axis = _axis_index(self.axis, inputs.ndim, self.name)
+        shape = [1] * inputs.ndim
+        shape[axis] = -1
+        out = inputs * prepared["scale"].reshape(shape)
+        out += prepared["shift"].reshape(shape)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        _axis_index(self.axis, len(shape), self.name)
+        return shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon, "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            "synchronized": self.synchronized, "renorm": self.renorm, "renorm_clipping": self.renorm_clipping,
+            "renorm_momentum": self.renorm_momentum,
+        })
+        return config
+
+
+class LayerNormalization(Layer):
+    """Normalise each sample over `axis` (default the last): (x - mean) / sqrt(var + epsilon) *
+    gamma + beta. Weights: gamma (if scale), beta (if center)."""
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        super().__init__(**kwargs)
+        axes = tuple(axis) if isinstance(axis, (list, tuple)) else (axis,)
+        for a in axes:
+            if not _args._is_int(a):
+                raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis'. Received: {axis!r}")
+        self.axis = list(axes) if isinstance(axis, (list, tuple)) else int(axis)
+        self._axes = tuple(int(a) for a in axes)
+        self.epsilon = _positive_float(epsilon, "epsilon")
+        self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
+        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
+        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
+        self.beta_regularizer = regularizers.get(beta_regularizer, "beta_regularizer")
+        self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
+        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
+        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        axes = sorted(_axis_index(a, len(shape), self.name) for a in self._axes)
+        param_shape = tuple(shape[a] for a in axes)
+        if any(d is None for d in param_shape):
+            raise ValueError(f"LayerNormalization '{self.name}' needs defined sizes along axis={self.axis}. "
+                             f"Received input shape {shape}")
+        if self.scale:
+            self.gamma = self.add_weight(param_shape, self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight(param_shape, self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+        self.input_spec = InputSpec(ndim=len(shape))
+
+    def call(self, inputs):
+        rank = inputs.ndim
+        axes = tuple(sorted(_axis_index(a, rank, self.name) for a in self._axes))
+        bshape = [inputs.shape[i] if i in axes else 1 for i in range(rank)]
+        if self.rms_scaling:
+            out = inputs / np.sqrt(np.mean(np.square(inputs), axis=axes, keepdims=True) + np.float32(self.epsilon))
+        else:
+            mean = np.mean(inputs, axis=axes, keepdims=True)
+            var = np.mean(np.square(inputs - mean), axis=axes, keepdims=True)
+            out = (inputs - mean) / np.sqrt(var + np.float32(self.epsilon))
+        if self.scale:
+            out = out * self.gamma.value.reshape(bshape)
+        if self.center and not self.rms_scaling:
+            out = out + self.beta.value.reshape(bshape)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return config

@@ -1,0 +1,304 @@
+"""Recurrent layers SimpleRNN, LSTM and GRU with Keras 3's arguments and weight layout:
+kernel (input_dim, units * gates), recurrent_kernel (units, units * gates), bias; LSTM gates in
+the order i, f, c, o; GRU gates z, r, h (reset_after=True: bias (2, 3 * units), input bias then
+recurrent bias).
+
+The input projection of every timestep is one GEMM on convkit's kernel (convkit.ops.dense); each
+step then does one small GEMM with the recurrent kernel and the gate math in vectorised numpy.
+dropout / recurrent_dropout act only in training and are accepted but unused; regularizers and
+constraints are stored and serialised, never applied. Not supported: stateful=True, masking,
+symbolic `initial_state` (a numeric `initial_state=[...]` works in eager calls).
+"""
+import numpy as np
+
+from convkit import _args, activations, constraints, initializers, ops, regularizers
+from convkit.layers.base import InputSpec, Layer
+from convkit.layers.convolutional import positive_int
+
+__all__ = ["SimpleRNN", "LSTM", "GRU"]
+
+
+def _rate(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not 0 <= value <= 1:
+        raise ValueError(f"Invalid value for argument `{name}`: expected a float between 0 and 1. "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+class _LSTMBiasInitializer(initializers.Initializer):
+    """Keras's unit_forget_bias: the base initializer everywhere except ones for the forget gate."""
+
+    def __init__(self, base, units):
+        super().__init__()
+        self.base, self.units = base, units
+
+    def __call__(self, shape, dtype=None):
+        u = self.units
+        return np.concatenate([self.base((u,)), np.ones(u, np.float32), self.base((2 * u,))]).astype(np.float32)
+
+
+class BaseRNN(Layer):
+    """Shared argument handling, weights, time loop and output structure."""
+
+    _gates = 1
+
+    def __init__(self, zero_output_for_mask=False, **kwargs):
+        super().__init__(**kwargs)
+        self.zero_output_for_mask = bool(zero_output_for_mask)  # masks are not supported; stored only
+
+    def _setup(self, units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
+               bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+               recurrent_constraint, bias_constraint, dropout, recurrent_dropout, return_sequences, return_state,
+               go_backwards, stateful, unroll, seed):
+        self.units = positive_int(units, "units")
+        self.activation = activations.get(activation)
+        self.recurrent_activation = None if recurrent_activation is None else activations.get(recurrent_activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
+        self.recurrent_initializer = initializers.get(recurrent_initializer, "recurrent_initializer")
+        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
+        self.kernel_regularizer = regularizers.get(kernel_regularizer, "kernel_regularizer")
+        self.recurrent_regularizer = regularizers.get(recurrent_regularizer, "recurrent_regularizer")
+        self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
+        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
+        self.recurrent_constraint = constraints.get(recurrent_constraint, "recurrent_constraint")
+        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
+        self.dropout = _rate(dropout, "dropout")
+        self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout")
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        if stateful:
+            raise ValueError("convkit does not support stateful recurrent layers yet. Received: stateful=True")
+        self.stateful = False
+        self.unroll = bool(unroll)
+        self.seed = seed
+        self.input_spec = InputSpec(ndim=3)
+        self.kernel = self.recurrent_kernel = self.bias = None
+
+    @property
+    def state_size(self):
+        return [self.units] * self._n_states
+
+    _n_states = 1
+
+    def _bias_shape(self):
+        return (self.units * self._gates,)
+
+    def _bias_init(self):
+        return self.bias_initializer
+
+    def build(self, input_shape):
+        in_dim = tuple(input_shape)[-1]
+        if in_dim is None:
+            raise ValueError(f"The last dimension of the inputs to layer '{self.name}' should be defined. "
+                             f"Received: input_shape={tuple(input_shape)}")
+        width = self.units * self._gates
+        self.kernel = self.add_weight((in_dim, width), self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        self.recurrent_kernel = self.add_weight((self.units, width), self.recurrent_initializer,
+                                                name="recurrent_kernel", regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(self._bias_shape(), self._bias_init(), name="bias",
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.input_spec = InputSpec(ndim=3, axes={-1: in_dim})
+
+    def _prepare(self):
+        return {"input_bias": self.bias.value if self.use_bias else None,
+                "recurrent_kernel": self.recurrent_kernel.value}
+
+    def _initial_states(self, n, initial_state):
+        if initial_state is None:
+            return [np.zeros((n, self.units), np.float32) for _ in range(self._n_states)]
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        if len(states) != self._n_states:
+            raise ValueError(f"Layer '{self.name}' expects {self._n_states} initial state(s). "
+                             f"Received: {len(states)} in initial_state")
+        out = []
+        for s in states:
+            arr = _args.as_float32_array(s, "initial_state")
+            if arr.shape != (n, self.units):
+                raise ValueError(f"Each initial state of layer '{self.name}' must have shape ({n}, {self.units}). "
+                                 f"Received: initial_state shape {arr.shape}")
+            out.append(arr.copy())
+        return out
+
+    def __call__(self, inputs, *args, **kwargs):
+        initial_state = kwargs.get("initial_state")
+        if initial_state is not None and any(
+                type(t).__name__ == "KerasTensor" for t in (initial_state if isinstance(initial_state, (list, tuple))
+                                                            else [initial_state])):
+            raise ValueError(f"Layer '{self.name}': a symbolic `initial_state` is not supported by convkit yet.")
+        return super().__call__(inputs, *args, **kwargs)
+
+    def call(self, inputs, initial_state=None):
+        prepared = self._prepared()
+        x = inputs[:, ::-1] if self.go_backwards else inputs
+        n, steps, _ = x.shape
+        projected = ops.dense(x, self.kernel.value, prepared["input_bias"])  # (n, steps, units * gates)
+        states = self._initial_states(n, initial_state)
+        seq = np.empty((n, steps, self.units), np.float32) if self.return_sequences else None
+        for t in range(steps):
+            states = self._step(projected[:, t], states, prepared)
+            if seq is not None:
+                seq[:, t] = states[0]
+        output = seq if seq is not None else states[0]
+        if self.return_state:
+            return [output] + states
+        return output
+
+    def compute_output_shape(self, input_shape):
+        n, steps, _ = tuple(input_shape)
+        out = (n, steps, self.units) if self.return_sequences else (n, self.units)
+        if self.return_state:
+            return [out] + [(n, self.units)] * self._n_states
+        return out
+
+    def _base_config(self):
+        config = super().get_config()
+        config.update({
+            "units": self.units, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+            "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
+            "return_sequences": self.return_sequences, "return_state": self.return_state,
+            "go_backwards": self.go_backwards, "stateful": self.stateful, "unroll": self.unroll,
+            "zero_output_for_mask": self.zero_output_for_mask,
+        })
+        if not isinstance(self, SimpleRNN):
+            config["seed"] = self.seed
+        if self.recurrent_activation is not None:
+            config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
+        return config
+
+    def get_config(self):
+        return self._base_config()
+
+
+class SimpleRNN(BaseRNN):
+    """h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)."""
+
+    def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
+                 recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
+                 return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
+                 seed=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._setup(units, activation, None, use_bias, kernel_initializer, recurrent_initializer, bias_initializer,
+                    kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, return_sequences,
+                    return_state, go_backwards, stateful, unroll, seed)
+
+    def _step(self, xt, states, prepared):
+        z = ops.dense(states[0], prepared["recurrent_kernel"])
+        z += xt
+        return [self.activation(z)]
+
+
+class LSTM(BaseRNN):
+    """Long short-term memory; gates i, f, c, o in the kernel's columns (Keras's order)."""
+
+    _gates = 4
+    _n_states = 2
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
+                 dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._setup(units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
+                    bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, return_sequences,
+                    return_state, go_backwards, stateful, unroll, seed)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        self.use_cudnn = use_cudnn
+
+    def _bias_init(self):
+        if self.unit_forget_bias:
+            return _LSTMBiasInitializer(self.bias_initializer, self.units)
+        return self.bias_initializer
+
+    def _step(self, xt, states, prepared):
+        h, c = states
+        u = self.units
+        z = ops.dense(h, prepared["recurrent_kernel"])
+        z += xt
+        i = self.recurrent_activation(z[:, :u])
+        f = self.recurrent_activation(z[:, u:2 * u])
+        g = self.activation(z[:, 2 * u:3 * u])
+        o = self.recurrent_activation(z[:, 3 * u:])
+        c = f * c + i * g
+        h = o * self.activation(c)
+        return [h, c]
+
+    def get_config(self):
+        config = self._base_config()
+        config["unit_forget_bias"] = self.unit_forget_bias
+        return config
+
+
+class GRU(BaseRNN):
+    """Gated recurrent unit; gates z, r, h in the kernel's columns. reset_after=True (Keras 3's
+    default) applies the reset gate after the recurrent product and keeps two biases."""
+
+    _gates = 3
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, recurrent_constraint=None, bias_constraint=None, dropout=0.0,
+                 recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, unroll=False, reset_after=True, use_cudnn="auto", **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self._setup(units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
+                    bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
+                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, return_sequences,
+                    return_state, go_backwards, stateful, unroll, seed)
+        self.reset_after = bool(reset_after)
+        self.use_cudnn = use_cudnn
+
+    def _bias_shape(self):
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def _prepare(self):
+        u = self.units
+        rk = self.recurrent_kernel.value
+        bias = self.bias.value if self.use_bias else None
+        if self.reset_after:
+            return {"input_bias": None if bias is None else np.ascontiguousarray(bias[0]),
+                    "recurrent_bias": None if bias is None else np.ascontiguousarray(bias[1]),
+                    "recurrent_kernel": rk}
+        return {"input_bias": bias, "recurrent_kernel_zr": np.ascontiguousarray(rk[:, :2 * u]),
+                "recurrent_kernel_h": np.ascontiguousarray(rk[:, 2 * u:])}
+
+    def _step(self, xt, states, prepared):
+        h = states[0]
+        u = self.units
+        if self.reset_after:
+            hu = ops.dense(h, prepared["recurrent_kernel"], prepared["recurrent_bias"])
+            z = self.recurrent_activation(xt[:, :u] + hu[:, :u])
+            r = self.recurrent_activation(xt[:, u:2 * u] + hu[:, u:2 * u])
+            hh = self.activation(xt[:, 2 * u:] + r * hu[:, 2 * u:])
+        else:
+            zr = ops.dense(h, prepared["recurrent_kernel_zr"])
+            z = self.recurrent_activation(xt[:, :u] + zr[:, :u])
+            r = self.recurrent_activation(xt[:, u:2 * u] + zr[:, u:])
+            hh = self.activation(xt[:, 2 * u:] + ops.dense(r * h, prepared["recurrent_kernel_h"]))
+        return [z * h + (1.0 - z) * hh]
+
+    def get_config(self):
+        config = self._base_config()
+        config["reset_after"] = self.reset_after
+        return config

@@ -1,0 +1,765 @@
+"""Models: `Sequential` and the functional `Model(inputs, outputs)`, with Keras 3's API for
+inference: predict, __call__, summary, layers / get_layer, get_weights / set_weights (Keras's
+order), count_params, get_config / from_config.
+
+A model is planned once: the graph of layer calls is walked when the model is made (for
+Sequential, when its input shape becomes known), giving the order of the layers (Keras's order,
+which fixes the weight order), each node's input/output slots and when each intermediate array
+can be dropped. predict and __call__ only run that plan.
+
+Training is not part of convkit: `compile` stores its arguments, `fit` / `evaluate` raise
+NotImplementedError.
+"""
+import sys
+
+import numpy as np
+
+from convkit import _args
+from convkit import layers as _layers
+from convkit._progress import ProgressBar
+from convkit.layers.base import Layer, to_snake_case, unique_name
+from convkit.layers.core import Input, InputLayer
+from convkit.layers.symbolic import KerasTensor, flatten
+
+__all__ = ["Model", "Sequential", "Input", "KerasTensor", "clone_model"]
+
+
+# ---- graph planning ---------------------------------------------------------------------------
+
+def _node_of(tensor):
+    layer, node_index, _ = tensor._keras_history
+    return layer._inbound_nodes[node_index]
+
+
+def _map_graph(inputs, outputs):
+    """Keras's traversal: -> (nodes to run, in dependency order; layers in Keras's order)."""
+    input_ids = {id(t) for t in inputs}
+    finished, in_progress, post_order, layer_index = set(), set(), [], {}
+
+    def visit(tensor):
+        node = _node_of(tensor)
+        layer = node.operation
+        if id(node) in finished:
+            return
+        if not node.is_input and id(tensor) in input_ids:
+            finished.add(id(node))
+            return
+        if id(node) in in_progress:
+            raise ValueError(f"Tensor {tensor} from layer '{layer.name}' is part of a cycle.")
+        layer_index.setdefault(id(layer), len(layer_index))
+        in_progress.add(id(node))
+        if not node.is_input:
+            for parent in node.input_tensors:
+                visit(parent)
+        finished.add(id(node))
+        in_progress.discard(id(node))
+        post_order.append(node)
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        for t in outputs:
+            visit(t)
+    finally:
+        sys.setrecursionlimit(limit)
+
+    in_graph = {id(n) for n in post_order}
+    node_depth, layer_depth, layer_of = {}, {}, {}
+    for node in reversed(post_order):
+        layer = node.operation
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(layer), 0))
+        layer_depth[id(layer)] = depth
+        layer_of[id(layer)] = layer
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for t in inputs:  # declared inputs the outputs do not use
+        node = _node_of(t)
+        layer = node.operation
+        if node.is_input and id(layer) not in layer_depth:
+            layer_depth[id(layer)], layer_index[id(layer)], layer_of[id(layer)] = 0, -1, layer
+            node_depth[id(node)] = 0
+            post_order.append(node)
+
+    layers = sorted(layer_of.values(), key=lambda lyr: (-layer_depth[id(lyr)], layer_index[id(lyr)]))
+    nodes = sorted(post_order, key=lambda n: -node_depth[id(n)])  # stable: parents before children
+
+    computable = set(input_ids)
+    for node in nodes:
+        if node.is_input:
+            if node.output_tensors and id(node.output_tensors[0]) not in computable:
+                raise ValueError(
+                    f"Graph disconnected: cannot find the value of input tensor {node.output_tensors[0]} (layer "
+                    f"'{node.operation.name}'). Every Input the outputs depend on must be in `inputs`."
+                )
+            continue
+        for t in node.input_tensors:
+            if id(t) not in computable:
+                seen = [lyr.name for lyr in layers if layer_depth[id(lyr)] > node_depth[id(node)]]
+                raise ValueError(f"Graph disconnected: cannot obtain value for tensor {t} at layer "
+                                 f"'{node.operation.name}'. The following previous layers were accessed without "
+                                 f"issue: {seen}")
+        computable.update(id(t) for t in node.output_tensors)
+    return nodes, layers
+
+
+class _Plan:
+    """The prepared computation: slots for every tensor, the steps that fill them, and the step
+    after which each slot can be freed."""
+
+    def __init__(self, inputs, outputs):
+        self.nodes, self.layers = _map_graph(inputs, outputs)
+        slots = {}
+
+        def slot(t):
+            return slots.setdefault(id(t), len(slots))
+
+        self.input_slots = [slot(t) for t in inputs]
+        self.steps = []
+        for node in self.nodes:
+            if node.is_input:
+                continue
+            if isinstance(node.inputs, list):
+                args = [slot(t) for t in node.inputs]
+            else:
+                args = slot(node.inputs)
+            outs = [slot(t) for t in node.output_tensors]
+            self.steps.append((node.operation, args, outs, node.kwargs))
+        self.output_slots = [slot(t) for t in outputs]
+        self.n_slots = len(slots)
+        keep = set(self.output_slots)
+        last = {}
+        for i, (_, args, _, _) in enumerate(self.steps):
+            for s in (args if isinstance(args, list) else [args]):
+                last[s] = i
+        self.free_after = [[] for _ in self.steps]
+        for s, i in last.items():
+            if s not in keep:
+                self.free_after[i].append(s)
+        self.node_of_layer = {}
+        for node in self.nodes:
+            self.node_of_layer.setdefault(id(node.operation), node)
+
+    def run(self, arrays):
+        values = [None] * self.n_slots
+        for s, a in zip(self.input_slots, arrays):
+            values[s] = a
+        for (layer, args, outs, kwargs), free in zip(self.steps, self.free_after):
+            x = [values[s] for s in args] if isinstance(args, list) else values[args]
+            y = layer(x, **kwargs)
+            ys = y if isinstance(y, list) else [y]
+            for s, v in zip(outs, ys):
+                values[s] = v
+            for s in free:
+                values[s] = None
+        return [values[s] for s in self.output_slots]
+
+    def output_shapes(self, input_shapes):
+        shapes = [None] * self.n_slots
+        for s, shape in zip(self.input_slots, input_shapes):
+            shapes[s] = tuple(shape)
+        for layer, args, outs, _ in self.steps:
+            x = [shapes[s] for s in args] if isinstance(args, list) else shapes[args]
+            y = layer.compute_output_shape(x)
+            ys = y if isinstance(y, list) and outs and len(outs) > 1 else [y]
+            for s, v in zip(outs, ys):
+                shapes[s] = tuple(v)
+        return [shapes[s] for s in self.output_slots]
+
+
+def _one_or_list(items):
+    return items[0] if len(items) == 1 else list(items)
+
+
+def _readable_size(n_bytes):
+    size = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.2f} {unit}"
+        size /= 1024
+
+
+# ---- Model --------------------------------------------------------------------------------
+
+class Model(Layer):
+    """A functional model: `Model(inputs, outputs)` over any acyclic graph of layer calls
+    (branches, skip connections, several inputs and outputs). Also the base of Sequential."""
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if name is None:
+            name = unique_name("functional" if type(self) is Model else to_snake_case(type(self).__name__))
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self._plan = None
+        self._inputs = self._outputs = None
+        self._input_structure = None
+        self._output_is_list = False
+        self.compiled = False
+        if inputs is None and outputs is None:
+            return
+        if inputs is None or outputs is None:
+            raise ValueError("A functional Model needs both `inputs` and `outputs`. "
+                             f"Received: inputs={inputs!r}, outputs={outputs!r}")
+        self._init_graph(inputs, outputs)
+
+    def _init_graph(self, inputs, outputs):
+        if isinstance(inputs, dict):
+            self._input_structure = list(inputs.keys())
+            flat_inputs = [inputs[k] for k in self._input_structure]
+        else:
+            self._input_structure = None
+            flat_inputs = flatten(inputs)
+        flat_outputs = flatten(outputs)
+        for name, tensors in (("inputs", flat_inputs), ("outputs", flat_outputs)):
+            if not tensors:
+                raise ValueError(f"`{name}` of a Model cannot be empty.")
+            for t in tensors:
+                if not isinstance(t, KerasTensor) or t._keras_history is None:
+                    raise TypeError(f"All `{name}` of a functional Model must be KerasTensors made by "
+                                    f"convkit.Input or by calling layers on them. Received: {t!r}")
+        self._inputs, self._outputs = flat_inputs, flat_outputs
+        self._output_is_list = isinstance(outputs, (list, tuple))
+        plan = _Plan(flat_inputs, flat_outputs)
+        names = [layer.name for layer in plan.layers]
+        for name in set(names):
+            if names.count(name) > 1:
+                raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer names '
+                                 f"should be unique.")
+        self._plan = plan
+        self.built = True
+
+    # ---- structure ----
+
+    @property
+    def layers(self):
+        return list(self._plan.layers) if self._plan is not None else []
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Model.layers` is reserved and cannot be set.")
+
+    def _require_plan(self, what):
+        if self._plan is None:
+            raise ValueError(f"Model '{self.name}' has not been built yet, so it has no {what}. Give the first "
+                             f"layer an `input_shape`, start with an Input, call `build(input_shape)` or call "
+                             f"the model on data first.")
+        return self._plan
+
+    @property
+    def inputs(self):
+        self._require_plan("inputs")
+        return list(self._inputs)
+
+    @property
+    def outputs(self):
+        self._require_plan("outputs")
+        return list(self._outputs)
+
+    @property
+    def input(self):
+        return _one_or_list(self.inputs)
+
+    @property
+    def output(self):
+        return _one_or_list(self.outputs)
+
+    @property
+    def input_shape(self):
+        return _one_or_list([t.shape for t in self.inputs])
+
+    @property
+    def output_shape(self):
+        return _one_or_list([t.shape for t in self.outputs])
+
+    @property
+    def input_names(self):
+        return [t._keras_history.operation.name for t in self.inputs]
+
+    @property
+    def output_names(self):
+        return [t._keras_history.operation.name for t in self.outputs]
+
+    def get_layer(self, name=None, index=None):
+        if name is not None and index is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if index is not None:
+            layers = self.layers
+            if not _args._is_int(index) or not -len(layers) <= index < len(layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(layers)} "
+                                 f"layers.")
+            return layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[lyr.name for lyr in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    # ---- weights ----
+
+    def _all_weights(self, pick):
+        out, seen = [], set()
+        for layer in self.layers:
+            for w in pick(layer):
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def weights(self):
+        return self._all_weights(lambda layer: layer.weights)
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return self._all_weights(lambda layer: layer.trainable_weights)
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        return self._all_weights(lambda layer: layer.non_trainable_weights)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on model '{self.name}', but the model isn't built. "
+                             f"You can build it manually via: `{self.name}.build(batch_input_shape)`.")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # ---- running ----
+
+    def _standardize_inputs(self, x):
+        plan = self._require_plan("inputs")
+        n = len(plan.input_slots)
+        if isinstance(x, dict):
+            names = self.input_names
+            missing = [k for k in names if k not in x]
+            if missing:
+                raise ValueError(f"Model '{self.name}' expects inputs named {names}. Missing: {missing}")
+            xs = [x[k] for k in names]
+        elif n == 1:
+            if isinstance(x, (list, tuple)) and len(x) == 1 and isinstance(x[0], np.ndarray):
+                x = x[0]
+            xs = [x]
+        else:
+            if not isinstance(x, (list, tuple)) or len(x) != n:
+                got = len(x) if isinstance(x, (list, tuple)) else 1
+                raise ValueError(f"Model '{self.name}' expects {n} input arrays ({self.input_names}). "
+                                 f"Received: {got} input(s)")
+            xs = list(x)
+        arrays = []
+        for t, value in zip(self._inputs, xs):
+            layer = t._keras_history.operation
+            if isinstance(layer, InputLayer) and t._keras_history.node_index == 0:
+                arr = layer._convert_inputs(value)
+                layer._check_input_spec(arr.shape)
+            else:
+                arr = _args.as_float32_array(value, "inputs")
+            arrays.append(arr)
+        return arrays
+
+    def _prepare_for(self, x):
+        """Hook for Sequential's deferred build (the functional graph is known already)."""
+
+    def _run(self, arrays):
+        outs = self._plan.run(arrays)
+        return outs if (self._output_is_list or len(outs) > 1) else outs[0]
+
+    def __call__(self, inputs, *args, **kwargs):
+        if any(isinstance(t, KerasTensor) for t in flatten(inputs)):
+            return super().__call__(inputs, *args, **kwargs)
+        kwargs.pop("training", None)
+        if kwargs.pop("mask", None) is not None:
+            raise ValueError("convkit models do not support masks.")
+        if args or kwargs:
+            raise TypeError(f"Model '{self.name}' takes only its inputs. Received extra arguments: "
+                            f"{list(kwargs) or len(args)}")
+        self._prepare_for(inputs)
+        return self._run(self._standardize_inputs(inputs))
+
+    def call(self, inputs):
+        return self._run(self._standardize_inputs(inputs))
+
+    def _takes_list(self):
+        return self._plan is not None and len(self._plan.input_slots) > 1
+
+    def compute_output_shape(self, input_shape):
+        plan = self._require_plan("output shape")
+        shapes = input_shape if len(plan.input_slots) > 1 else [input_shape]
+        outs = plan.output_shapes(shapes)
+        return list(outs) if (self._output_is_list or len(outs) > 1) else outs[0]
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """Run the model on `x` in batches of `batch_size` (default 32); returns float32 arrays
+        (one per output). A progress bar goes to stderr when there is more than one batch,
+        stderr is a terminal and verbose is not 0."""
+        if batch_size is None:
+            batch_size = 32
+        if isinstance(batch_size, bool) or not _args._is_int(batch_size) or batch_size < 1:
+            raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+        if steps is not None and (not _args._is_int(steps) or steps < 1):
+            raise ValueError(f"`steps` must be a positive integer or None. Received: steps={steps!r}")
+        self._prepare_for(x)
+        arrays = self._standardize_inputs(x)
+        sizes = {a.shape[0] if a.ndim else None for a in arrays}
+        if len(sizes) != 1 or None in sizes:
+            raise ValueError(f"All inputs of predict must have the same number of samples (first dimension). "
+                             f"Received shapes {[a.shape for a in arrays]}")
+        n = sizes.pop()
+        if n == 0:
+            raise ValueError("predict received an input with 0 samples; there is nothing to predict.")
+        n_batches = -(-n // batch_size)
+        if steps is not None:
+            n_batches = min(n_batches, steps)
+        bar = ProgressBar(n_batches, verbose)
+        results = None
+        for b in range(n_batches):
+            start = b * batch_size
+            outs = self._plan.run([a[start:start + batch_size] for a in arrays])
+            if results is None:
+                results = [[] for _ in outs]
+            for acc, o in zip(results, outs):
+                acc.append(o)
+            bar.update(b + 1)
+        merged = [r[0] if len(r) == 1 else np.concatenate(r, axis=0) for r in results]
+        return merged if (self._output_is_list or len(merged) > 1) else merged[0]
+
+    def predict_on_batch(self, x):
+        return self.predict(x, batch_size=max(1, len(x) if hasattr(x, "__len__") else 1), verbose=0)
+
+    # ---- training is out of scope ----
+
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
+        """Accepted so Keras scripts run unchanged; stored, not used (convkit does inference only)."""
+        self.compiled = True
+        self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics, **kwargs}
+
+    def fit(self, *args, **kwargs):
+        raise NotImplementedError("convkit runs inference only: train in Keras and copy the weights with "
+                                  "`model.set_weights(keras_model.get_weights())`.")
+
+    evaluate = train_on_batch = test_on_batch = fit
+
+    # ---- summary ----
+
+    def _layer_rows(self):
+        plan = self._require_plan("summary")
+        rows = []
+        show_connections = not isinstance(self, Sequential)
+        for layer in self.layers:
+            if isinstance(self, Sequential) and isinstance(layer, InputLayer):
+                continue
+            node = plan.node_of_layer.get(id(layer))
+            shapes = [t.shape for t in node.output_tensors] if node is not None else []
+            shape = str(_one_or_list(shapes)) if shapes else "?"
+            params = layer.count_params() if layer.built else 0
+            row = [f"{layer.name} ({type(layer).__name__})", shape, f"{params:,}"]
+            if show_connections:
+                links = []
+                for n in plan.nodes:
+                    if n.operation is layer:
+                        for t in n.input_tensors:
+                            op, ni, ti = t._keras_history
+                            links.append(f"{op.name}[{ni}][{ti}]")
+                row.append(", ".join(links) if links else "-")
+            rows.append(row)
+        return rows, show_connections
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False,
+                layer_range=None):
+        """Print a Keras-like table: Layer (type) | Output Shape | Param # (| Connected to), then
+        total, trainable and non-trainable parameter counts."""
+        print_fn = print_fn or print
+        rows, connections = self._layer_rows()
+        header = ["Layer (type)", "Output Shape", "Param #"] + (["Connected to"] if connections else [])
+        widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
+                  for i in range(len(header))]
+        if line_length:
+            widths[0] = max(widths[0], line_length - sum(widths[1:]) - 3 * len(widths) - 1)
+        align = ["<", "<", ">", "<"]
+
+        def line(cells):
+            return "| " + " | ".join(f"{c:{a}{w}}" for c, a, w in zip(cells, align, widths)) + " |"
+
+        sep = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+        thick = "+" + "+".join("=" * (w + 2) for w in widths) + "+"
+        out = [f'Model: "{self.name}"', sep, line(header), thick]
+        for r in rows:
+            out.append(line(r))
+        out.append(sep)
+        total = sum(int(np.prod(w.shape)) for w in self.weights)
+        trainable = sum(int(np.prod(w.shape)) for w in self.trainable_weights)
+        non_trainable = total - trainable
+        out.append(f" Total params: {total:,} ({_readable_size(4 * total)})")
+        out.append(f" Trainable params: {trainable:,} ({_readable_size(4 * trainable)})")
+        out.append(f" Non-trainable params: {non_trainable:,} ({_readable_size(4 * non_trainable)})")
+        for text in out:
+            print_fn(text)
+
+    # ---- config ----
+
+    def get_config(self):
+        plan = self._require_plan("config")
+        local = {}  # id(node) -> index among the layer's nodes that belong to this model
+        for layer in plan.layers:
+            count = 0
+            for node in layer._inbound_nodes:
+                if node in plan.nodes:
+                    local[id(node)] = count
+                    count += 1
+
+        def spec(t):
+            op, ni, ti = t._keras_history
+            return [op.name, local.get(id(op._inbound_nodes[ni]), 0), ti]
+
+        layer_configs = []
+        for layer in plan.layers:
+            nodes = []
+            for node in layer._inbound_nodes:
+                if id(node) in local and not node.is_input:
+                    is_list = isinstance(node.inputs, list)
+                    nodes.append({"args": [spec(t) for t in node.input_tensors], "list": is_list,
+                                  "kwargs": dict(node.kwargs)})
+            entry = _layers.serialize(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = nodes
+            layer_configs.append(entry)
+        return {
+            "name": self.name, "trainable": self.trainable, "layers": layer_configs,
+            "input_layers": [spec(t) for t in self._inputs] if self._input_structure is None
+            else {k: spec(t) for k, t in zip(self._input_structure, self._inputs)},
+            "output_layers": [spec(t) for t in self._outputs],
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" not in config or "input_layers" not in config:
+            return cls(**config)
+        created, outputs_of, pending = {}, {}, []
+        for entry in config["layers"]:
+            layer = _layer_from_entry(entry, custom_objects)
+            created[entry["name"]] = layer
+            if isinstance(layer, InputLayer):
+                outputs_of[(layer.name, 0)] = layer._inbound_nodes[0].output_tensors
+            pending.append([layer, list(entry.get("inbound_nodes", [])), 0])
+        for item in pending:
+            item[1] = [_standard_node(node) for node in item[1]]
+        progress = True
+        while progress:
+            progress = False
+            for item in pending:
+                layer, nodes, done = item
+                while done < len(nodes):
+                    node = nodes[done]
+                    keys = [(name, idx) for name, idx, _ in node["args"]]
+                    if not all(k in outputs_of for k in keys):
+                        break
+                    args = [outputs_of[(name, idx)][ti] for name, idx, ti in node["args"]]
+                    y = layer(args if node.get("list") else args[0], **node.get("kwargs", {}))
+                    outputs_of[(layer.name, done)] = y if isinstance(y, list) else [y]
+                    done += 1
+                    progress = True
+                item[2] = done
+        unresolved = [item[0].name for item in pending if item[2] < len(item[1])]
+        if unresolved:
+            raise ValueError(f"Could not rebuild the model graph from the config: layers {unresolved} have inputs "
+                             f"that are never produced.")
+
+        def tensor(spec):
+            name, idx, ti = spec
+            return outputs_of[(name, idx)][ti]
+
+        for key in ("input_layers", "output_layers"):
+            specs = config[key]
+            if isinstance(specs, (list, tuple)) and specs and isinstance(specs[0], str):
+                config = {**config, key: [specs]}  # Keras writes a single tensor as one triple
+
+        if isinstance(config["input_layers"], dict):
+            inputs = {k: tensor(s) for k, s in config["input_layers"].items()}
+        else:
+            inputs = [tensor(s) for s in config["input_layers"]]
+        outputs = [tensor(s) for s in config["output_layers"]]
+        if len(outputs) == 1:
+            outputs = outputs[0]
+        if isinstance(inputs, list) and len(inputs) == 1:
+            inputs = inputs[0]
+        return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _standard_node(node):
+    """A node entry in convkit's form, or in Keras 3's (`__keras_tensor__` dicts) -> convkit's."""
+    if "list" in node:
+        return node
+    args = node.get("args", [])
+    first = args[0] if args else []
+
+    def spec(item):
+        if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__":
+            return list(item["config"]["keras_history"])
+        raise ValueError(f"Unsupported node argument in the model config: {item!r}")
+
+    is_list = isinstance(first, (list, tuple))
+    specs = [spec(item) for item in (first if is_list else [first])]
+    kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if not isinstance(v, dict)}
+    return {"args": specs, "list": is_list, "kwargs": kwargs}
+
+
+def _layer_from_entry(entry, custom_objects=None):
+    class_name = entry["class_name"]
+    if class_name in ("Sequential", "Model", "Functional"):
+        cls = Sequential if class_name == "Sequential" else Model
+        return cls.from_config(entry["config"], custom_objects)
+    if custom_objects and class_name in custom_objects:
+        return custom_objects[class_name].from_config(entry["config"])
+    return _layers.get(class_name).from_config(entry["config"])
+
+
+# ---- Sequential -----------------------------------------------------------------------------
+
+class Sequential(Model):
+    """A linear stack of layers: `Sequential([Conv2D(...), Flatten(), Dense(...)])` or `.add()`.
+    The input shape comes from the first layer's `input_shape`, an `Input`/`InputLayer`, an
+    explicit `build(input_shape)` or the first data the model sees."""
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        super().__init__(trainable=trainable, name=name)
+        self._stack = []
+        self._input_layer = None
+        self._tensors = []
+        for layer in layers or []:
+            self.add(layer)
+
+    # the graph grows with the stack: each added layer is called once on the previous output
+
+    def add(self, layer, rebuild=True):
+        if isinstance(layer, KerasTensor) and isinstance(layer._keras_history.operation, InputLayer):
+            layer = layer._keras_history.operation
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Only instances of `convkit.layers.Layer` can be added to a Sequential model. "
+                            f"Received: {layer!r} (of type {type(layer).__name__})")
+        if isinstance(layer, InputLayer):
+            if self._input_layer is not None or self._stack:
+                raise ValueError("An InputLayer can only be added as the first layer of a Sequential model "
+                                 "(and only once).")
+            self._set_input(layer)
+            return
+        if any(existing.name == layer.name for existing in self._stack):
+            raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
+                             f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
+                             f"argument to pass a unique name.")
+        if self._input_layer is None and not self._stack and layer._batch_input_shape is not None:
+            self._set_input(InputLayer(batch_shape=layer._batch_input_shape, dtype=None))
+        self._stack.append(layer)
+        if self._input_layer is not None:
+            try:
+                self._extend()
+            except Exception:
+                self._stack.pop()
+                raise
+
+    def pop(self, rebuild=True):
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        if len(self._tensors) > len(self._stack):
+            self._tensors = self._tensors[:len(self._stack)]
+            self._refresh_plan()
+        return layer
+
+    def _set_input(self, input_layer):
+        self._input_layer = input_layer
+        self._tensors = []
+        self._extend()
+
+    def _extend(self):
+        x = self._tensors[-1] if self._tensors else self._input_layer.output
+        for layer in self._stack[len(self._tensors):]:
+            y = layer(x)
+            if isinstance(y, list):
+                raise ValueError(f"All layers in a Sequential model should have a single output tensor. Layer "
+                                 f"'{layer.name}' returns {len(y)} tensors; use the functional API instead.")
+            self._tensors.append(y)
+            x = y
+        self._refresh_plan()
+
+    def _refresh_plan(self):
+        if self._input_layer is None:
+            return
+        out = self._tensors[-1] if self._tensors else self._input_layer.output
+        self._init_graph(self._input_layer.output, out)
+        self._output_is_list = False
+
+    def build(self, input_shape=None):
+        if self._input_layer is None:
+            if input_shape is None:
+                raise ValueError("You must provide an `input_shape` argument to build a Sequential model.")
+            shape = tuple(input_shape)
+            self._set_input(InputLayer(batch_shape=(None,) + shape[1:]))
+        self.built = True
+
+    def _prepare_for(self, x):
+        if self._input_layer is None:
+            arr = np.asarray(x[0] if isinstance(x, (list, tuple)) and len(x) == 1 else x)
+            if arr.ndim < 1:
+                raise ValueError(f"Sequential model '{self.name}' needs inputs with a batch dimension. "
+                                 f"Received an array of shape {arr.shape}")
+            self.build((None,) + arr.shape[1:])
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    @layers.setter
+    def layers(self, _):
+        raise AttributeError("`Model.layers` is reserved and cannot be set.")
+
+    @property
+    def weights(self):
+        out, seen = [], set()
+        for layer in self._stack:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    def _all_weights(self, pick):
+        out, seen = [], set()
+        for layer in self._stack:
+            for w in pick(layer):
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    @property
+    def built(self):
+        return self._input_layer is not None if hasattr(self, "_stack") else False
+
+    @built.setter
+    def built(self, value):
+        pass
+
+    def get_config(self):
+        entries = []
+        if self._input_layer is not None:
+            entries.append(_layers.serialize(self._input_layer))
+        entries.extend(_layers.serialize(layer) for layer in self._stack)
+        return {"name": self.name, "trainable": self.trainable, "layers": entries}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for entry in config.get("layers", []):
+            model.add(_layer_from_entry(entry, custom_objects))
+        return model
+
+
+def clone_model(model):
+    """A new model with the same architecture (fresh weights), from the config."""
+    return type(model).from_config(model.get_config())

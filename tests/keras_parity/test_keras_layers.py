@@ -1,0 +1,220 @@
+"""Every convkit layer against the same layer built by Keras 3 (torch backend) with the same
+arguments; weights copied with `set_weights(keras_layer.get_weights())`."""
+import numpy as np
+import pytest
+
+import convkit.layers
+
+CF = {"data_format": "channels_first"}
+
+# (class name, kwargs, input shape)
+CASES = [
+    # --- convolution
+    ("Conv1D", dict(filters=4, kernel_size=3), (2, 9, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=4, strides=2, padding="same"), (2, 10, 3)),
+    ("Conv1D", dict(filters=3, kernel_size=3, dilation_rate=2, padding="causal", activation="relu"), (2, 9, 2)),
+    ("Conv1D", dict(filters=4, kernel_size=2, padding="causal"), (2, 7, 3)),
+    ("Conv1D", dict(filters=4, kernel_size=3, padding="same", **CF), (2, 3, 9)),
+    ("Conv1D", dict(filters=4, kernel_size=3, groups=2, use_bias=False), (2, 8, 4)),
+    ("Conv2D", dict(filters=5, kernel_size=3, padding="same", activation="tanh"), (2, 7, 6, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=2, strides=2, padding="same"), (2, 7, 6, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=4, strides=2, padding="same"), (2, 8, 9, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=(3, 2), strides=(2, 1), padding="valid"), (2, 7, 6, 3)),
+    ("Conv2D", dict(filters=3, kernel_size=3, dilation_rate=2), (2, 8, 7, 2)),
+    ("Conv2D", dict(filters=4, kernel_size=3, strides=2, padding="same", **CF), (2, 3, 7, 8)),
+    ("Conv2D", dict(filters=6, kernel_size=3, groups=3, padding="same"), (1, 5, 5, 6)),
+    ("Conv3D", dict(filters=3, kernel_size=2, strides=2, padding="same"), (1, 5, 4, 5, 2)),
+    ("Conv3D", dict(filters=3, kernel_size=3, **CF), (1, 2, 5, 4, 5)),
+    ("Conv1DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same"), (2, 5, 2)),
+    ("Conv1DTranspose", dict(filters=3, kernel_size=4, strides=2, output_padding=1), (2, 5, 2)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same"), (2, 4, 5, 2)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=4, strides=2, padding="same"), (2, 4, 5, 2)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=2, strides=2), (2, 4, 3, 2)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, output_padding=1), (2, 4, 3, 2)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same", output_padding=1), (2, 4, 3, 2)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=3, dilation_rate=2), (2, 4, 4, 2)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same", **CF), (2, 2, 4, 3)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2), (1, 2, 3, 2, 3)),
+    ("Conv3DTranspose", dict(filters=2, kernel_size=3, strides=2, padding="same"), (1, 2, 3, 2, 3)),
+    ("DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2), (2, 8, 3)),
+    ("DepthwiseConv1D", dict(kernel_size=4, strides=2, padding="same"), (2, 9, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=3, padding="same"), (2, 6, 5, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=2, strides=2, padding="same", depth_multiplier=2), (2, 7, 6, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=3, dilation_rate=2, activation="relu"), (1, 7, 7, 2)),
+    ("DepthwiseConv2D", dict(kernel_size=3, **CF), (2, 3, 6, 5)),
+    ("SeparableConv1D", dict(filters=5, kernel_size=3, padding="same", depth_multiplier=2), (2, 8, 3)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3, strides=2), (2, 9, 3)),
+    ("SeparableConv2D", dict(filters=5, kernel_size=3, padding="same"), (2, 6, 5, 3)),
+    ("SeparableConv2D", dict(filters=4, kernel_size=2, strides=2, padding="same", depth_multiplier=2), (2, 7, 6, 3)),
+    ("SeparableConv2D", dict(filters=4, kernel_size=3, **CF), (2, 3, 6, 5)),
+    # --- pooling
+    ("MaxPooling1D", dict(), (2, 9, 3)),
+    ("MaxPooling1D", dict(pool_size=3, strides=2, padding="same"), (2, 9, 3)),
+    ("AveragePooling1D", dict(pool_size=2, strides=1, padding="same"), (2, 9, 3)),
+    ("AveragePooling1D", dict(pool_size=3, **CF), (2, 3, 9)),
+    ("MaxPooling2D", dict(), (2, 7, 6, 3)),
+    ("MaxPooling2D", dict(pool_size=2, strides=2, padding="same"), (2, 7, 5, 3)),
+    ("MaxPooling2D", dict(pool_size=3, strides=2, padding="same", **CF), (2, 3, 7, 6)),
+    ("AveragePooling2D", dict(pool_size=(2, 3), strides=(1, 2)), (2, 7, 6, 3)),
+    # Keras's torch backend pads uneven "same" average windows by replicating edge values (n=6,
+    # pool 3, stride 2 gives (5+6+6)/3, not 5.5), so the parity shapes keep the "same" pads even.
+    ("AveragePooling2D", dict(pool_size=3, strides=2, padding="same"), (2, 7, 7, 3)),
+    ("AveragePooling2D", dict(pool_size=2, padding="same"), (2, 5, 5, 3)),
+    ("MaxPooling3D", dict(), (1, 4, 5, 4, 2)),
+    ("AveragePooling3D", dict(pool_size=2, strides=1, padding="same"), (1, 3, 4, 3, 2)),
+    ("GlobalMaxPooling1D", dict(), (2, 9, 3)),
+    ("GlobalAveragePooling1D", dict(keepdims=True), (2, 9, 3)),
+    ("GlobalMaxPooling2D", dict(keepdims=True), (2, 5, 4, 3)),
+    ("GlobalAveragePooling2D", dict(), (2, 5, 4, 3)),
+    ("GlobalAveragePooling2D", dict(keepdims=True, **CF), (2, 3, 5, 4)),
+    ("GlobalMaxPooling3D", dict(**CF), (1, 2, 3, 4, 3)),
+    ("GlobalAveragePooling3D", dict(keepdims=True), (1, 3, 4, 3, 2)),
+    # --- reshaping
+    ("ZeroPadding1D", dict(padding=(1, 2)), (2, 5, 3)),
+    ("ZeroPadding2D", dict(padding=((1, 0), (2, 1))), (2, 4, 5, 3)),
+    ("ZeroPadding2D", dict(padding=(1, 2), **CF), (2, 3, 4, 5)),
+    ("ZeroPadding3D", dict(padding=1), (1, 2, 3, 2, 2)),
+    ("Cropping1D", dict(cropping=(1, 2)), (2, 7, 3)),
+    ("Cropping2D", dict(cropping=((1, 0), (2, 1))), (2, 5, 6, 3)),
+    ("Cropping2D", dict(cropping=1, **CF), (2, 3, 5, 6)),
+    ("Cropping3D", dict(cropping=((1, 0), (0, 1), (1, 1))), (1, 3, 4, 5, 2)),
+    ("UpSampling1D", dict(size=3), (2, 4, 3)),
+    ("UpSampling2D", dict(size=(2, 3)), (2, 3, 4, 2)),
+    ("UpSampling2D", dict(size=2, interpolation="bilinear"), (2, 3, 4, 2)),
+    ("UpSampling2D", dict(size=(3, 2), interpolation="bilinear", **CF), (2, 2, 3, 4)),
+    ("UpSampling3D", dict(size=(1, 2, 2)), (1, 2, 3, 2, 2)),
+    ("Flatten", dict(), (2, 3, 4, 2)),
+    ("Flatten", dict(**CF), (2, 3, 4, 2)),
+    ("Reshape", dict(target_shape=(-1, 4)), (2, 3, 8)),
+    # --- core
+    ("Dense", dict(units=5), (3, 7)),
+    ("Dense", dict(units=4, activation="gelu"), (2, 3, 6)),
+    ("Dense", dict(units=3, activation="softmax", use_bias=False), (3, 4)),
+    ("Activation", dict(activation="swish"), (3, 7)),
+    ("Activation", dict(activation="selu"), (3, 7)),
+    ("Activation", dict(activation="hard_sigmoid"), (3, 7)),
+    ("Activation", dict(activation="log_softmax"), (3, 7)),
+    ("Activation", dict(activation="elu"), (3, 7)),
+    ("Activation", dict(activation="mish"), (3, 7)),
+    ("Dropout", dict(rate=0.4), (3, 7)),
+    ("ReLU", dict(), (3, 20)),
+    ("ReLU", dict(max_value=6.0), (3, 20)),
+    ("ReLU", dict(negative_slope=0.1, threshold=0.5), (3, 20)),
+    ("ReLU", dict(max_value=1.0, negative_slope=0.2), (3, 20)),
+    ("LeakyReLU", dict(), (3, 20)),
+    ("LeakyReLU", dict(negative_slope=0.05), (3, 20)),
+    ("Softmax", dict(), (2, 3, 5)),
+    ("Softmax", dict(axis=1), (2, 3, 5)),
+    ("BatchNormalization", dict(), (2, 4, 5, 3)),
+    ("BatchNormalization", dict(axis=1, epsilon=1e-5), (2, 3, 4, 5)),
+    ("BatchNormalization", dict(center=False), (3, 6)),
+    ("Embedding", dict(input_dim=11, output_dim=4), (3, 5)),
+    # --- recurrent
+    ("SimpleRNN", dict(units=4), (2, 5, 3)),
+    ("SimpleRNN", dict(units=4, return_sequences=True, go_backwards=True), (2, 5, 3)),
+    ("SimpleRNN", dict(units=4, return_state=True), (2, 5, 3)),
+    ("LSTM", dict(units=4), (2, 5, 3)),
+    ("LSTM", dict(units=4, return_sequences=True), (2, 5, 3)),
+    ("LSTM", dict(units=3, return_state=True, return_sequences=True), (2, 5, 3)),
+    ("LSTM", dict(units=3, go_backwards=True), (2, 5, 3)),
+    ("LSTM", dict(units=3, go_backwards=True, return_sequences=True, return_state=True), (2, 5, 3)),
+    ("GRU", dict(units=4), (2, 5, 3)),
+    ("GRU", dict(units=4, return_sequences=True, go_backwards=True), (2, 5, 3)),
+    ("GRU", dict(units=3, return_state=True), (2, 5, 3)),
+    ("GRU", dict(units=3, reset_after=False, return_sequences=True), (2, 5, 3)),
+]
+
+
+def _id(case):
+    name, kwargs, shape = case
+    args = ",".join(f"{k}={v}" for k, v in kwargs.items()).replace(" ", "")
+    return f"{name}({args})"
+
+
+def _random_keras_weights(layer, rng):
+    name = type(layer).__name__
+    new = []
+    weights = layer.get_weights()
+    for i, w in enumerate(weights):
+        if name == "BatchNormalization" and i == len(weights) - 1:
+            new.append(rng.uniform(0.2, 2.0, w.shape))  # moving_variance
+        elif name == "BatchNormalization" and i == len(weights) - 2:
+            new.append(rng.standard_normal(w.shape))  # moving_mean
+        else:
+            new.append(w + 0.2 * rng.standard_normal(w.shape))
+    layer.set_weights([w.astype(np.float32) for w in new])
+
+
+def _input(name, kwargs, shape, rng):
+    if name == "Embedding":
+        return rng.integers(0, kwargs["input_dim"], size=shape)
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
+def test_layer_matches_keras(case, keras, rng, to_numpy, assert_parity):
+    name, kwargs, shape = case
+    k_layer = getattr(keras.layers, name)(**kwargs)
+    c_layer = getattr(convkit.layers, name)(**kwargs)
+    x = _input(name, kwargs, shape, rng)
+    k_layer(x)
+    _random_keras_weights(k_layer, rng)
+    expected = to_numpy(k_layer(x))
+    c_layer(x)  # build
+    c_layer.set_weights(k_layer.get_weights())
+    assert [w.shape for w in c_layer.get_weights()] == [w.shape for w in k_layer.get_weights()]
+    assert c_layer.count_params() == k_layer.count_params()
+    actual = c_layer(x)
+    assert_parity(actual, expected)
+    out_shape = k_layer.compute_output_shape((None,) + shape[1:])
+    c_shape = c_layer.compute_output_shape((None,) + shape[1:])
+    if isinstance(out_shape, (list, tuple)) and out_shape and isinstance(out_shape[0], (list, tuple)):
+        assert [tuple(s) for s in c_shape] == [tuple(s) for s in out_shape]
+    else:
+        assert tuple(c_shape) == tuple(out_shape)
+
+
+@pytest.mark.parametrize("name, kwargs", [("Add", {}), ("Concatenate", {}), ("Concatenate", {"axis": 1})])
+def test_merge_matches_keras(name, kwargs, keras, rng, to_numpy, assert_parity):
+    a = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    b = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    expected = to_numpy(getattr(keras.layers, name)(**kwargs)([a, b]))
+    assert_parity(getattr(convkit.layers, name)(**kwargs)([a, b]), expected)
+
+
+@pytest.mark.parametrize("name", ["Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose",
+                                  "Dense", "LSTM", "GRU", "SimpleRNN", "BatchNormalization"])
+def test_default_weight_layout_matches_keras(name, keras):
+    kwargs = {"Conv2D": dict(filters=3, kernel_size=3), "DepthwiseConv2D": dict(kernel_size=3),
+              "SeparableConv2D": dict(filters=3, kernel_size=3),
+              "Conv2DTranspose": dict(filters=3, kernel_size=3), "Dense": dict(units=3),
+              "LSTM": dict(units=3), "GRU": dict(units=3), "SimpleRNN": dict(units=3),
+              "BatchNormalization": {}}[name]
+    shape = (1, 4, 5) if name in ("Dense", "LSTM", "GRU", "SimpleRNN") else (1, 5, 5, 4)
+    if name == "Dense":
+        shape = (1, 5)
+    k_layer = getattr(keras.layers, name)(**kwargs)
+    k_layer.build(shape)
+    c_layer = getattr(convkit.layers, name)(**kwargs)
+    c_layer.build(shape)
+    assert [w.shape for w in c_layer.get_weights()] == [tuple(w.shape) for w in k_layer.get_weights()]
+    assert c_layer.count_params() == k_layer.count_params()
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("Conv2D", dict(filters=8, kernel_size=(3, 2), strides=2, padding="same", activation="relu",
+                    dilation_rate=1, use_bias=False)),
+    ("Dense", dict(units=4, activation="tanh")),
+    ("MaxPooling2D", dict(pool_size=3, strides=2, padding="same")),
+    ("LSTM", dict(units=4, return_sequences=True, go_backwards=True)),
+    ("BatchNormalization", dict(momentum=0.9, epsilon=1e-4)),
+])
+def test_config_keys_match_keras(name, kwargs, keras):
+    """The user-facing arguments appear in get_config() with the values Keras reports."""
+    k_cfg = getattr(keras.layers, name)(**kwargs).get_config()
+    c_cfg = getattr(convkit.layers, name)(**kwargs).get_config()
+    for key, value in kwargs.items():
+        kv, cv = k_cfg[key], c_cfg[key]
+        if isinstance(kv, (list, tuple)):
+            kv, cv = tuple(kv), tuple(cv)
+        assert cv == kv, (key, cv, kv)

@@ -1,0 +1,157 @@
+"""SimpleRNN, LSTM and GRU against NumPy loops written from Keras's equations and weight layout:
+LSTM gates (i, f, c, o), GRU gates (z, r, h) with reset_after bias (2, 3*units)."""
+import numpy as np
+import pytest
+
+from layer_helpers import shapes
+
+from convkit.layers import GRU, LSTM, SimpleRNN
+
+
+def _sig(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _simple_rnn(x, W, U, b):
+    n, t, _ = x.shape
+    h = np.zeros((n, U.shape[0]))
+    outs = []
+    for s in range(t):
+        h = np.tanh(x[:, s] @ W + h @ U + b)
+        outs.append(h)
+    return np.stack(outs, 1), [h]
+
+
+def _lstm(x, W, U, b):
+    n, t, _ = x.shape
+    u = U.shape[0]
+    h = np.zeros((n, u))
+    c = np.zeros((n, u))
+    outs = []
+    for s in range(t):
+        z = x[:, s] @ W + h @ U + b
+        i, f, g, o = _sig(z[:, :u]), _sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), _sig(z[:, 3 * u:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        outs.append(h)
+    return np.stack(outs, 1), [h, c]
+
+
+def _gru(x, W, U, b, reset_after):
+    n, t, _ = x.shape
+    u = U.shape[0]
+    h = np.zeros((n, u))
+    if reset_after:
+        b_in, b_rec = b[0], b[1]
+    else:
+        b_in, b_rec = b, np.zeros(3 * u)
+    outs = []
+    for s in range(t):
+        xz = x[:, s] @ W + b_in
+        if reset_after:
+            hz = h @ U + b_rec
+            z = _sig(xz[:, :u] + hz[:, :u])
+            r = _sig(xz[:, u:2 * u] + hz[:, u:2 * u])
+            hh = np.tanh(xz[:, 2 * u:] + r * hz[:, 2 * u:])
+        else:
+            z = _sig(xz[:, :u] + h @ U[:, :u])
+            r = _sig(xz[:, u:2 * u] + h @ U[:, u:2 * u])
+            hh = np.tanh(xz[:, 2 * u:] + (r * h) @ U[:, 2 * u:])
+        h = z * h + (1 - z) * hh
+        outs.append(h)
+    return np.stack(outs, 1), [h]
+
+
+def _expected(kind, x, w, reset_after=True, go_backwards=False):
+    x = x.astype(np.float64)
+    if go_backwards:
+        x = x[:, ::-1]
+    w = [a.astype(np.float64) for a in w]
+    if kind == "simple":
+        return _simple_rnn(x, *w)
+    if kind == "lstm":
+        return _lstm(x, *w)
+    return _gru(x, *w, reset_after)
+
+
+def _make(kind, units, **kw):
+    return {"simple": SimpleRNN, "lstm": LSTM, "gru": GRU}[kind](units, **kw)
+
+
+@pytest.mark.parametrize("kind, units, in_dim, reset_after, expected", [
+    ("simple", 3, 5, True, [(5, 3), (3, 3), (3,)]),
+    ("lstm", 4, 3, True, [(3, 16), (4, 16), (16,)]),
+    ("gru", 4, 3, True, [(3, 12), (4, 12), (2, 12)]),
+    ("gru", 4, 3, False, [(3, 12), (4, 12), (12,)]),
+])
+def test_weight_layout(kind, units, in_dim, reset_after, expected):
+    kw = {"reset_after": reset_after} if kind == "gru" else {}
+    layer = _make(kind, units, **kw)
+    layer.build((None, 6, in_dim))
+    assert shapes(layer.get_weights()) == expected
+    assert layer.count_params() == sum(int(np.prod(s)) for s in expected)
+
+
+def test_lstm_forget_bias_is_one_by_default():
+    """Keras: unit_forget_bias=True puts ones in the forget-gate slice of the bias."""
+    layer = LSTM(3)
+    layer.build((None, 4, 2))
+    bias = layer.get_weights()[2]
+    assert np.array_equal(bias, np.r_[np.zeros(3), np.ones(3), np.zeros(6)].astype(np.float32))
+
+
+@pytest.mark.parametrize("kind", ["simple", "lstm", "gru", "gru_v1"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_recurrent_matches_numpy(kind, return_sequences, go_backwards, rng, assert_close):
+    reset_after = kind != "gru_v1"
+    base = "gru" if kind.startswith("gru") else kind
+    kw = {"reset_after": reset_after} if base == "gru" else {}
+    layer = _make(base, 4, return_sequences=return_sequences, go_backwards=go_backwards, **kw)
+    x = rng.standard_normal((3, 5, 2)).astype(np.float32)
+    layer.build(x.shape)
+    w = [(rng.standard_normal(a.shape) * 0.6).astype(np.float32) for a in layer.get_weights()]
+    layer.set_weights(w)
+    y = layer(x)
+    seq, _ = _expected(base, x, w, reset_after, go_backwards)
+    assert_close(y, seq if return_sequences else seq[:, -1])
+    assert tuple(layer.compute_output_shape((None, 5, 2))) == (None,) + y.shape[1:]
+
+
+@pytest.mark.parametrize("kind, n_states", [("simple", 1), ("lstm", 2), ("gru", 1)])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_return_state(kind, n_states, return_sequences, rng, assert_close):
+    layer = _make(kind, 3, return_state=True, return_sequences=return_sequences)
+    x = rng.standard_normal((2, 4, 5)).astype(np.float32)
+    layer.build(x.shape)
+    w = [(rng.standard_normal(a.shape) * 0.6).astype(np.float32) for a in layer.get_weights()]
+    layer.set_weights(w)
+    out = layer(x)
+    assert isinstance(out, (list, tuple)) and len(out) == 1 + n_states
+    seq, states = _expected(kind, x, w)
+    assert_close(out[0], seq if return_sequences else seq[:, -1])
+    for got, want in zip(out[1:], states):
+        assert_close(got, want)
+
+
+def test_recurrent_activation_arguments(rng, assert_close):
+    layer = SimpleRNN(3, activation="relu", use_bias=False)
+    x = rng.standard_normal((2, 4, 2)).astype(np.float32)
+    layer.build(x.shape)
+    W = rng.standard_normal((2, 3)).astype(np.float32) * 0.5
+    U = rng.standard_normal((3, 3)).astype(np.float32) * 0.5
+    layer.set_weights([W, U])
+    h = np.zeros((2, 3))
+    for s in range(4):
+        h = np.maximum(x[:, s] @ W + h @ U, 0)
+    assert_close(layer(x), h)
+
+
+def test_recurrent_wrong_rank_raises():
+    with pytest.raises(ValueError):
+        LSTM(3)(np.zeros((2, 4), np.float32))
+
+
+def test_recurrent_bad_units():
+    with pytest.raises(ValueError, match="units"):
+        GRU(0)
