@@ -30,4 +30,10 @@ for isa in convkit.available_isas():
     got = ops.conv(a, w, padding="same", activation="relu")
     assert got.shape == (2, 9, 9, 7) and np.isfinite(got).all() and (got >= 0).all()
 convkit._set_isa("auto")
+
+model = convkit.Sequential()
+model.add(convkit.layers.Conv1D(1, 3, input_shape=(8, 1)))
+model.set_weights([np.asarray([[[0]], [[1]], [[0]]]), np.asarray([0.0])])
+out = model.predict(x, verbose=0)
+assert out.ravel().tolist() == [0, 0, 1, 1, 0, 0], out
 print("wheel smoke test passed:", convkit.cpu_info()["isa"], "from", here, file=sys.stderr)

@@ -81,11 +81,5 @@ def cpu_info():
     }
 
 
-from convkit import activations, ops  # noqa: E402
-
-try:  # the layers/models floor (issue 3)
-    from convkit import layers, models  # noqa: E402
-    from convkit.models import Input, Model, Sequential  # noqa: E402
-except ImportError as _exc:  # pragma: no cover - only while that floor is being built
-    if "layers" not in str(_exc) and "models" not in str(_exc):
-        raise
+from convkit import activations, layers, models, ops  # noqa: E402
+from convkit.models import Input, Model, Sequential  # noqa: E402

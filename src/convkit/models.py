@@ -429,6 +429,12 @@ class Model(Layer):
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(1, len(x) if hasattr(x, "__len__") else 1), verbose=0)
 
+    def load_weights(self, filepath):
+        """Weights from a Keras `.weights.h5`, `.keras` or legacy `.h5` file (needs h5py)."""
+        from convkit.saving import load_weights
+
+        load_weights(self, filepath)
+
     # ---- training is out of scope ----
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
@@ -763,3 +769,6 @@ class Sequential(Model):
 def clone_model(model):
     """A new model with the same architecture (fresh weights), from the config."""
     return type(model).from_config(model.get_config())
+
+
+from convkit.saving import load_model  # noqa: E402  (re-exported: convkit.models.load_model)
