@@ -4,6 +4,7 @@ import resource
 
 import numpy as np
 
+import convkit
 from convkit import ops
 
 
@@ -27,3 +28,21 @@ def test_ten_thousand_op_calls_keep_memory_flat():
         ops.dense(y, d)
     growth = _rss_mb() - before
     assert growth < 20, f"resident memory grew by {growth:.1f} MiB over 10 000 calls"
+
+
+def test_ten_thousand_layer_and_model_calls_keep_memory_flat():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 10, 10, 3)).astype(np.float32)
+    layer = convkit.layers.Conv2D(4, 3, padding="same")
+    model = convkit.Sequential([convkit.Input((10, 10, 3)), convkit.layers.Conv2D(4, 3),
+                                convkit.layers.MaxPooling2D(2), convkit.layers.Flatten(),
+                                convkit.layers.Dense(3)])
+    for _ in range(200):
+        layer(x)
+        model.predict(x, verbose=0)
+    before = _rss_mb()
+    for _ in range(10_000):
+        layer(x)
+        model.predict(x, verbose=0)
+    growth = _rss_mb() - before
+    assert growth < 20, f"resident memory grew by {growth:.1f} MiB over 10 000 layer and model calls"
