@@ -75,3 +75,9 @@ ck_status ck_dispatch_init(const char *isa) {
 }
 
 const char *ck_dispatch_isa_name(void) { return ck_dispatch.isa; }
+
+int ck_dispatch_path_id(void) {
+    if (strcmp(ck_dispatch.isa, "avx512") == 0) return 2;
+    if (strcmp(ck_dispatch.isa, "avx2") == 0) return 1;
+    return 0;
+}

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "convkit/dispatch.h"
+#include "convkit/gemm.h"
 #include "convkit/kernels.h"
 
 static double now(void) {
@@ -39,13 +40,29 @@ static void bench_gemm(int64_t M, int64_t N, int64_t K) {
         t[r] = now() - t0;
     }
     qsort(t, (size_t)reps, sizeof(double), cmp_double);
-    printf("| sgemm %lldx%lldx%lld | %.1f | %.3f ms |\n", (long long)M, (long long)N, (long long)K,
-           2.0 * M * N * K / t[reps / 2] * 1e-9, t[reps / 2] * 1e3);
+    size_t bytes = 0;
+    ck_f32_gemm_pack_size(K, N, &bytes);
+    void *packed = malloc(bytes);
+    ck_f32_gemm_pack(K, N, B, N, NULL, packed, bytes);
+    double tp[64];
+    ck_f32_gemm_packed(M, N, K, A, K, B, N, NULL, packed, bytes, lin, C, N);
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        ck_f32_gemm_packed(M, N, K, A, K, B, N, NULL, packed, bytes, lin, C, N);
+        tp[r] = now() - t0;
+    }
+    qsort(tp, (size_t)reps, sizeof(double), cmp_double);
+    free(packed);
+    printf("| sgemm %lldx%lldx%lld | %.1f | %.3f ms | %.1f | %.3f ms |\n", (long long)M, (long long)N, (long long)K,
+           2.0 * M * N * K / t[reps / 2] * 1e-9, t[reps / 2] * 1e3, 2.0 * M * N * K / tp[reps / 2] * 1e-9,
+           tp[reps / 2] * 1e3);
     free(A), free(B), free(C);
 }
 
 static void bench_conv(const char *name, int64_t batch, int64_t d, int64_t h, int64_t w_, int64_t ci, int64_t k3,
                        int64_t kh, int64_t kw, int64_t stride, int64_t co, int algo) {
+    const char *filter = getenv("CK_BENCH_FILTER"); /* run only workloads whose name contains it */
+    if (filter != NULL && strstr(name, filter) == NULL) return;
     ck_conv_shape s;
     memset(&s, 0, sizeof s);
     const int64_t in[3] = {d, h, w_}, k[3] = {k3, kh, kw};
@@ -75,7 +92,22 @@ static void bench_conv(const char *name, int64_t batch, int64_t d, int64_t h, in
     }
     qsort(t, (size_t)reps, sizeof(double), cmp_double);
     const double flops = 2.0 * P * k3 * kh * kw * ci * co;
-    printf("| %s (algo %d) | %.1f | %.3f ms |\n", name, algo, flops / t[reps / 2] * 1e-9, t[reps / 2] * 1e3);
+    /* The same with the weights packed once (what a layer does). */
+    size_t bytes = 0;
+    ck_f32_conv_pack_size(&s, &bytes);
+    void *packed = malloc(bytes);
+    ck_f32_conv_pack(&s, w, b, packed, bytes);
+    double tp[64];
+    ck_f32_conv_nd_packed(&s, x, w, b, packed, bytes, relu, algo, y);
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        ck_f32_conv_nd_packed(&s, x, w, b, packed, bytes, relu, algo, y);
+        tp[r] = now() - t0;
+    }
+    qsort(tp, (size_t)reps, sizeof(double), cmp_double);
+    printf("| %s (algo %d) | %.1f | %.3f ms | %.1f | %.3f ms |\n", name, algo, flops / t[reps / 2] * 1e-9,
+           t[reps / 2] * 1e3, flops / tp[reps / 2] * 1e-9, tp[reps / 2] * 1e3);
+    free(packed);
     free(x), free(w), free(b), free(y);
 }
 
@@ -85,6 +117,8 @@ int main(int argc, char **argv) {
     if (argc > 3) reps = atoi(argv[3]);
     if (reps < 1 || reps > 64) reps = 7;
     const char *only = argc > 4 ? argv[4] : "";
+    /* 5th argument: conv GEMM method, 0 heuristic, 1 indirect, 2 tile im2col + packed GEMM. */
+    if (argc > 5) ck_f32_conv_gemm_set_mode(atoi(argv[5]));
     if (ck_dispatch_init(isa) != CK_OK) {
         fprintf(stderr, "isa %s unavailable\n", isa);
         return 1;
@@ -92,7 +126,7 @@ int main(int argc, char **argv) {
     ck_set_num_threads(threads);
     printf("isa %s, %d thread(s), median of %d; FMA peak %.1f GFLOP/s/core\n\n", ck_dispatch_isa_name(), threads,
            reps, ck_measure_fma_peak_gflops(0.2));
-    printf("| workload | GFLOP/s | time |\n|---|---|---|\n");
+    printf("| workload | GFLOP/s | time | GFLOP/s packed once | time |\n|---|---|---|---|---|\n");
     const int a = CK_ALGO_AUTO;
     if (!*only || strstr(only, "gemm")) {
         bench_gemm(1024, 1024, 1024);

@@ -47,6 +47,35 @@ ck_status ck_f32_conv_nd(const ck_conv_shape *shape, const float *x, const float
     return CK_OK;
 }
 
+/* Packed weights usable for this shape on the current path? 1 yes, 0 stale (other path: pack per
+ * call instead), -1 made for another kernel (an error). */
+static int ck_conv_packed_usable(const ck_conv_shape *s, const float *bias, const void *packed, size_t bytes,
+                                 const float **panels) {
+    const ck_packed_header *h = ck_packed_view(packed, bytes, panels);
+    if (h == NULL || h->kind != CK_PACKED_KIND_CONV) return -1;
+    const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
+    if (h->groups != s->groups || h->taps != taps || h->cig != s->in_channels / s->groups ||
+        h->cout != s->out_channels || h->has_bias != (bias != NULL))
+        return -1;
+    if (!ck_packed_is_current(packed, bytes) || ck_dispatch.conv_gemm != ck_f32_conv_nd__igemm) return 0;
+    return 1;
+}
+
+ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                                const void *packed, size_t packed_bytes, ck_activation act, int algorithm,
+                                float *y) {
+    ck_status st = ck_check_conv_shape(shape, 0);
+    if (st != CK_OK) return st;
+    if (!ck_act_valid(act) || (shape->batch > 0 && (x == NULL || y == NULL)) || w == NULL) return CK_EINVAL;
+    const float *panels = NULL;
+    const int usable = ck_conv_packed_usable(shape, bias, packed, packed_bytes, &panels);
+    if (usable < 0) return CK_EINVAL;
+    if (shape->batch == 0) return CK_OK;
+    const int gemm = algorithm == CK_ALGO_GEMM || (algorithm == CK_ALGO_AUTO && ck_auto_prefers_gemm(shape));
+    if (gemm && usable) return ck_f32_conv_nd__igemm_packed(shape, x, panels, bias != NULL, act, y);
+    return ck_f32_conv_nd(shape, x, w, bias, act, algorithm, y);
+}
+
 ck_status ck_f32_depthwise_conv_nd(const ck_conv_shape *shape, const float *x, const float *w,
                                    const float *bias, ck_activation act, float *y) {
     ck_status st = ck_check_conv_shape(shape, 1);

@@ -1,21 +1,34 @@
-/* Convolution as an indirect GEMM (the indirection-buffer idea of XNNPACK / Dukhan, "The
- * Indirect Convolution Algorithm", 2019), for any kernel size, stride, dilation, padding and
- * groups, 1D/2D/3D, on the channels-last input with no im2col copy:
+/* Convolution through GEMM microkernels, for any kernel size, stride, dilation, padding and
+ * groups, 1D/2D/3D, on the channels-last input:
  *
  *   per group g:  Y[p, co] = act(bias[co] + sum_{tap, ci} X[pixel(p, tap), g*CIG + ci] * W[tap, ci, co])
  *
  * Rows of the GEMM are output pixels p (batch folded in), columns the group's output channels,
- * and the reduction runs over (tap, ci). For a tile of MR pixels the driver writes MR pointers
- * per tap (into x, or into a shared zero row where the tap falls in the padding); the microkernel
- * reads CIG contiguous channels behind each. A 1x1 stride-1 convolution is the one-tap case: a
- * GEMM straight on x viewed as (pixels x in_channels) with lda = in_channels.
+ * and the reduction runs over k = (tap, ci). Two ways to feed a tile of MR pixels to a kernel:
  *
- * Weights are packed per call into NR-column panels [NR bias][taps][CIG][NR] (bias first so the
- * accumulators start from it). Panels are grouped into column blocks whose packed weights fit
- * the microkernel's L2 budget; the work is (group, column block, block of pixels) units split
- * statically over threads. The scratch is the packed weights, one zero row and taps*MR pointers
- * per thread: nothing grows with the image. No reduction is ever split, so results are bitwise
- * identical whatever the thread count. */
+ *  - indirect GEMM (the indirection-buffer idea of XNNPACK / Dukhan, "The Indirect Convolution
+ *    Algorithm", 2019): MR pointers per tap (into x, or into a shared zero row where the tap falls
+ *    in the padding); the igemm microkernel reads CIG contiguous channels behind each. No copy at
+ *    all; a 1x1 stride-1 convolution is the one-tap case, a GEMM straight on x.
+ *  - tile im2col + packed GEMM (BLIS-style packing of A, Goto & van de Geijn, applied to a bounded
+ *    block of output pixels): the MR x KC slices of a block of rows are gathered into packed A
+ *    panels and the gemm microkernel runs with K split into KC blocks. Used where the indirect
+ *    kernel is weak: few input channels per tap (224x224x3: three values per pointer, the
+ *    per-tap overhead dominates) and long reductions (14x14x256 3x3: the 6x2304 A rows and the
+ *    147 KiB weight panel of one tile do not fit L1; KC blocking keeps a 16 KiB weight slice in L1
+ *    and the packed A block in L2). Scratch: one packed A block per thread, bounded by MC x KC.
+ *    (Not chosen by default yet: see ck_conv_use_tiles.)
+ *
+ * Weights (csrc/conv/f32-conv-pack.c) are NR-column panels [NR bias][taps*CIG][NR] per group,
+ * packed either per call or once by the caller (ck_f32_conv_pack). A KC slice of a panel is a
+ * k-major NR panel with ldb = NR, so both ways read the same packed weights.
+ *
+ * Work split: units are (group, column block, run of MR pixel tiles); every thread takes one
+ * contiguous range of units (load balance to within one unit, and a thread's consecutive units
+ * share a weight column block that stays in its cache). Only *who* computes a tile depends on the
+ * thread count: each output element is always the same sequence of FMAs (the whole reduction in
+ * one igemm call, or the KC blocks in order), so results are bitwise identical whatever the
+ * thread count. */
 #include <string.h>
 
 #include "convkit/dispatch.h"
@@ -27,26 +40,28 @@
 #endif
 
 static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t ck_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/* Pixels per unit of work: enough tiles to amortise a unit, few enough to balance threads. */
-#define CK_IGEMM_PIXEL_TILES_PER_UNIT 16
+/* Forced choice between the two ways (tests and benchmarks); 0 lets the heuristic decide. */
+static int ck_conv_gemm_mode = 0;
+void ck_f32_conv_gemm_set_mode(int mode) { ck_conv_gemm_mode = mode; }
 
-/* Pack one NR-column panel of group g: [NR bias][taps][CIG][NR], zero past the valid columns. */
-static void ck_pack_conv_panel(const ck_conv_shape *s, int64_t taps, int64_t g, int64_t j0, int64_t NR,
-                               const float *w, const float *bias, float *dst) {
-    const int64_t CO = s->out_channels, CIG = s->in_channels / s->groups, COG = CO / s->groups;
-    const int64_t nr = ck_min64(NR, COG - j0);
-    const int64_t col0 = g * COG + j0;
-    for (int64_t j = 0; j < NR; j++) dst[j] = (bias && j < nr) ? bias[col0 + j] : 0.0f;
-    dst += NR;
-    for (int64_t r = 0; r < taps * CIG; r++) {
-        const float *src = w + r * CO + col0;
-        int64_t j = 0;
-        for (; j < nr; j++) dst[j] = src[j];
-        for (; j < NR; j++) dst[j] = 0.0f;
-        dst += NR;
-    }
+/* Tile im2col + packed GEMM instead of indirect GEMM? The choice may depend on the shape and the
+ * path, never on the thread count (the two sum in different orders). Measured with
+ * benchmarks/c/bench_kernels.c (5th argument forces 1 or 2), GFLOP/s, weights packed once:
+ *   14x14x256 3x3 -> 256, 16-core Xeon AVX-512, 1/8/16 threads: indirect 95/700/1021, tiles 78/300/422
+ *   same, AVX2 path on that Xeon:                               indirect 55/296/601,  tiles 64/269/587
+ *   same, Zen 3 AVX2, 1 thread:                                 indirect ~82,         tiles ~83
+ *   224x224x3 -> 64, Zen 3 AVX2, 1 thread:                      indirect 45,          tiles 26-31
+ * On small-spatial layers the tile path must split columns finely to feed many threads and then
+ * re-gathers A for each column block; the indirect kernel needs no copy at all. So the indirect
+ * kernel is the default everywhere for now; the tile path stays available (and tested) for
+ * shapes where it measures better. */
+static int ck_conv_use_tiles(int64_t cig, int64_t K, int64_t npanels) {
+    (void)cig, (void)K, (void)npanels;
+    if (ck_conv_gemm_mode != 0) return ck_conv_gemm_mode == 2;
+    return 0;
 }
 
 /* Indirection for MR output pixels starting at p0 (mr valid, the rest repeat the last one). */
@@ -77,10 +92,46 @@ static void ck_build_indirection(const ck_conv_shape *s, int64_t p0, int64_t mr,
     }
 }
 
-ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
-                                ck_activation act, float *y) {
-    const ck_f32_igemm_ukernel uk = ck_dispatch.igemm_ukernel;
-    const int64_t MR = uk.mr, NR = uk.nr;
+/* Gather reduction indices [k0, k0 + kc) of one MR-pixel tile into a packed A panel
+ * (a[k*MR + i], k-major), from its indirection pointers: k = tap*CIG + ci. */
+static void ck_pack_a_indirect(const float *const *ind, int64_t MR, int64_t CIG, int64_t k0, int64_t kc,
+                               float *CK_RESTRICT dst) {
+    int64_t t = k0 / CIG, c = k0 % CIG, left = kc;
+    while (left > 0) {
+        const int64_t n = ck_min64(CIG - c, left);
+        const float *const *row = ind + t * MR;
+        if (MR == 6) {
+            const float *r0 = row[0] + c, *r1 = row[1] + c, *r2 = row[2] + c, *r3 = row[3] + c, *r4 = row[4] + c,
+                        *r5 = row[5] + c;
+            for (int64_t k = 0; k < n; k++) {
+                dst[0] = r0[k];
+                dst[1] = r1[k];
+                dst[2] = r2[k];
+                dst[3] = r3[k];
+                dst[4] = r4[k];
+                dst[5] = r5[k];
+                dst += 6;
+            }
+        } else {
+            for (int64_t k = 0; k < n; k++) {
+                for (int64_t i = 0; i < MR; i++) dst[i] = row[i][c + k];
+                dst += MR;
+            }
+        }
+        left -= n;
+        c = 0;
+        t++;
+    }
+}
+
+/* The shared body. `packed` holds G*npanels panels of NR*(1+K) floats; when NULL they are packed
+ * here from w and bias. `has_bias` says whether the panels' bias row is meaningful (the tile GEMM
+ * path adds it only then, so a bias-free layer never adds +0.0f). */
+static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
+                                  const float *packed, int has_bias, ck_activation act, float *y) {
+    const ck_f32_igemm_ukernel iuk = ck_dispatch.igemm_ukernel;
+    const ck_f32_gemm_ukernel guk = ck_dispatch.gemm_ukernel;
+    const int64_t MR = iuk.mr, NR = iuk.nr;
     const int64_t G = s->groups, CI = s->in_channels, CO = s->out_channels;
     const int64_t CIG = CI / G, COG = CO / G;
     const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
@@ -90,26 +141,52 @@ ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *s, const float *x, const fl
 
     int scalar_act;
     const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
+    const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
 
     const int64_t npanels = ck_cdiv64(COG, NR);
     const int64_t panel_floats = NR * (1 + K);
-    /* Column block: as many panels as keep their packed weights within the L2 budget, so one
-     * block stays hot while every pixel tile of a unit streams past it. */
-    int64_t block_panels = uk.l2_bytes / (panel_floats * (int64_t)sizeof(float));
-    block_panels = block_panels < 1 ? 1 : ck_min64(block_panels, npanels);
-    const int64_t nblocks = ck_cdiv64(npanels, block_panels);
-    const int64_t unit_pixels = MR * CK_IGEMM_PIXEL_TILES_PER_UNIT;
-    const int64_t pblocks = ck_cdiv64(P, unit_pixels);
-    const int64_t units = G * nblocks * pblocks;
+    const int tiles = ck_conv_use_tiles(CIG, K, npanels);
+    const int64_t KC = tiles ? guk.kc : K;
+    const int64_t kc_max = ck_min64(K, KC);
     const int nt = ck_threads_for(P * K * CO);
 
-    float *wpack = ck_scratch_alloc((size_t)(G * npanels * panel_floats) * sizeof(float));
+    /* Column block: as many panels as keep their packed weights (one KC slice of them on the tile
+     * path) within the L2 budget, so one block stays hot while the pixel tiles stream past it. */
+    const int64_t block_bytes = (tiles ? NR * kc_max : panel_floats) * (int64_t)sizeof(float);
+    int64_t block_panels = ck_max64(1, ck_min64(iuk.l2_bytes / block_bytes, npanels));
+    const int64_t tiles_m = ck_cdiv64(P, MR);
+    /* Enough units for every thread: split the columns finer when pixel tiles are few (a 14x14
+     * layer has 33 tiles of 6 pixels, and 16 threads). */
+    while (block_panels > 1 && G * ck_cdiv64(npanels, block_panels) * tiles_m < 8 * (int64_t)nt)
+        block_panels = ck_cdiv64(block_panels, 2);
+    const int64_t nblocks = ck_cdiv64(npanels, block_panels);
+    /* Rows per unit: on the tile path a packed A block of up to MC rows is shared by a column
+     * block's panels; fewer rows when that would leave threads idle. The indirect path needs no
+     * A block: one tile per unit, for the finest balance. */
+    int64_t run = 1;
+    if (tiles) {
+        run = ck_max64(1, guk.mc / MR);
+        const int64_t per_thread = ck_cdiv64(G * nblocks * tiles_m, 4 * (int64_t)nt);
+        run = ck_max64(1, ck_min64(run, per_thread));
+    }
+    const int64_t runs = ck_cdiv64(tiles_m, run);
+    const int64_t units = G * nblocks * runs;
+
+    float *wpack = NULL;
+    if (packed == NULL) {
+        wpack = ck_scratch_alloc((size_t)(G * npanels * panel_floats) * sizeof(float));
+        if (wpack == NULL) return CK_ENOMEM;
+        has_bias = bias != NULL;
+    }
+    const float *wp = packed ? packed : wpack;
     float *zero = ck_scratch_alloc((size_t)CIG * sizeof(float));
     const float **ind = ck_scratch_alloc((size_t)nt * (size_t)(taps * MR) * sizeof(float *));
-    if (wpack == NULL || zero == NULL || ind == NULL) {
+    float *abuf = tiles ? ck_scratch_alloc((size_t)nt * (size_t)(run * MR * kc_max) * sizeof(float)) : NULL;
+    if (zero == NULL || ind == NULL || (tiles && abuf == NULL)) {
         ck_scratch_free(wpack);
         ck_scratch_free(zero);
         ck_scratch_free((void *)ind);
+        ck_scratch_free(abuf);
         return CK_ENOMEM;
     }
     memset(zero, 0, (size_t)CIG * sizeof(float));
@@ -121,36 +198,65 @@ ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *s, const float *x, const fl
         const ck_fpenv fpenv = ck_fpenv_enter();
 #ifdef CK_HAVE_OPENMP
         const int tid = omp_get_thread_num();
+        const int team = omp_get_num_threads();
 #else
-        const int tid = 0;
+        const int tid = 0, team = 1;
 #endif
         const float **my_ind = ind + (size_t)tid * (size_t)(taps * MR);
+        float *my_a = tiles ? abuf + (size_t)tid * (size_t)(run * MR * kc_max) : NULL;
 
+        if (wpack != NULL) {
 #ifdef CK_HAVE_OPENMP
 #pragma omp for schedule(static)
 #endif
-        for (int64_t gp = 0; gp < G * npanels; gp++) {
-            const int64_t g = gp / npanels, p = gp % npanels;
-            ck_pack_conv_panel(s, taps, g, p * NR, NR, w, bias, wpack + gp * panel_floats);
+            for (int64_t gp = 0; gp < G * npanels; gp++)
+            {
+                const int64_t g = gp / npanels, j0 = (gp % npanels) * NR, col0 = g * COG + j0;
+                ck_f32_pack_panel_nr(K, ck_min64(NR, COG - j0), NR, w + col0, CO, bias ? bias + col0 : NULL,
+                                     wpack + gp * panel_floats);
+            }
+            /* (implicit barrier: the weights are packed) */
         }
-        /* (implicit barrier: the weights are packed) */
 
-#ifdef CK_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-        for (int64_t u = 0; u < units; u++) {
-            const int64_t pb = u % pblocks, nb = (u / pblocks) % nblocks, g = u / (pblocks * nblocks);
-            const int64_t p_begin = pb * unit_pixels, p_end = ck_min64(P, p_begin + unit_pixels);
+        const int64_t u_begin = units * tid / team, u_end = units * (tid + 1) / team;
+        for (int64_t u = u_begin; u < u_end; u++) {
+            const int64_t r = u % runs, nb = (u / runs) % nblocks, g = u / (runs * nblocks);
+            const int64_t p_begin = r * run * MR, p_end = ck_min64(P, p_begin + run * MR);
             const int64_t q_begin = nb * block_panels, q_end = ck_min64(npanels, q_begin + block_panels);
-            for (int64_t p0 = p_begin; p0 < p_end; p0 += MR) {
-                const int64_t mr = ck_min64(MR, p_end - p0);
-                ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
+            const float *gw = wp + g * npanels * panel_floats;
+            if (!tiles) {
+                for (int64_t p0 = p_begin; p0 < p_end; p0 += MR) {
+                    const int64_t mr = ck_min64(MR, p_end - p0);
+                    ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
+                    for (int64_t q = q_begin; q < q_end; q++) {
+                        const int64_t j0 = q * NR, nr = ck_min64(NR, COG - j0);
+                        float *ct = y + p0 * CO + g * COG + j0;
+                        iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats, ct,
+                               (size_t)CO, &clamp);
+                        if (scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)CO, act);
+                    }
+                }
+                continue;
+            }
+            for (int64_t pc = 0; pc < K; pc += KC) {
+                const int64_t kc = ck_min64(KC, K - pc);
+                const int last_k = pc + kc == K;
+                for (int64_t p0 = p_begin; p0 < p_end; p0 += MR) {
+                    const int64_t mr = ck_min64(MR, p_end - p0);
+                    ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
+                    ck_pack_a_indirect(my_ind, MR, CIG, pc, kc, my_a + (p0 - p_begin) * kc);
+                }
                 for (int64_t q = q_begin; q < q_end; q++) {
                     const int64_t j0 = q * NR, nr = ck_min64(NR, COG - j0);
-                    float *ct = y + p0 * CO + g * COG + j0;
-                    uk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind,
-                          wpack + (g * npanels + q) * panel_floats, ct, (size_t)CO, &clamp);
-                    if (scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)CO, act);
+                    const float *panel = gw + q * panel_floats;
+                    for (int64_t p0 = p_begin; p0 < p_end; p0 += MR) {
+                        const int64_t mr = ck_min64(MR, p_end - p0);
+                        float *ct = y + p0 * CO + g * COG + j0;
+                        guk.fn((size_t)mr, (size_t)nr, (size_t)kc, my_a + (p0 - p_begin) * kc, panel + NR + pc * NR,
+                               (size_t)NR, ct, (size_t)CO, (last_k && has_bias) ? panel : NULL,
+                               pc > 0 ? CK_UK_LOAD_C : 0u, last_k ? &clamp : &no_clamp);
+                        if (last_k && scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)CO, act);
+                    }
                 }
             }
         }
@@ -159,5 +265,16 @@ ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *s, const float *x, const fl
     ck_scratch_free(wpack);
     ck_scratch_free(zero);
     ck_scratch_free((void *)ind);
+    ck_scratch_free(abuf);
     return CK_OK;
+}
+
+ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
+                                ck_activation act, float *y) {
+    return ck_conv_gemm_run(s, x, w, bias, NULL, 0, act, y);
+}
+
+ck_status ck_f32_conv_nd__igemm_packed(const ck_conv_shape *s, const float *x, const float *panels, int has_bias,
+                                       ck_activation act, float *y) {
+    return ck_conv_gemm_run(s, x, NULL, NULL, panels, has_bias, act, y);
 }

@@ -6,7 +6,7 @@
  *
  * Determinism: the K loop is never split across threads and MC/KC/NC come from the microkernel,
  * not from the thread count, so every element of C is the same sequence of FMAs whatever the
- * number of threads; threads only decide *who* computes an (ic, jr-chunk) unit. */
+ * number of threads; threads only decide *who* computes an (ic, panel) unit. */
 #include <string.h>
 
 #include "convkit/dispatch.h"
@@ -26,10 +26,22 @@ static void ck_gemm_bias_only(int64_t M, int64_t N, const float *bias, ck_activa
         for (int64_t n = 0; n < N; n++) C[m * ldc + n] = ck_activate_f32(bias ? bias[n] : 0.0f, act);
 }
 
-ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
-                               int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc) {
+/* The driver body. `packed` (or NULL): panels [N/NR][NR bias][K][NR] made once by the caller;
+ * then B and bias are not read and nothing is packed here but A. */
+static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                             int64_t ldb, const float *bias, const float *packed, int packed_has_bias,
+                             ck_activation act, float *C, int64_t ldc) {
     if (M == 0 || N == 0) return CK_OK;
     if (K == 0) {
+        if (packed != NULL && !packed_has_bias) bias = NULL;
+        if (packed != NULL && packed_has_bias) {
+            /* The bias lives in the panels' first rows. */
+            const int64_t NRp = ck_dispatch.gemm_ukernel.nr;
+            for (int64_t m = 0; m < M; m++)
+                for (int64_t n = 0; n < N; n++)
+                    C[m * ldc + n] = ck_activate_f32(packed[(n / NRp) * NRp + n % NRp], act);
+            return CK_OK;
+        }
         ck_gemm_bias_only(M, N, bias, act, C, ldc);
         return CK_OK;
     }
@@ -46,21 +58,23 @@ ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, 
     /* With at most two row tiles each B panel is used once or twice: packing it would cost more
      * than it saves (a GEMV-like Dense call on one sample), so full-width panels are read in
      * place and only the ragged last one is packed (the kernel may not read past column N). */
-    const int direct_b = M <= 2 * MR;
+    const int direct_b = packed == NULL && M <= 2 * MR;
+    const int64_t panel_floats = NR * (1 + K); /* of a packed panel */
 
-    /* Scratch: the shared B slice, one A block per thread, and the bias padded to whole panels
-     * (the microkernel reads NR bias values per tile). */
+    /* Scratch: the shared B slice and the bias padded to whole panels (the microkernel reads NR
+     * bias values per tile) unless packed once, and one A block per thread. */
     const int64_t n_pad = ck_cdiv64(N, NR) * NR;
-    float *bbuf = ck_scratch_alloc((size_t)(kc_max * nc_max) * sizeof(float));
+    float *bbuf = packed ? NULL : ck_scratch_alloc((size_t)(kc_max * nc_max) * sizeof(float));
+    float *bias_pad = packed ? NULL : ck_scratch_alloc((size_t)n_pad * sizeof(float));
     float *abuf = ck_scratch_alloc((size_t)nt * (size_t)(mc_max * kc_max) * sizeof(float));
-    float *bias_pad = ck_scratch_alloc((size_t)n_pad * sizeof(float));
-    if (bbuf == NULL || abuf == NULL || bias_pad == NULL) {
+    if ((packed == NULL && (bbuf == NULL || bias_pad == NULL)) || abuf == NULL) {
         ck_scratch_free(bbuf);
         ck_scratch_free(abuf);
         ck_scratch_free(bias_pad);
         return CK_ENOMEM;
     }
-    for (int64_t n = 0; n < n_pad; n++) bias_pad[n] = (bias && n < N) ? bias[n] : 0.0f;
+    if (bias_pad != NULL)
+        for (int64_t n = 0; n < n_pad; n++) bias_pad[n] = (bias && n < N) ? bias[n] : 0.0f;
 
 #ifdef CK_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -69,8 +83,9 @@ ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, 
         const ck_fpenv fpenv = ck_fpenv_enter();
 #ifdef CK_HAVE_OPENMP
         const int tid = omp_get_thread_num();
+        const int team = omp_get_num_threads();
 #else
-        const int tid = 0;
+        const int tid = 0, team = 1;
 #endif
         float *my_a = abuf + (size_t)tid * (size_t)(mc_max * kc_max);
         for (int64_t jc = 0; jc < N; jc += NC) {
@@ -80,50 +95,63 @@ ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, 
                 const int64_t kc = ck_min64(KC, K - pc);
                 const int last_k = pc + kc == K;
 
+                if (packed == NULL) {
 #ifdef CK_HAVE_OPENMP
 #pragma omp for schedule(static)
 #endif
-                for (int64_t p = 0; p < npanels; p++) {
-                    const int64_t j0 = jc + p * NR;
-                    if (direct_b && j0 + NR <= N) continue; /* read in place */
-                    ck_f32_gemm_pack_b_panel((size_t)kc, (size_t)ck_min64(NR, N - j0), (size_t)NR,
-                                             B + pc * ldb + j0, (size_t)ldb, bbuf + p * kc * NR);
+                    for (int64_t p = 0; p < npanels; p++) {
+                        const int64_t j0 = jc + p * NR;
+                        if (direct_b && j0 + NR <= N) continue; /* read in place */
+                        ck_f32_gemm_pack_b_panel((size_t)kc, (size_t)ck_min64(NR, N - j0), (size_t)NR,
+                                                 B + pc * ldb + j0, (size_t)ldb, bbuf + p * kc * NR);
+                    }
+                    /* (implicit barrier: the B slice is complete) */
                 }
-                /* (implicit barrier: the B slice is complete) */
 
-                /* Units of work: MC row blocks, and when there are fewer of those than threads,
-                 * the NR panels split into chunks too so every thread has something to do. */
+                /* Units of work: (MC row block, NR panel) pairs, row-block major, each thread one
+                 * contiguous range of them (balanced to within one panel; a thread packs the A
+                 * block again only when its range enters the next row block). The same thread
+                 * owns the same C tiles for every KC block, so no barrier is needed between them
+                 * when B is packed once. */
                 const int64_t n_ic = ck_cdiv64(M, MC);
-                const int64_t chunks = n_ic >= nt ? 1 : ck_min64(npanels, ck_cdiv64(nt, n_ic));
-                const int64_t per_chunk = ck_cdiv64(npanels, chunks);
+                const int64_t units = n_ic * npanels;
+                const int64_t u_begin = units * tid / team, u_end = units * (tid + 1) / team;
                 int64_t packed_ic = -1;
-#ifdef CK_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-                for (int64_t u = 0; u < n_ic * chunks; u++) {
-                    const int64_t ic = u / chunks, ch = u % chunks;
+                for (int64_t u = u_begin; u < u_end; u++) {
+                    const int64_t ic = u / npanels, p = u % npanels;
                     const int64_t m0 = ic * MC, mc = ck_min64(MC, M - m0);
                     if (ic != packed_ic) {
                         ck_f32_gemm_pack_a((size_t)mc, (size_t)kc, (size_t)MR, A + m0 * lda + pc, (size_t)lda, my_a);
                         packed_ic = ic;
                     }
-                    const int64_t p_end = ck_min64(npanels, (ch + 1) * per_chunk);
-                    for (int64_t p = ch * per_chunk; p < p_end; p++) {
-                        const int64_t j0 = jc + p * NR, nr = ck_min64(NR, N - j0);
-                        const int in_place = direct_b && nr == NR;
-                        const float *bp = in_place ? B + pc * ldb + j0 : bbuf + p * kc * NR;
-                        const size_t bstride = in_place ? (size_t)ldb : (size_t)NR;
-                        for (int64_t ir = 0; ir < mc; ir += MR) {
-                            const int64_t mr = ck_min64(MR, mc - ir);
-                            float *ct = C + (m0 + ir) * ldc + j0;
-                            uk.fn((size_t)mr, (size_t)nr, (size_t)kc, my_a + ir * kc, bp, bstride, ct, (size_t)ldc,
-                                  last_k ? bias_pad + j0 : NULL, pc > 0 ? CK_UK_LOAD_C : 0u,
-                                  last_k ? &clamp : &no_clamp);
-                            if (last_k && scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
-                        }
+                    const int64_t j0 = jc + p * NR, nr = ck_min64(NR, N - j0);
+                    const float *bp, *bb;
+                    size_t bstride = (size_t)NR;
+                    if (packed != NULL) {
+                        const float *panel = packed + (j0 / NR) * panel_floats;
+                        bp = panel + NR + pc * NR;
+                        bb = panel; /* zeros when packed without bias, as bias_pad */
+                    } else if (direct_b && nr == NR) {
+                        bp = B + pc * ldb + j0;
+                        bstride = (size_t)ldb;
+                        bb = bias_pad + j0;
+                    } else {
+                        bp = bbuf + p * kc * NR;
+                        bb = bias_pad + j0;
+                    }
+                    for (int64_t ir = 0; ir < mc; ir += MR) {
+                        const int64_t mr = ck_min64(MR, mc - ir);
+                        float *ct = C + (m0 + ir) * ldc + j0;
+                        uk.fn((size_t)mr, (size_t)nr, (size_t)kc, my_a + ir * kc, bp, bstride, ct, (size_t)ldc,
+                              last_k ? bb : NULL, pc > 0 ? CK_UK_LOAD_C : 0u, last_k ? &clamp : &no_clamp);
+                        if (last_k && scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
                     }
                 }
-                /* (implicit barrier: nobody still reads the B slice when it is repacked) */
+                if (packed == NULL) {
+#ifdef CK_HAVE_OPENMP
+#pragma omp barrier /* nobody still reads the B slice when it is repacked */
+#endif
+                }
             }
         }
         ck_fpenv_leave(fpenv);
@@ -132,4 +160,14 @@ ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, 
     ck_scratch_free(abuf);
     ck_scratch_free(bias_pad);
     return CK_OK;
+}
+
+ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                               int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc) {
+    return ck_gemm_run(M, N, K, A, lda, B, ldb, bias, NULL, 0, act, C, ldc);
+}
+
+ck_status ck_f32_gemm__blocked_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                                      const float *panels, int has_bias, ck_activation act, float *C, int64_t ldc) {
+    return ck_gemm_run(M, N, K, A, lda, NULL, 0, NULL, panels, has_bias, act, C, ldc);
 }

@@ -1,18 +1,49 @@
 /* Public GEMM and activation entry points. */
 #include "convkit/dispatch.h"
+#include "convkit/gemm.h"
 #include "convkit/ref.h"
 #include "convkit/validate.h"
 
-ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
-                      int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc) {
+/* CK_OK when the arguments are valid and there is work; *done = 1 when there is none. */
+static ck_status ck_gemm_check(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                               int64_t ldb, ck_activation act, float *C, int64_t ldc, int *done) {
+    *done = 0;
     if (M < 0 || N < 0 || K < 0) return CK_EINVAL;
     if (act.kind < 0 || act.kind >= CK_ACT_COUNT_) return CK_EINVAL;
-    if (M == 0 || N == 0) return CK_OK;
+    if (M == 0 || N == 0) {
+        *done = 1;
+        return CK_OK;
+    }
     if (lda < (K > 0 ? K : 1) || ldb < N || ldc < N) return CK_EINVAL;
     if (C == NULL || (K > 0 && (A == NULL || B == NULL))) return CK_EINVAL;
     if (ck_checked_mul(M, lda) < 0 || ck_checked_mul(K, ldb) < 0 || ck_checked_mul(M, ldc) < 0 ||
         ck_checked_mul(ck_checked_mul(M, N), K) < 0)
         return CK_EOVERFLOW;
+    return CK_OK;
+}
+
+ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                      int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc) {
+    int done;
+    ck_status st = ck_gemm_check(M, N, K, A, lda, B, ldb, act, C, ldc, &done);
+    if (st != CK_OK || done) return st;
+    return ck_dispatch.gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
+}
+
+ck_status ck_f32_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                             int64_t ldb, const float *bias, const void *packed, size_t packed_bytes,
+                             ck_activation act, float *C, int64_t ldc) {
+    const float *panels = NULL;
+    const ck_packed_header *h = ck_packed_view(packed, packed_bytes, &panels);
+    if (h == NULL || h->kind != CK_PACKED_KIND_GEMM || h->cig != K || h->cout != N || h->has_bias != (bias != NULL))
+        return CK_EINVAL;
+    int done;
+    ck_status st = ck_gemm_check(M, N, K, A, lda, B, ldb, act, C, ldc, &done);
+    if (st != CK_OK || done) return st;
+    /* The packed panels replace B only where ck_f32_gemm would run the blocked driver (the same
+     * panels it would pack itself, so the same result); otherwise B is used as it is. */
+    if (K > 0 && ck_dispatch.gemm == ck_f32_gemm__blocked && ck_packed_is_current(packed, packed_bytes))
+        return ck_f32_gemm__blocked_packed(M, N, K, A, lda, panels, bias != NULL, act, C, ldc);
     return ck_dispatch.gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
 }
 

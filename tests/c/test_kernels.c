@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "convkit/dispatch.h"
+#include "convkit/gemm.h"
 #include "convkit/kernels.h"
 
 static int failures = 0, checks = 0;
+static int conv_mode = 0; /* ck_f32_conv_gemm_set_mode: 0 heuristic, 1 indirect, 2 tile im2col */
 static unsigned long long rng = 88172645463325252ull;
 
 static float frand(void) {
@@ -38,7 +40,7 @@ static const ck_activation ACTS[] = {
 /* Compare rows x cols (stride ld) of got vs want; extra columns up to ld must be NaN in got. */
 static int compare(const char *what, const float *got, const float *want, int64_t rows, int64_t cols,
                    int64_t ld, int check_pad) {
-    double mag = 1e-30, err = 0.0;
+    double mag = 1.0, err = 0.0; /* error relative to max(1, max |want|), as tests/conftest.py */
     int64_t bad_at = -1;
     for (int64_t r = 0; r < rows; r++) {
         for (int64_t c = 0; c < cols; c++) {
@@ -61,7 +63,7 @@ static int compare(const char *what, const float *got, const float *want, int64_
     if (bad_at >= 0 || err > 1e-5 * mag) {
         failures++;
         if (failures < 30)
-            fprintf(stderr, "FAIL %s: rel err %.3g (max %.3g)%s at %lld\n", what, err / mag, mag,
+            fprintf(stderr, "FAIL %s: rel err %.3g (scale %.3g)%s at %lld\n", what, err / mag, mag,
                     bad_at >= 0 ? " unwritten / out-of-bounds element" : "", (long long)bad_at);
         return 0;
     }
@@ -87,6 +89,19 @@ static void test_gemm_one(int64_t M, int64_t N, int64_t K, int act_i, int with_b
     ck_status st = ck_f32_gemm(M, N, K, A, lda, B, ldb, with_bias ? bias : NULL, act, C, ldc);
     ck_set_num_threads(2);
     ck_status st2 = ck_f32_gemm(M, N, K, A, lda, B, ldb, with_bias ? bias : NULL, act, C2, ldc);
+    /* Weights packed once (3 threads): bitwise the same as packed per call. */
+    size_t pbytes = 0;
+    ck_status stp = ck_f32_gemm_pack_size(K, N, &pbytes);
+    void *packed = malloc(pbytes + 3);
+    float *C3 = malloc(nc * 4);
+    fill_nan(C3, nc);
+    if (stp == CK_OK) stp = ck_f32_gemm_pack(K, N, B, ldb, with_bias ? bias : NULL, (char *)packed + 3, pbytes);
+    ck_set_num_threads(3);
+    if (stp == CK_OK)
+        stp = ck_f32_gemm_packed(M, N, K, A, lda, B, ldb, with_bias ? bias : NULL, (char *)packed + 3, pbytes, act, C3, ldc);
+    if (stp != CK_OK || !ck_packed_is_current((char *)packed + 3, pbytes)) st2 = stp != CK_OK ? stp : CK_EINVAL;
+    else if (memcmp(C, C3, nc * 4) != 0) st2 = (ck_status)99;
+    free(packed), free(C3);
     char what[160];
     snprintf(what, sizeof what, "gemm[%s] M=%lld N=%lld K=%lld act=%d bias=%d ld+%d", ck_dispatch_isa_name(),
              (long long)M, (long long)N, (long long)K, act.kind, with_bias, ld_extra);
@@ -140,11 +155,27 @@ static void test_conv_one(const ck_conv_shape *s, int act_i, int with_bias, int 
     ck_status st = ck_f32_conv_nd(s, x, w, with_bias ? b : NULL, act, algo, y);
     ck_set_num_threads(2);
     ck_status st2 = ck_f32_conv_nd(s, x, w, with_bias ? b : NULL, act, algo, y2);
+    /* Weights packed once (unaligned buffer, 3 threads): bitwise the same as packed per call. */
+    size_t pbytes = 0;
+    ck_status stp = ck_f32_conv_pack_size(s, &pbytes);
+    void *packed = malloc(pbytes + 5);
+    float *y3 = malloc(ny * 4);
+    fill_nan(y3, ny);
+    if (stp == CK_OK) stp = ck_f32_conv_pack(s, w, with_bias ? b : NULL, (char *)packed + 5, pbytes);
+    ck_set_num_threads(3);
+    if (stp == CK_OK)
+        stp = ck_f32_conv_nd_packed(s, x, w, with_bias ? b : NULL, (char *)packed + 5, pbytes, act, algo, y3);
+    if (stp != CK_OK) st2 = stp;
+    else if (memcmp(y, y3, ny * 4) != 0) st2 = (ck_status)99; /* reported as a status mismatch */
+    /* A buffer made with/without bias for the other case is refused. */
+    if (ck_f32_conv_nd_packed(s, x, w, with_bias ? NULL : b, (char *)packed + 5, pbytes, act, algo, y3) != CK_EINVAL)
+        st2 = (ck_status)98;
+    free(packed), free(y3);
     char what[300];
     snprintf(what, sizeof what,
-             "conv[%s algo=%d] n=%lld in=%lldx%lldx%lld k=%lldx%lldx%lld s=%lld,%lld,%lld d=%lld,%lld,%lld "
+             "conv[%s algo=%d mode=%d] n=%lld in=%lldx%lldx%lld k=%lldx%lldx%lld s=%lld,%lld,%lld d=%lld,%lld,%lld "
              "p=%lld,%lld,%lld out=%lldx%lldx%lld ci=%lld co=%lld g=%lld act=%d bias=%d",
-             ck_dispatch_isa_name(), algo, (long long)s->batch, (long long)s->in_size[0], (long long)s->in_size[1],
+             ck_dispatch_isa_name(), algo, conv_mode, (long long)s->batch, (long long)s->in_size[0], (long long)s->in_size[1],
              (long long)s->in_size[2], (long long)s->kernel_size[0], (long long)s->kernel_size[1],
              (long long)s->kernel_size[2], (long long)s->stride[0], (long long)s->stride[1], (long long)s->stride[2],
              (long long)s->dilation[0], (long long)s->dilation[1], (long long)s->dilation[2],
@@ -216,6 +247,10 @@ static void test_conv(int algo) {
     test_conv_one(&s, 1, 0, algo);
     make_shape(&s, 2, 1, 12, 3, 1, 1, 1, 1, 200, 600, 1); /* wide: several weight column blocks */
     test_conv_one(&s, 0, 1, algo);
+    make_shape(&s, 2, 1, 7, 3, 1, 1, 1, 1, 130, 70, 1); /* K = 1170: several KC blocks */
+    test_conv_one(&s, 3, 1, algo);
+    make_shape(&s, 2, 2, 5, 3, 1, 1, 1, 1, 300, 40, 2); /* groups with KC blocks */
+    test_conv_one(&s, 1, 0, algo);
 }
 
 /* ---- depthwise ------------------------------------------------------------------------------- */
@@ -282,7 +317,12 @@ int main(int argc, char **argv) {
         }
         const int before = failures, before_checks = checks;
         if (strcmp(isas[i], "ref") != 0) test_gemm();
-        test_conv(CK_ALGO_GEMM);
+        for (conv_mode = 0; conv_mode <= 2; conv_mode++) {
+            ck_f32_conv_gemm_set_mode(conv_mode);
+            test_conv(CK_ALGO_GEMM);
+        }
+        conv_mode = 0;
+        ck_f32_conv_gemm_set_mode(0);
         test_conv(CK_ALGO_AUTO);
         test_depthwise();
         printf("%-7s %d checks, %d failures\n", isas[i], checks - before_checks, failures - before);

@@ -97,6 +97,34 @@ void ck_f32_gemm_pack_a(size_t mc, size_t kc, size_t mr, const float *a, size_t 
 /* kc x nr_valid slice of B (row stride ldb) into one kc*nr panel, columns past nr_valid zero. */
 void ck_f32_gemm_pack_b_panel(size_t kc, size_t nr_valid, size_t nr, const float *b, size_t ldb, float *dst);
 
+/* One NR-column panel [NR bias][rows][NR] of a k-major weight matrix w (row stride ldw, first
+ * column at w): columns past cols_valid and the bias row (when bias is NULL) are zero. The packed
+ * layout of convolution weights (rows = taps*CIG, per group) and of Dense kernels (rows = K). */
+void ck_f32_pack_panel_nr(int64_t rows, int64_t cols_valid, int64_t nr, const float *w, int64_t ldw,
+                          const float *bias, float *dst);
+
+/* ---- weights packed once (csrc/conv/f32-conv-pack.c) ---------------------------------------
+ * A caller-owned buffer: slack to reach 64-byte alignment, a 64-byte header saying what was
+ * packed and for which dispatch path, then the panels. The header lets the entry points refuse a
+ * buffer made for another shape and fall back to packing per call when the dispatch path changed
+ * since (the caller repacks when ck_packed_is_current says so). */
+#define CK_PACKED_MAGIC 0x434b5057u /* "CKPW" */
+#define CK_PACKED_KIND_CONV 1
+#define CK_PACKED_KIND_GEMM 2
+#define CK_PACKED_HEADER_BYTES 64
+
+typedef struct ck_packed_header {
+    uint32_t magic;
+    int32_t kind;     /* CK_PACKED_KIND_* */
+    int32_t path;     /* ck_dispatch_path_id() when packed */
+    int32_t mr, nr;   /* the microkernel tile the panels were made for */
+    int32_t has_bias; /* the panels' bias rows hold a bias (else zeros) */
+    int64_t groups, taps, cig, cout; /* Dense: 1, 1, K, N */
+} ck_packed_header;
+
+/* The header and the panels of a packed buffer, or NULL if the buffer is too small or not one. */
+const ck_packed_header *ck_packed_view(const void *buf, size_t bytes, const float **panels);
+
 /* ---- drivers ------------------------------------------------------------------------------- */
 
 /* Cache-blocked packed GEMM with the table's gemm microkernel (csrc/gemm/f32-gemm-driver.c).
@@ -104,9 +132,20 @@ void ck_f32_gemm_pack_b_panel(size_t kc, size_t nr_valid, size_t nr, const float
 ck_status ck_f32_gemm__blocked(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
                                int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc);
 
-/* Convolution as indirect GEMM with the table's igemm microkernel (csrc/conv/f32-conv-igemm.c). */
+/* The blocked GEMM on B packed once (ck_f32_gemm_pack): panels [N/NR][NR bias][K][NR] made for
+ * the table's gemm microkernel; has_bias says whether to add the panels' bias rows. */
+ck_status ck_f32_gemm__blocked_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                                      const float *panels, int has_bias, ck_activation act, float *C, int64_t ldc);
+
+/* Convolution through the table's igemm / gemm microkernels (csrc/conv/f32-conv-igemm.c), with
+ * the weights packed per call, or packed once (panels from ck_f32_conv_pack, has_bias as there). */
 ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
                                 ck_activation act, float *y);
+ck_status ck_f32_conv_nd__igemm_packed(const ck_conv_shape *shape, const float *x, const float *panels,
+                                       int has_bias, ck_activation act, float *y);
+/* Force the conv GEMM driver's inner method: 0 heuristic, 1 indirect GEMM, 2 tile im2col + packed
+ * GEMM (tests and benchmarks; not thread-safe, set it before running). */
+void ck_f32_conv_gemm_set_mode(int mode);
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 

@@ -70,6 +70,38 @@ ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t l
 /* In-place activation over n contiguous values. */
 ck_status ck_f32_activation(int64_t n, float *x, ck_activation act);
 
+/* ---- weights packed once ------------------------------------------------------------------
+ * A layer packs its kernel once (when it gets its weights) into a caller-owned buffer, for the
+ * dispatch path in use, and passes it to every call; set_weights repacks. The buffer needs no
+ * particular alignment (the core aligns inside it) and may be moved or copied.
+ *
+ * ck_f32_conv_pack_size / ck_f32_conv_pack read kernel_size, in_channels, out_channels and groups
+ * of `shape` (the rest may be anything); w and bias as for ck_f32_conv_nd, bias may be NULL.
+ * ck_f32_conv_nd_packed computes exactly what ck_f32_conv_nd(shape, x, w, bias, act, algorithm, y)
+ * does (same algorithm choice, same kernels, bitwise the same result); w and bias are still
+ * needed for the algorithms that do not use packed weights. CK_EINVAL if `packed` was made for
+ * another kernel shape or with/without bias; if it was made for another dispatch path it is
+ * ignored (weights packed per call) and ck_packed_is_current() returns 0: repack then. */
+ck_status ck_f32_conv_pack_size(const ck_conv_shape *shape, size_t *bytes);
+ck_status ck_f32_conv_pack(const ck_conv_shape *shape, const float *w, const float *bias, void *buf, size_t bytes);
+ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                                const void *packed, size_t packed_bytes, ck_activation act, int algorithm,
+                                float *y);
+
+/* The same for a Dense kernel B (K x N, row stride ldb) and its bias (N or NULL):
+ * ck_f32_gemm_packed computes exactly what ck_f32_gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc)
+ * does. */
+ck_status ck_f32_gemm_pack_size(int64_t K, int64_t N, size_t *bytes);
+ck_status ck_f32_gemm_pack(int64_t K, int64_t N, const float *B, int64_t ldb, const float *bias, void *buf,
+                           size_t bytes);
+ck_status ck_f32_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                             int64_t ldb, const float *bias, const void *packed, size_t packed_bytes,
+                             ck_activation act, float *C, int64_t ldc);
+
+/* 1 when `packed` (from ck_f32_conv_pack or ck_f32_gemm_pack) was made for the dispatch path in
+ * use, 0 otherwise (or when it is not a packed buffer at all). */
+int ck_packed_is_current(const void *packed, size_t packed_bytes);
+
 /* ---- pooling ------------------------------------------------------------------------------- */
 
 typedef struct ck_pool_shape {
@@ -132,6 +164,8 @@ const ck_cpu_features *ck_cpu_get_features(void);
 ck_status ck_dispatch_init(const char *isa);
 /* Name of the path in use: "ref", "avx2" or "avx512". */
 const char *ck_dispatch_isa_name(void);
+/* The same as a small number (0 ref, 1 avx2, 2 avx512), recorded in packed weights. */
+int ck_dispatch_path_id(void);
 
 /* Threads used by the kernels (OpenMP). n <= 0 resets to the default (OMP_NUM_THREADS or the
  * number of cores). Results never depend on this number beyond float rounding order rules

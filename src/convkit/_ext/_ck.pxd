@@ -62,6 +62,20 @@ cdef extern from "convkit/kernels.h" nogil:
     ck_status ck_f32_resize_bilinear_2d(int64_t batch, int64_t channels, int64_t in_h, int64_t in_w,
                                         int64_t out_h, int64_t out_w, const float *x, float *y)
 
+    ck_status ck_f32_conv_pack_size(const ck_conv_shape *shape, size_t *nbytes)
+    ck_status ck_f32_conv_pack(const ck_conv_shape *shape, const float *w, const float *bias, void *buf,
+                               size_t nbytes)
+    ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                                    const void *packed, size_t packed_bytes, ck_activation act, int algorithm,
+                                    float *y)
+    ck_status ck_f32_gemm_pack_size(int64_t K, int64_t N, size_t *nbytes)
+    ck_status ck_f32_gemm_pack(int64_t K, int64_t N, const float *B, int64_t ldb, const float *bias, void *buf,
+                               size_t nbytes)
+    ck_status ck_f32_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
+                                 int64_t ldb, const float *bias, const void *packed, size_t packed_bytes,
+                                 ck_activation act, float *C, int64_t ldc)
+    int ck_packed_is_current(const void *packed, size_t packed_bytes)
+
     const ck_cpu_features *ck_cpu_get_features()
     ck_status ck_dispatch_init(const char *isa)
     const char *ck_dispatch_isa_name()

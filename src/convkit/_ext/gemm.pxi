@@ -39,3 +39,74 @@ def activation_inplace(float[::1] x, int act_kind, float act_alpha):
     with nogil:
         st = ck_f32_activation(n, &x[0], act)
     check_status(st, "activation")
+
+
+cdef class PackedDense:
+    """A Dense kernel (K, N) and bias packed once for the dispatch path in use (ck_f32_gemm_pack).
+    `run` computes exactly what gemm does with the same arguments; it repacks first if the
+    dispatch path changed since."""
+    cdef int64_t K, N
+    cdef object _w_keep, _b_keep
+    cdef bytearray packed
+    cdef const float *wp
+    cdef const float *bp
+    cdef ck_activation act
+
+    def __init__(self, object kernel, object bias, int act_kind, float act_alpha):
+        cdef const float[:, ::1] w = kernel
+        cdef const float[::1] b
+        self.K = w.shape[0]
+        self.N = w.shape[1]
+        if self.N < 1:
+            raise ValueError("dense: the kernel needs at least one column")
+        self._w_keep = kernel
+        self.wp = &w[0, 0] if self.K > 0 else NULL
+        self.bp = NULL
+        self._b_keep = bias
+        if bias is not None:
+            b = bias
+            if b.shape[0] != self.N:
+                raise ValueError("dense: bias length differs from the number of columns")
+            self.bp = &b[0]
+        self.act = make_activation(act_kind, act_alpha)
+        self.repack()
+
+    def repack(self):
+        cdef size_t n = 0
+        cdef ck_status st = ck_f32_gemm_pack_size(self.K, self.N, &n)
+        check_status(st, "dense")
+        self.packed = bytearray(n)
+        cdef unsigned char[::1] buf = self.packed
+        with nogil:
+            st = ck_f32_gemm_pack(self.K, self.N, self.wp, self.N, self.bp, &buf[0], n)
+        check_status(st, "dense")
+
+    @property
+    def is_current(self):
+        cdef unsigned char[::1] buf = self.packed
+        return bool(ck_packed_is_current(&buf[0], buf.shape[0]))
+
+    @property
+    def nbytes(self):
+        return len(self.packed)
+
+    def run(self, const float[:, ::1] a, float[:, ::1] c):
+        """c = act(a @ kernel + bias); a: (M, K), c: (M, N)."""
+        cdef int64_t M = a.shape[0]
+        cdef ck_status st
+        cdef unsigned char[::1] buf = self.packed
+        cdef const float *ap = NULL
+        cdef float *cp = NULL
+        if not ck_packed_is_current(&buf[0], buf.shape[0]):
+            self.repack()
+            buf = self.packed
+        if a.shape[1] != self.K or c.shape[0] != M or c.shape[1] != self.N:
+            raise ValueError("dense: inconsistent array shapes passed to the C core")
+        if M > 0 and self.K > 0:
+            ap = &a[0, 0]
+        if M > 0:
+            cp = &c[0, 0]
+        with nogil:
+            st = ck_f32_gemm_packed(M, self.N, self.K, ap, self.K if self.K > 0 else 1, self.wp, self.N, self.bp,
+                                    &buf[0], buf.shape[0], self.act, cp, self.N)
+        check_status(st, "dense")

@@ -1,0 +1,142 @@
+/* Weights packed once, into a caller-owned buffer (see "weights packed once" in
+ * convkit/kernels.h and convkit/gemm.h): the NR-column panels the GEMM and convolution drivers
+ * would otherwise pack at every call, behind a header that records the kernel shape and the
+ * dispatch path, so a stale or foreign buffer is never used. */
+#include <string.h>
+
+#include "convkit/dispatch.h"
+#include "convkit/gemm.h"
+#include "convkit/validate.h"
+
+void ck_f32_pack_panel_nr(int64_t rows, int64_t cols_valid, int64_t nr, const float *CK_RESTRICT w, int64_t ldw,
+                          const float *CK_RESTRICT bias, float *CK_RESTRICT dst) {
+    for (int64_t j = 0; j < nr; j++) dst[j] = (bias && j < cols_valid) ? bias[j] : 0.0f;
+    dst += nr;
+    if (cols_valid == nr) {
+        for (int64_t r = 0; r < rows; r++, dst += nr) memcpy(dst, w + r * ldw, (size_t)nr * sizeof(float));
+        return;
+    }
+    for (int64_t r = 0; r < rows; r++, dst += nr) {
+        const float *src = w + r * ldw;
+        int64_t j = 0;
+        for (; j < cols_valid; j++) dst[j] = src[j];
+        for (; j < nr; j++) dst[j] = 0.0f;
+    }
+}
+
+/* Start of the 64-byte aligned area inside a caller's buffer. */
+static uintptr_t ck_aligned_start(const void *buf) { return ((uintptr_t)buf + 63u) & ~(uintptr_t)63u; }
+
+/* Bytes for `floats` panel floats plus header and alignment slack; -1 on overflow. */
+static int64_t ck_packed_bytes(int64_t panel_floats_total) {
+    const int64_t data = ck_checked_mul(panel_floats_total, (int64_t)sizeof(float));
+    if (data < 0 || data > INT64_MAX - 256) return -1;
+    return data + 64 + CK_PACKED_HEADER_BYTES;
+}
+
+const ck_packed_header *ck_packed_view(const void *buf, size_t bytes, const float **panels) {
+    if (buf == NULL || bytes < 64 + CK_PACKED_HEADER_BYTES) return NULL;
+    const uintptr_t start = ck_aligned_start(buf);
+    const ck_packed_header *h = (const ck_packed_header *)start;
+    if ((size_t)(start - (uintptr_t)buf) + CK_PACKED_HEADER_BYTES > bytes || h->magic != CK_PACKED_MAGIC) return NULL;
+    if (h->nr < 1 || h->groups < 1 || h->taps < 1 || h->cig < 0 || h->cout < 1) return NULL;
+    const int64_t npanels = (h->cout / h->groups + h->nr - 1) / h->nr;
+    const int64_t floats = ck_checked_mul(ck_checked_mul(h->groups, npanels),
+                                          ck_checked_mul(h->nr, 1 + ck_checked_mul(h->taps, h->cig)));
+    const int64_t need = floats < 0 ? -1 : ck_packed_bytes(floats);
+    if (need < 0 || (uint64_t)need > (uint64_t)bytes) return NULL;
+    *panels = (const float *)(start + CK_PACKED_HEADER_BYTES);
+    return h;
+}
+
+int ck_packed_is_current(const void *packed, size_t packed_bytes) {
+    const float *panels;
+    const ck_packed_header *h = ck_packed_view(packed, packed_bytes, &panels);
+    if (h == NULL || h->path != ck_dispatch_path_id()) return 0;
+    const int nr = h->kind == CK_PACKED_KIND_CONV ? ck_dispatch.igemm_ukernel.nr : ck_dispatch.gemm_ukernel.nr;
+    return h->nr == nr;
+}
+
+/* Shared by both kinds: header, then G * npanels panels of nr * (1 + taps*cig) floats; the
+ * weight matrix of group g starts at w + g*cout/G, rows ldw apart. */
+static ck_status ck_pack_into(int kind, int64_t nr, int64_t mr, int64_t G, int64_t taps, int64_t cig, int64_t cout,
+                              const float *w, int64_t ldw, const float *bias, void *buf, size_t bytes) {
+    const int64_t cog = cout / G, npanels = (cog + nr - 1) / nr, K = taps * cig;
+    const int64_t panel_floats = nr * (1 + K);
+    const int64_t need = ck_packed_bytes(ck_checked_mul(G * npanels, panel_floats));
+    if (need < 0) return CK_EOVERFLOW;
+    if (buf == NULL || (uint64_t)need > (uint64_t)bytes) return CK_EINVAL;
+    if (K > 0 && w == NULL) return CK_EINVAL;
+    const uintptr_t start = ck_aligned_start(buf);
+    ck_packed_header h;
+    memset(&h, 0, sizeof h);
+    h.magic = CK_PACKED_MAGIC;
+    h.kind = kind;
+    h.path = ck_dispatch_path_id();
+    h.mr = (int32_t)mr;
+    h.nr = (int32_t)nr;
+    h.has_bias = bias != NULL;
+    h.groups = G;
+    h.taps = taps;
+    h.cig = cig;
+    h.cout = cout;
+    float *dst = (float *)(start + CK_PACKED_HEADER_BYTES);
+    for (int64_t g = 0; g < G; g++)
+        for (int64_t q = 0; q < npanels; q++) {
+            const int64_t j0 = q * nr, col0 = g * cog + j0;
+            const int64_t valid = cog - j0 < nr ? cog - j0 : nr;
+            ck_f32_pack_panel_nr(K, valid, nr, K > 0 ? w + col0 : NULL, ldw, bias ? bias + col0 : NULL,
+                                 dst + (g * npanels + q) * panel_floats);
+        }
+    memcpy((void *)start, &h, sizeof h);
+    return CK_OK;
+}
+
+static int ck_conv_pack_shape_ok(const ck_conv_shape *s) {
+    if (s == NULL || s->in_channels < 1 || s->out_channels < 1 || s->groups < 1) return 0;
+    if (s->in_channels % s->groups || s->out_channels % s->groups) return 0;
+    for (int d = 0; d < CK_SPATIAL_DIMS; d++)
+        if (s->kernel_size[d] < 1) return 0;
+    return 1;
+}
+
+ck_status ck_f32_conv_pack_size(const ck_conv_shape *s, size_t *bytes) {
+    if (!ck_conv_pack_shape_ok(s) || bytes == NULL) return CK_EINVAL;
+    const int64_t nr = ck_dispatch.igemm_ukernel.nr, G = s->groups;
+    const int64_t taps = ck_checked_product(s->kernel_size, CK_SPATIAL_DIMS);
+    const int64_t K = ck_checked_mul(taps, s->in_channels / G);
+    const int64_t npanels = (s->out_channels / G + nr - 1) / nr;
+    const int64_t need = K < 0 ? -1 : ck_packed_bytes(ck_checked_mul(G * npanels, ck_checked_mul(nr, 1 + K)));
+    if (need < 0) return CK_EOVERFLOW;
+    *bytes = (size_t)need;
+    return CK_OK;
+}
+
+ck_status ck_f32_conv_pack(const ck_conv_shape *s, const float *w, const float *bias, void *buf, size_t bytes) {
+    size_t need;
+    ck_status st = ck_f32_conv_pack_size(s, &need);
+    if (st != CK_OK) return st;
+    if (bytes < need || w == NULL) return CK_EINVAL;
+    const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
+    return ck_pack_into(CK_PACKED_KIND_CONV, ck_dispatch.igemm_ukernel.nr, ck_dispatch.igemm_ukernel.mr, s->groups,
+                        taps, s->in_channels / s->groups, s->out_channels, w, s->out_channels, bias, buf, bytes);
+}
+
+ck_status ck_f32_gemm_pack_size(int64_t K, int64_t N, size_t *bytes) {
+    if (K < 0 || N < 1 || bytes == NULL) return CK_EINVAL;
+    const int64_t nr = ck_dispatch.gemm_ukernel.nr, npanels = (N + nr - 1) / nr;
+    const int64_t need = ck_packed_bytes(ck_checked_mul(npanels, ck_checked_mul(nr, 1 + K)));
+    if (need < 0) return CK_EOVERFLOW;
+    *bytes = (size_t)need;
+    return CK_OK;
+}
+
+ck_status ck_f32_gemm_pack(int64_t K, int64_t N, const float *B, int64_t ldb, const float *bias, void *buf,
+                           size_t bytes) {
+    size_t need;
+    ck_status st = ck_f32_gemm_pack_size(K, N, &need);
+    if (st != CK_OK) return st;
+    if (bytes < need || (K > 0 && (B == NULL || ldb < N))) return CK_EINVAL;
+    return ck_pack_into(CK_PACKED_KIND_GEMM, ck_dispatch.gemm_ukernel.nr, ck_dispatch.gemm_ukernel.mr, 1, 1, K, N,
+                        B, ldb, bias, buf, bytes);
+}

@@ -1,0 +1,174 @@
+"""Layers' fast path: a convolution or Dense kernel validated and packed once, then called many times.
+
+`convkit.ops.conv` / `convkit.ops.dense` validate every argument, compute the output geometry and
+let the C core pack the weights at every call. A layer knows its kernel, bias and arguments when
+it gets its weights, so it builds one of these instead:
+
+    prep = PreparedConv(kernel, bias, strides=1, padding="same", activation="relu")   # once
+    y = prep(x)                                                                       # per call
+
+The arguments are checked with convkit.ops's own helpers (same messages), the kernel is packed
+for the dispatch path in use (repacked automatically if the path changes, e.g. convkit._set_isa),
+and the output geometry is cached per input shape, so a call costs one dictionary lookup, one
+output allocation and the C call. Results are bitwise those of the matching convkit.ops call:
+the same algorithm choice and the same kernels run on the same packed panels. When the weights
+change (set_weights), build a new object or call `set_weights`.
+"""
+import numpy as np
+
+from convkit import _args
+from convkit import ops as _ops
+from convkit._ext import _core
+
+__all__ = ["PreparedConv", "PreparedDense"]
+
+
+def _fast_input(x):
+    """float32 C-contiguous ndarray as is; anything else converted once like convkit.ops does."""
+    if type(x) is np.ndarray and x.dtype == np.float32 and x.flags.c_contiguous:
+        return x
+    return _args.as_float32_array(x, "inputs")
+
+
+class PreparedConv:
+    """A convolution (1D/2D/3D) with its kernel packed once; `__call__(x)` equals
+    `convkit.ops.conv(x, kernel, strides, padding, data_format, dilation_rate, bias, groups,
+    activation, algorithm)`.
+
+    kernel: (kernel dims..., in_channels // groups, filters); rank defaults to kernel.ndim - 2;
+    groups defaults to 1 (Keras's Conv layers); the input's channels must be
+    kernel.shape[-2] * groups.
+    """
+
+    def __init__(self, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1,
+                 activation=None, data_format=None, rank=None, algorithm="auto"):
+        k = _args.as_float32_array(kernel, "kernel")
+        if rank is None:
+            rank = k.ndim - 2
+        rank = _args.normalize_int(rank, "rank")
+        if rank not in (1, 2, 3):
+            raise ValueError(f"`rank` must be 1, 2 or 3. Received: rank={rank}")
+        k = _ops._kernel_array(k, "kernel", rank, "conv")
+        strides, dilation, padding = _ops._window_args(rank, strides, padding, dilation_rate, allow_causal=True)
+        self.data_format = _args.normalize_data_format(data_format)
+        groups = _args.normalize_int(groups, "groups")
+        filters = k.shape[-1]
+        if filters % groups != 0:
+            raise ValueError(f"The number of filters (kernel.shape[-1]={filters}) must be divisible by `groups`. "
+                             f"Received: groups={groups}")
+        if not isinstance(algorithm, str) or algorithm.lower() not in _ops._ALGORITHMS:
+            raise ValueError(f"The `algorithm` argument must be one of {list(_ops._ALGORITHMS)}. "
+                             f"Received: algorithm={algorithm!r}")
+        b = _ops._bias_array(bias, filters, "conv")
+        act, kind, alpha = _ops._activation(activation)
+        self.rank = rank
+        self.kernel = k
+        self.bias = b
+        self.strides, self.dilation_rate, self.padding = strides, dilation, padding
+        self.groups = groups
+        self.filters = filters
+        self.in_channels = k.shape[-2] * groups
+        self.activation = act
+        self.algorithm = algorithm.lower()
+        self._post = None if act.fusable else act
+        self._kernel5 = np.ascontiguousarray(_ops._kernel5d(k, rank))
+        self._packed = _core.PackedConv(self._kernel5, b, _ops._pad3(strides, 1), _ops._pad3(dilation, 1), groups,
+                                        kind, alpha, _ops._ALGORITHMS[self.algorithm])
+        self._plans = {}
+
+    @property
+    def packed_nbytes(self):
+        return self._packed.nbytes
+
+    def _plan(self, shape):
+        """Geometry for a channels-last input shape, checked as convkit.ops.conv checks it."""
+        if len(shape) != self.rank + 2:
+            raise ValueError(
+                f"This {self.rank}D convolution expects `inputs` of rank {self.rank + 2} (batch, spatial dims..., "
+                f"channels). Received inputs of shape {shape} (channels last)")
+        if shape[-1] != self.in_channels:
+            raise ValueError(
+                f"The input's channels ({shape[-1]}) must equal kernel.shape[-2] * groups = {self.in_channels}. "
+                f"Received inputs.shape={shape} (channels last)")
+        for d in shape[1:-1]:
+            if d < 1:
+                raise ValueError(f"Every spatial dimension of `inputs` must be >= 1. Received inputs.shape={shape}")
+        out, before = _ops._conv_geometry(shape[1:-1], self.kernel.shape[:self.rank], self.strides,
+                                          self.dilation_rate, self.padding, "conv")
+        x5 = (shape[0],) + (1,) * (3 - self.rank) + tuple(shape[1:])
+        y5 = (shape[0],) + _ops._pad3(out, 1) + (self.filters,)
+        y_final = (shape[0],) + tuple(out) + (self.filters,)
+        total = 1
+        for d in y5:
+            total *= int(d)
+        if total > _ops._MAX_ELEMENTS:
+            _ops._output_array(y5, "conv")  # raises the ops message
+        plan = (x5, y5, y_final, _ops._pad3(before, 0))
+        self._plans[shape] = plan
+        return plan
+
+    def __call__(self, inputs):
+        x = _fast_input(inputs)
+        if self.data_format == "channels_first":
+            if x.ndim < 3:
+                self._plan(x.shape)
+            x = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+        plan = self._plans.get(x.shape)
+        if plan is None:
+            plan = self._plan(x.shape)
+        x5, y5, y_final, before = plan
+        y = np.empty(y5, np.float32)
+        self._packed.run(x.reshape(x5), y, before)
+        if self._post is not None:
+            y = self._post(y)
+        y = y.reshape(y_final)
+        if self.data_format == "channels_first":
+            y = np.ascontiguousarray(np.moveaxis(y, -1, 1))
+        return y
+
+    def repack(self):
+        """Pack the kernel again for the dispatch path in use (done automatically per call)."""
+        self._packed.repack()
+
+
+class PreparedDense:
+    """A Dense kernel (in_features, units) packed once; `__call__(x)` equals
+    `convkit.ops.dense(x, kernel, bias, activation)`."""
+
+    def __init__(self, kernel, bias=None, activation=None):
+        k = _args.as_float32_array(kernel, "kernel")
+        if k.ndim != 2:
+            raise ValueError(f"`dense` expects `kernel` of rank 2 (in_features, units). Received kernel.shape={k.shape}")
+        if k.shape[1] < 1:
+            raise ValueError(f"`dense` expects at least one unit. Received kernel.shape={k.shape}")
+        units = k.shape[1]
+        b = _ops._bias_array(bias, units, "dense")
+        act, kind, alpha = _ops._activation(activation)
+        self.kernel = k
+        self.bias = b
+        self.units = units
+        self.activation = act
+        self._post = None if act.fusable else act
+        self._packed = _core.PackedDense(k, b, kind, alpha)
+
+    @property
+    def packed_nbytes(self):
+        return self._packed.nbytes
+
+    def __call__(self, inputs):
+        x = _fast_input(inputs)
+        K = self.kernel.shape[0]
+        if x.ndim < 1 or x.shape[-1] != K:
+            raise ValueError(
+                f"`dense`: the last dimension of `inputs` must equal kernel.shape[0]={K}. "
+                f"Received inputs.shape={x.shape}")
+        lead = x.shape[:-1]
+        a = x.reshape(-1, K)
+        y = np.empty((a.shape[0], self.units), np.float32)
+        self._packed.run(a, y)
+        if self._post is not None:
+            y = self._post(y)
+        return y.reshape(lead + (self.units,))
+
+    def repack(self):
+        self._packed.repack()

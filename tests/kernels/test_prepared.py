@@ -1,0 +1,129 @@
+"""convkit._prepared (kernels packed once) against the NumPy oracle and, bitwise, against the
+matching convkit.ops call, on every ISA path; packing follows the ISA path when it changes."""
+import numpy as np
+import pytest
+
+import convkit
+from convkit import ops
+from convkit._prepared import PreparedConv, PreparedDense
+import reference as ref
+
+# (input shape channels-last, kernel shape, kwargs)
+CONV_CASES = [
+    ((1, 8, 8, 1), (3, 3, 1, 1), {}),
+    ((2, 9, 7, 3), (3, 3, 3, 17), dict(padding="same", activation="relu")),
+    ((1, 12, 12, 40), (3, 3, 40, 33), dict(padding="same", strides=2, activation="relu6")),
+    ((1, 6, 6, 150), (3, 3, 150, 40), dict(padding="same")),  # K = 1350: tile im2col + packed GEMM
+    ((3, 11, 10, 8), (3, 3, 4, 12), dict(groups=2, dilation_rate=(1, 2), activation="gelu")),
+    ((3, 11, 10, 8), (3, 2, 4, 12), dict(groups=2, strides=(2, 1), activation="elu")),
+    ((2, 16, 16, 24), (1, 1, 24, 40), dict(activation="silu")),  # 1x1
+    ((2, 30, 5), (5, 5, 7), dict(padding="causal", dilation_rate=2)),  # 1D
+    ((1, 4, 5, 6, 4), (2, 3, 3, 4, 9), dict(padding="same", activation="tanh")),  # 3D
+    ((0, 5, 5, 2), (3, 3, 2, 3), {}),  # empty batch
+]
+
+
+def _arrays(rng, xshape, kshape, with_bias=True):
+    x = rng.standard_normal(xshape).astype(np.float32)
+    k = (rng.standard_normal(kshape) / np.sqrt(np.prod(kshape[:-1]))).astype(np.float32)
+    b = rng.standard_normal(kshape[-1]).astype(np.float32) if with_bias else None
+    return x, k, b
+
+
+@pytest.mark.parametrize("case", range(len(CONV_CASES)))
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_prepared_conv_matches_ops_and_oracle(isa, rng, assert_close, case, with_bias):
+    xshape, kshape, kw = CONV_CASES[case]
+    x, k, b = _arrays(rng, xshape, kshape, with_bias)
+    prep = PreparedConv(k, b, **kw)
+    got = prep(x)
+    np.testing.assert_array_equal(got, ops.conv(x, k, bias=b, **kw))
+    act = kw.get("activation")
+    oracle_kw = {n: v for n, v in kw.items() if n != "activation"}
+    want = ref.conv(x, k, bias=b, activation_fn=act, **oracle_kw)
+    assert_close(got, want, rtol=1e-4)
+    # A second call with the cached geometry, and another input shape.
+    np.testing.assert_array_equal(prep(x), got)
+    if xshape[0] > 0:
+        x2 = x[:1].copy()
+        np.testing.assert_array_equal(prep(x2), ops.conv(x2, k, bias=b, **kw))
+
+
+@pytest.mark.parametrize("algorithm", ["direct", "gemm"])
+def test_prepared_conv_algorithms_and_channels_first(isa, rng, algorithm):
+    x, k, b = _arrays(rng, (2, 4, 10, 9), (3, 3, 4, 20))
+    kw = dict(padding="same", data_format="channels_first", algorithm=algorithm, activation="relu")
+    np.testing.assert_array_equal(PreparedConv(k, b, **kw)(x), ops.conv(x, k, bias=b, **kw))
+
+
+def test_prepared_conv_follows_isa_changes(rng):
+    isas = convkit.available_isas()
+    x, k, b = _arrays(rng, (1, 10, 10, 16), (3, 3, 16, 24))
+    before = convkit.cpu_info()["isa"]
+    try:
+        convkit._set_isa(isas[0])
+        prep = PreparedConv(k, b, padding="same", algorithm="gemm")
+        dense = PreparedDense(k.reshape(-1, 24), b, "relu")
+        a = rng.standard_normal((7, 144)).astype(np.float32)
+        for name in isas + isas[::-1]:
+            convkit._set_isa(name)
+            np.testing.assert_array_equal(prep(x), ops.conv(x, k, padding="same", bias=b, algorithm="gemm"))
+            np.testing.assert_array_equal(dense(a), ops.dense(a, k.reshape(-1, 24), b, "relu"))
+            assert prep._packed.is_current and dense._packed.is_current
+    finally:
+        convkit._set_isa(before)
+
+
+def test_prepared_conv_threads_bitwise(rng):
+    x, k, b = _arrays(rng, (1, 30, 30, 32), (3, 3, 32, 48))
+    prep = PreparedConv(k, b, padding="same")
+    n = convkit.get_num_threads()
+    try:
+        convkit.set_num_threads(1)
+        one = prep(x)
+        for t in (2, 3, 5):
+            convkit.set_num_threads(t)
+            np.testing.assert_array_equal(prep(x), one)
+    finally:
+        convkit.set_num_threads(n)
+
+
+def test_prepared_conv_bad_arguments(rng):
+    x, k, b = _arrays(rng, (1, 8, 8, 4), (3, 3, 4, 6))
+    with pytest.raises(ValueError):
+        PreparedConv(k, b[:3])
+    with pytest.raises(ValueError):
+        PreparedConv(k, padding="full")
+    with pytest.raises(ValueError):
+        PreparedConv(k, groups=4)  # 6 filters not divisible by 4
+    with pytest.raises(ValueError):
+        PreparedConv(k, algorithm="fft")
+    prep = PreparedConv(k, b)
+    with pytest.raises(ValueError):
+        prep(x[..., :3])  # wrong channels
+    with pytest.raises(ValueError):
+        prep(x[0])  # wrong rank
+    with pytest.raises(ValueError):
+        prep(x[:, :2, :2])  # output size <= 0
+    # the input is never modified, and any array-like works
+    x0 = x.copy()
+    np.testing.assert_array_equal(prep(x.astype(np.float64)), ops.conv(x, k, bias=b))
+    np.testing.assert_array_equal(x, x0)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (5, 33), (64, 300), (0, 8)])
+@pytest.mark.parametrize("act", [None, "relu", "tanh"])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_prepared_dense(isa, rng, assert_close, shape, act, with_bias):
+    m, kdim = shape
+    units = 37
+    x = rng.standard_normal((2, m, kdim) if m else (m, kdim)).astype(np.float32)
+    k = rng.standard_normal((kdim, units)).astype(np.float32)
+    b = rng.standard_normal(units).astype(np.float32) if with_bias else None
+    prep = PreparedDense(k, b, act)
+    got = prep(x)
+    np.testing.assert_array_equal(got, ops.dense(x, k, b, act))
+    want = ref.dense(x, k, b, act)
+    assert_close(got, want, rtol=1e-4)
+    with pytest.raises(ValueError):
+        prep(x[..., :-1] if kdim > 1 else np.zeros((2, 3), np.float32))
