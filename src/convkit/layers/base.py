@@ -197,6 +197,7 @@ class Layer:
         from convkit import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
         self.built = False
+        self._accepted_shape = None  # last input shape that passed the input spec (see __call__)
         self.input_spec = None
         self._weights = []
         self._cache = None
@@ -311,6 +312,11 @@ class Layer:
     # ---- calling -----------------------------------------------------------------------------
 
     def __call__(self, inputs, *args, **kwargs):
+        # Fast path for the common inference call: a float32 C-contiguous array of a shape this
+        # built layer has already accepted. Nothing to convert and nothing left to check.
+        if (not args and not kwargs and type(inputs) is np.ndarray and inputs.shape == self._accepted_shape
+                and inputs.dtype == np.float32 and inputs.flags.c_contiguous):
+            return self.call(inputs)
         kwargs.pop("training", None)
         mask = kwargs.pop("mask", None)
         if mask is not None:
@@ -323,6 +329,8 @@ class Layer:
         if not self.built:
             self.build(shapes)
             self._check_input_spec(shapes)
+        if not isinstance(x, list) and type(self)._convert_inputs is Layer._convert_inputs:
+            self._accepted_shape = shapes  # layers that convert their own way never take the fast path
         return self.call(x, *args, **kwargs)
 
     def _convert_inputs(self, inputs):

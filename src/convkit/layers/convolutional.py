@@ -6,6 +6,7 @@ Regularizer and constraint arguments are accepted, stored and serialised; they w
 training, which convkit does not do, so they are never applied.
 """
 from convkit import _args, activations, constraints, initializers, ops, regularizers
+from convkit._prepared import PreparedConv
 from convkit.layers.base import InputSpec, Layer
 
 __all__ = [
@@ -106,7 +107,11 @@ def _reg_config(layer, names):
 
 class BaseConv(_SpatialLayer):
     """N-D convolution (rank from the subclass). Weights: kernel (k..., in // groups, filters),
-    bias (filters,)."""
+    bias (filters,).
+
+    `algorithm` (a convkit extra, not a Keras argument): 'auto' (default), 'direct' or 'gemm',
+    as in convkit.ops.conv. The kernel is packed once when the layer gets its weights and again
+    after set_weights."""
 
     _REGS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
              "bias_constraint")
@@ -114,10 +119,15 @@ class BaseConv(_SpatialLayer):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, algorithm="auto",
+                 **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = positive_int(filters, "filters")
         self.groups = positive_int(groups, "groups")
+        if not isinstance(algorithm, str) or algorithm.lower() not in ops._ALGORITHMS:
+            raise ValueError(f"The `algorithm` argument must be one of {list(ops._ALGORITHMS)}. "
+                             f"Received: algorithm={algorithm!r}")
+        self.algorithm = algorithm.lower()
         self._init_spatial(kernel_size, strides, padding, data_format, dilation_rate, allow_causal=True)
         if self.filters % self.groups != 0:
             raise ValueError(f"The number of filters must be evenly divisible by the number of groups. "
@@ -147,10 +157,13 @@ class BaseConv(_SpatialLayer):
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
+    def _prepare(self):
+        return PreparedConv(self.kernel.value, self.bias.value if self.use_bias else None, self.strides,
+                            self.padding, self.dilation_rate, self.groups, self.activation, self.data_format,
+                            rank=self.rank, algorithm=self.algorithm)
+
     def call(self, inputs):
-        return ops.conv(inputs, self.kernel.value, self.strides, self.padding, self.data_format,
-                        self.dilation_rate, bias=self.bias.value if self.use_bias else None,
-                        groups=self.groups, activation=self.activation)
+        return self._prepared()(inputs)
 
     def compute_output_shape(self, input_shape):
         batch, spatial, _ = self._split(input_shape)
@@ -167,6 +180,8 @@ class BaseConv(_SpatialLayer):
             "bias_initializer": initializers.serialize(self.bias_initializer),
         })
         config.update(_reg_config(self, self._REGS))
+        if self.algorithm != "auto":  # keep Keras's keys unless the convkit extra is used
+            config["algorithm"] = self.algorithm
         return config
 
 

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from convkit import _args, activations, constraints, initializers, ops, regularizers
+from convkit._prepared import PreparedDense
 from convkit.layers.base import InputSpec, Layer, standardize_shape
 from convkit.layers.symbolic import KerasTensor, Node
 from convkit.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax  # noqa: F401 (module path)
@@ -129,8 +130,11 @@ class Dense(Layer):
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: in_dim})
 
+    def _prepare(self):
+        return PreparedDense(self.kernel.value, self.bias.value if self.use_bias else None, self.activation)
+
     def call(self, inputs):
-        return ops.dense(inputs, self.kernel.value, self.bias.value if self.use_bias else None, self.activation)
+        return self._prepared()(inputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.units,)
