@@ -108,7 +108,7 @@ class _Plan:
     """The prepared computation: slots for every tensor, the steps that fill them, and the step
     after which each slot can be freed."""
 
-    def __init__(self, inputs, outputs):
+    def __init__(self, inputs, outputs, fuse=True):
         self.nodes, self.layers = _map_graph(inputs, outputs)
         slots = {}
 
@@ -129,6 +129,10 @@ class _Plan:
         self.output_slots = [slot(t) for t in outputs]
         self.n_slots = len(slots)
         keep = set(self.output_slots)
+        if fuse:
+            from convkit._fusion import fuse_steps
+
+            self.steps = fuse_steps(self.steps, keep)
         last = {}
         for i, (_, args, _, _) in enumerate(self.steps):
             for s in (args if isinstance(args, list) else [args]):

@@ -198,6 +198,7 @@ class Layer:
         self.activity_regularizer = regularizers.get(activity_regularizer, "activity_regularizer")
         self.built = False
         self._accepted_shape = None  # last input shape that passed the input spec (see __call__)
+        self._weights_version = 0  # counts weight changes, so fused model steps know when to refold
         self.input_spec = None
         self._weights = []
         self._cache = None
@@ -242,6 +243,7 @@ class Layer:
     def _weights_changed(self):
         """Called whenever a weight changes: prepared data is rebuilt on the next call."""
         self._cache = None
+        self._weights_version += 1  # read by convkit._fusion
 
     def _prepared(self):
         if self._cache is None:
