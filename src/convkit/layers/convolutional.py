@@ -288,6 +288,12 @@ class Conv3DTranspose(BaseConvTranspose):
     """3D transposed convolution."""
     rank = 3
 
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, output_padding=None,
+                 *args, **kwargs):
+        # Keras's Conv3DTranspose takes data_format before output_padding (1D and 2D take it after),
+        # so positional calls written for Keras need this order.
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, *args, **kwargs)
+
 
 # ---- depthwise convolution ----------------------------------------------------------------------
 

@@ -94,6 +94,17 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     return layer.output
 
 
+def _reject_training_extras(layer, lora_rank, quantization_config):
+    """Keras's LoRA and quantization arguments are accepted so signatures match, but only their
+    defaults: convkit has no LoRA adapters or quantized kernels."""
+    if lora_rank is not None:
+        raise ValueError(f"{type(layer).__name__}: convkit does not support LoRA adapters; `lora_rank` must be None. "
+                         f"Received: lora_rank={lora_rank!r}")
+    if quantization_config is not None:
+        raise ValueError(f"{type(layer).__name__}: convkit runs float32 kernels only; `quantization_config` must "
+                         f"be None. Received: quantization_config={quantization_config!r}")
+
+
 class Dense(Layer):
     """`activation(inputs @ kernel + bias)`; weights kernel (in, units), bias (units,). The
     product runs on convkit's GEMM kernel with bias and activation fused. Regularizers and
@@ -101,8 +112,10 @@ class Dense(Layer):
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
-                 kernel_constraint=None, bias_constraint=None, **kwargs):
+                 kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        _reject_training_extras(self, lora_rank, quantization_config)
         if not _args._is_int(units) or units <= 0:
             raise ValueError(f"Received an invalid value for `units`, expected a positive integer. "
                              f"Received: units={units!r}")
@@ -286,11 +299,13 @@ class Embedding(Layer):
     not propagate masks."""
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
-                 embeddings_constraint=None, mask_zero=False, weights=None, **kwargs):
+                 embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,
+                 quantization_config=None, **kwargs):
         input_length = kwargs.pop("input_length", None)
         if input_length is not None:
             warnings.warn("Argument `input_length` is deprecated. Just remove it.", stacklevel=2)
         super().__init__(**kwargs)
+        _reject_training_extras(self, lora_rank, quantization_config)
         for value, arg in ((input_dim, "input_dim"), (output_dim, "output_dim")):
             if not _args._is_int(value) or value <= 0:
                 raise ValueError(f"Both `input_dim` and `output_dim` should be positive, Received {arg}={value!r}")
