@@ -111,6 +111,109 @@ static void bench_conv(const char *name, int64_t batch, int64_t d, int64_t h, in
     free(x), free(w), free(b), free(y);
 }
 
+/* Depthwise 'same' convolution (bias + relu6, as MobileNetV2) and pooling: the table's kernel
+ * next to the reference kernel, in the same run. GFLOP/s for depthwise, GB/s (input read +
+ * output written once) for pooling. */
+static double time_median(void (*fn)(void *), void *arg) {
+    double t[64];
+    fn(arg);
+    for (int r = 0; r < reps; r++) {
+        double t0 = now();
+        fn(arg);
+        t[r] = now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof(double), cmp_double);
+    return t[reps / 2];
+}
+
+typedef struct bench_dw_args {
+    ck_conv_shape s;
+    const float *x, *w, *b;
+    float *y;
+    int ref;
+} bench_dw_args;
+
+static void run_dw(void *p) {
+    bench_dw_args *a = p;
+    const ck_activation relu6 = {CK_ACT_RELU6, 0};
+    if (a->ref) ck_f32_depthwise_conv_nd__ref(&a->s, a->x, a->w, a->b, relu6, a->y);
+    else ck_f32_depthwise_conv_nd(&a->s, a->x, a->w, a->b, relu6, a->y);
+}
+
+static void bench_dw(const char *name, int64_t h, int64_t w_, int64_t c, int64_t k, int64_t stride, int64_t mult) {
+    const char *filter = getenv("CK_BENCH_FILTER");
+    if (filter != NULL && strstr(name, filter) == NULL) return;
+    bench_dw_args a;
+    memset(&a, 0, sizeof a);
+    const int64_t in[3] = {1, h, w_};
+    a.s.batch = 1;
+    a.s.in_channels = c;
+    a.s.out_channels = c * mult;
+    a.s.groups = 1;
+    for (int i = 0; i < 3; i++) {
+        a.s.in_size[i] = in[i];
+        a.s.kernel_size[i] = i == 0 ? 1 : k;
+        a.s.stride[i] = i == 0 ? 1 : stride;
+        a.s.dilation[i] = 1;
+        a.s.out_size[i] = (in[i] + a.s.stride[i] - 1) / a.s.stride[i];
+        const int64_t total = (a.s.out_size[i] - 1) * a.s.stride[i] + a.s.kernel_size[i] - in[i];
+        a.s.pad_before[i] = total > 0 ? total / 2 : 0;
+    }
+    const int64_t P = a.s.out_size[1] * a.s.out_size[2];
+    float *x = randbuf((size_t)(h * w_ * c)), *w = randbuf((size_t)(k * k * c * mult));
+    float *b = randbuf((size_t)(c * mult)), *y = randbuf((size_t)(P * c * mult));
+    a.x = x, a.w = w, a.b = b, a.y = y;
+    const double flops = 2.0 * P * k * k * c * mult;
+    const double t = time_median(run_dw, &a);
+    a.ref = 1;
+    const double tr = time_median(run_dw, &a);
+    printf("| dw %s | %.1f | %.3f ms | %.3f ms | %.1fx |\n", name, flops / t * 1e-9, t * 1e3, tr * 1e3, tr / t);
+    free(x), free(w), free(b), free(y);
+}
+
+typedef struct bench_pool_args {
+    ck_pool_shape s;
+    const float *x;
+    float *y;
+    int ref, is_max;
+} bench_pool_args;
+
+static void run_pool(void *p) {
+    bench_pool_args *a = p;
+    if (a->ref) (a->is_max ? ck_f32_max_pool_nd__ref : ck_f32_avg_pool_nd__ref)(&a->s, a->x, a->y);
+    else (a->is_max ? ck_f32_max_pool_nd : ck_f32_avg_pool_nd)(&a->s, a->x, a->y);
+}
+
+static void bench_pool(const char *name, int is_max, int64_t h, int64_t w_, int64_t c, int64_t k, int64_t stride,
+                       int same) {
+    const char *filter = getenv("CK_BENCH_FILTER");
+    if (filter != NULL && strstr(name, filter) == NULL) return;
+    bench_pool_args a;
+    memset(&a, 0, sizeof a);
+    const int64_t in[3] = {1, h, w_};
+    a.s.batch = 1;
+    a.s.channels = c;
+    a.is_max = is_max;
+    for (int i = 0; i < 3; i++) {
+        a.s.in_size[i] = in[i];
+        a.s.window[i] = i == 0 ? 1 : k;
+        a.s.stride[i] = i == 0 ? 1 : stride;
+        a.s.out_size[i] = same ? (in[i] + a.s.stride[i] - 1) / a.s.stride[i] : (in[i] - a.s.window[i]) / a.s.stride[i] + 1;
+        const int64_t total = (a.s.out_size[i] - 1) * a.s.stride[i] + a.s.window[i] - in[i];
+        a.s.pad_before[i] = same && total > 0 ? total / 2 : 0;
+    }
+    const int64_t P = a.s.out_size[1] * a.s.out_size[2];
+    float *x = randbuf((size_t)(h * w_ * c)), *y = randbuf((size_t)(P * c));
+    a.x = x, a.y = y;
+    const double bytes = 4.0 * (double)(h * w_ * c + P * c);
+    const double t = time_median(run_pool, &a);
+    a.ref = 1;
+    const double tr = time_median(run_pool, &a);
+    printf("| %s %s | %.1f GB/s | %.3f ms | %.3f ms | %.1fx |\n", is_max ? "maxpool" : "avgpool", name, bytes / t * 1e-9,
+           t * 1e3, tr * 1e3, tr / t);
+    free(x), free(y);
+}
+
 int main(int argc, char **argv) {
     const char *isa = argc > 1 ? argv[1] : "auto";
     const int threads = argc > 2 ? atoi(argv[2]) : 1;
@@ -143,6 +246,48 @@ int main(int argc, char **argv) {
         bench_conv("conv3d 1x8x56x56x16 3x3x3 same ->32", 1, 8, 56, 56, 16, 3, 3, 3, 1, 32, a);
         bench_conv("1x14x14x256 3x3 same ->256", 1, 1, 14, 14, 256, 1, 3, 3, 1, 256, a);
         bench_conv("1x8x8x1 3x3 ->1", 1, 1, 8, 8, 1, 1, 3, 3, 1, 1, a);
+    }
+    if (strstr(only, "small")) { /* few input channels: direct small-CI kernel (algo 1) vs indirect GEMM (2) */
+        static const int algos[] = {CK_ALGO_DIRECT, CK_ALGO_GEMM};
+        for (int i = 0; i < 2; i++) {
+            bench_conv("1x224x224x3 3x3 same ->64", 1, 1, 224, 224, 3, 1, 3, 3, 1, 64, algos[i]);
+            bench_conv("32x32x32x3 3x3 same ->32", 32, 1, 32, 32, 3, 1, 3, 3, 1, 32, algos[i]);
+            bench_conv("1x32x32x3 3x3 same ->64 (L2-resident)", 1, 1, 32, 32, 3, 1, 3, 3, 1, 64, algos[i]);
+            bench_conv("1x224x224x3 7x7 s2 same ->64", 1, 1, 224, 224, 3, 1, 7, 7, 2, 64, algos[i]);
+            bench_conv("1x112x112x8 3x3 same ->32", 1, 1, 112, 112, 8, 1, 3, 3, 1, 32, algos[i]);
+            bench_conv("1x112x112x16 3x3 same ->32", 1, 1, 112, 112, 16, 1, 3, 3, 1, 32, algos[i]);
+            bench_conv("1x56x56x32 3x3 same ->64", 1, 1, 56, 56, 32, 1, 3, 3, 1, 64, algos[i]);
+            bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, algos[i]);
+            bench_conv("conv1d 1x16000x1 k9 same ->32", 1, 1, 1, 16000, 1, 1, 1, 9, 1, 32, algos[i]);
+            bench_conv("conv3d 1x8x56x56x3 3x3x3 same ->32", 1, 8, 56, 56, 3, 3, 3, 3, 1, 32, algos[i]);
+        }
+    }
+    if (strstr(only, "dw")) {
+        printf("\n| workload | GFLOP/s or GB/s | time | ref time | speedup |\n|---|---|---|---|---|\n");
+        bench_dw("1x112x112x32 3x3 s1", 112, 112, 32, 3, 1, 1);
+        bench_dw("1x112x112x96 3x3 s2", 112, 112, 96, 3, 2, 1);
+        bench_dw("1x56x56x144 3x3 s1", 56, 56, 144, 3, 1, 1);
+        bench_dw("1x56x56x144 3x3 s2", 56, 56, 144, 3, 2, 1);
+        bench_dw("1x28x28x192 3x3 s1", 28, 28, 192, 3, 1, 1);
+        bench_dw("1x28x28x192 3x3 s2", 28, 28, 192, 3, 2, 1);
+        bench_dw("1x14x14x576 3x3 s1", 14, 14, 576, 3, 1, 1);
+        bench_dw("1x14x14x576 3x3 s2", 14, 14, 576, 3, 2, 1);
+        bench_dw("1x7x7x960 3x3 s1", 7, 7, 960, 3, 1, 1);
+        bench_dw("1x56x56x64 5x5 s1", 56, 56, 64, 5, 1, 1);
+        bench_dw("1x56x56x32 3x3 s1 m2", 56, 56, 32, 3, 1, 2);
+        bench_pool("1x112x112x64 3x3 s2 same", 1, 112, 112, 64, 3, 2, 1);
+        bench_pool("1x224x224x64 2x2 s2", 1, 224, 224, 64, 2, 2, 0);
+        bench_pool("1x112x112x64 3x3 s2 same", 0, 112, 112, 64, 3, 2, 1);
+        bench_pool("1x224x224x64 2x2 s2", 0, 224, 224, 64, 2, 2, 0);
+    }
+    if (strstr(only, "winograd")) { /* 3x3 stride 1: Winograd F(4x4, 3x3) (algo 3) vs GEMM (2); GFLOP/s as 2*MACs of the direct conv */
+        static const int algos[] = {CK_ALGO_GEMM, CK_ALGO_WINOGRAD};
+        for (int i = 0; i < 2; i++) {
+            bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, algos[i]);
+            bench_conv("1x14x14x256 3x3 same ->256", 1, 1, 14, 14, 256, 1, 3, 3, 1, 256, algos[i]);
+            bench_conv("1x28x28x128 3x3 same ->128", 1, 1, 28, 28, 128, 1, 3, 3, 1, 128, algos[i]);
+            bench_conv("8x32x32x32 3x3 same ->32", 8, 1, 32, 32, 32, 1, 3, 3, 1, 32, algos[i]);
+        }
     }
     if (strstr(only, "direct")) {
         bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, CK_ALGO_DIRECT);

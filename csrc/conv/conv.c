@@ -21,6 +21,55 @@ static int ck_auto_prefers_gemm(const ck_conv_shape *s) {
     return macs >= CK_AUTO_GEMM_MIN_MACS;
 }
 
+/* The direct kernel for few input channels (f32-conv-small.c) replaces the indirect GEMM when a
+ * kernel row holds few multiply-adds per output (in_channels * kernel_w small): there the
+ * igemm's per-tap pointers (found with divisions per pixel) and its 3-float reductions cost as
+ * much as the arithmetic. Measured with benchmarks/c/bench_kernels.c ("small": algo 1 = direct,
+ * 2 = indirect GEMM), Zen 3 AVX2, 1 thread, GFLOP/s, medians of 15:
+ *   1x224x224x3 3x3 -> 64        direct ~51-60   igemm ~42
+ *   32x32x32x3 3x3 -> 32          direct ~63      igemm ~20-30
+ *   1x224x224x3 7x7 s2 -> 64      direct ~83      igemm ~58
+ *   1x112x112x8 3x3 -> 32         direct ~82      igemm ~50
+ *   1x112x112x16 3x3 -> 32        direct ~85      igemm ~64
+ *   1x56x56x32 / x64 3x3 -> 64    direct ~84      igemm ~76
+ *   conv1d 1x16000x1 k9 -> 32     direct ~46      igemm ~14
+ *   conv3d 1x8x56x56x3 3x3x3 -> 32 direct ~78     igemm ~41
+ * AVX-512 path (12x32 kernels) on a 16-core Xeon, 1 thread: 224x224x3 -> 64 direct 50 / igemm 30,
+ * 32x32x32x3 -> 32 51 / 25, 112x112x16 -> 32 84 / 63, but 56x56x32 -> 64 76 / 81 and
+ * 56x56x64 -> 64 78 / 87 (igemm ahead); 16 threads: 224x224x3 ~330-380 / ~290-320, 32x32x32x3
+ * ~390-410 / ~220-260.
+ * Rule: groups = 1, a vector path, and in_channels * kernel_w <= CK_AUTO_SMALL_MAX_ROW (48: up to
+ * 16 channels at 3x3, where direct wins on both paths; at 32+ channels the igemm wins on
+ * AVX-512). Shape-only, never the thread count. */
+#define CK_AUTO_SMALL_MAX_ROW 48
+
+static int ck_auto_prefers_small(const ck_conv_shape *s) {
+    if (!ck_dispatch.gemm_is_fast || !ck_f32_conv_small_applicable(s)) return 0;
+    return s->in_channels * s->kernel_size[2] <= CK_AUTO_SMALL_MAX_ROW;
+}
+
+/* Which implementation runs a call: the same for packed and unpacked weights. */
+enum { CK_ROUTE_DIRECT_REF = 0, CK_ROUTE_GEMM = 1, CK_ROUTE_SMALL = 2, CK_ROUTE_UNSUPPORTED = -1, CK_ROUTE_BAD = -2 };
+
+static int ck_conv_route(const ck_conv_shape *s, int algorithm) {
+    switch (algorithm) {
+    case CK_ALGO_AUTO:
+        if (ck_auto_prefers_gemm(s)) return ck_auto_prefers_small(s) ? CK_ROUTE_SMALL : CK_ROUTE_GEMM;
+        return CK_ROUTE_DIRECT_REF;
+    case CK_ALGO_DIRECT:
+        /* 'direct' is the vector direct kernel where the path has one and it handles the shape. */
+        if (ck_dispatch.gemm_is_fast && ck_f32_conv_small_applicable(s)) return CK_ROUTE_SMALL;
+        return CK_ROUTE_DIRECT_REF;
+    case CK_ALGO_GEMM:
+        return ck_dispatch.conv_gemm == NULL ? CK_ROUTE_UNSUPPORTED : CK_ROUTE_GEMM;
+    case CK_ALGO_WINOGRAD: /* F(4x4, 3x3), csrc/winograd/; 3x3 stride 1 dilation 1 (2D) only */
+#define CK_ROUTE_WINOGRAD 3
+        return ck_f32_conv_winograd_applicable(s) ? CK_ROUTE_WINOGRAD : CK_ROUTE_UNSUPPORTED;
+    default:
+        return CK_ROUTE_BAD;
+    }
+}
+
 static int ck_act_valid(ck_activation act) { return act.kind >= 0 && act.kind < CK_ACT_COUNT_; }
 
 ck_status ck_f32_conv_nd(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
@@ -29,22 +78,15 @@ ck_status ck_f32_conv_nd(const ck_conv_shape *shape, const float *x, const float
     if (st != CK_OK) return st;
     if (!ck_act_valid(act) || (shape->batch > 0 && (x == NULL || y == NULL)) || w == NULL) return CK_EINVAL;
     if (shape->batch == 0) return CK_OK;
-    switch (algorithm) {
-    case CK_ALGO_AUTO:
-        if (ck_auto_prefers_gemm(shape)) return ck_dispatch.conv_gemm(shape, x, w, bias, act, y);
-        break;
-    case CK_ALGO_DIRECT:
-        break;
-    case CK_ALGO_GEMM:
-        if (ck_dispatch.conv_gemm == NULL) return CK_EUNSUPPORTED;
-        return ck_dispatch.conv_gemm(shape, x, w, bias, act, y);
-    case CK_ALGO_WINOGRAD:
-        return CK_EUNSUPPORTED;
-    default:
-        return CK_EINVAL;
+    const int route = ck_conv_route(shape, algorithm);
+    if (route == CK_ROUTE_BAD) return CK_EINVAL;
+    if (route == CK_ROUTE_UNSUPPORTED) return CK_EUNSUPPORTED;
+    switch (route) {
+    case CK_ROUTE_GEMM: return ck_dispatch.conv_gemm(shape, x, w, bias, act, y);
+    case CK_ROUTE_SMALL: return ck_f32_conv_nd__small(shape, x, w, bias, act, y);
+    case CK_ROUTE_WINOGRAD: return ck_f32_conv_nd__winograd(shape, x, w, bias, act, y);
+    default: ck_dispatch.conv_direct(shape, x, w, bias, act, y); return CK_OK;
     }
-    ck_dispatch.conv_direct(shape, x, w, bias, act, y);
-    return CK_OK;
 }
 
 /* Packed weights usable for this shape on the current path? 1 yes, 0 stale (other path: pack per
@@ -71,8 +113,12 @@ ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, cons
     const int usable = ck_conv_packed_usable(shape, bias, packed, packed_bytes, &panels);
     if (usable < 0) return CK_EINVAL;
     if (shape->batch == 0) return CK_OK;
-    const int gemm = algorithm == CK_ALGO_GEMM || (algorithm == CK_ALGO_AUTO && ck_auto_prefers_gemm(shape));
-    if (gemm && usable) return ck_f32_conv_nd__igemm_packed(shape, x, panels, bias != NULL, act, y);
+    const int route = ck_conv_route(shape, algorithm);
+    if (route == CK_ROUTE_BAD) return CK_EINVAL;
+    if (route == CK_ROUTE_UNSUPPORTED) return CK_EUNSUPPORTED;
+    /* The small kernel reads the igemm's panels (same microkernel, same layout). */
+    if (usable && route == CK_ROUTE_GEMM) return ck_f32_conv_nd__igemm_packed(shape, x, panels, bias != NULL, act, y);
+    if (usable && route == CK_ROUTE_SMALL) return ck_f32_conv_nd__small_packed(shape, x, panels, act, y);
     return ck_f32_conv_nd(shape, x, w, bias, act, algorithm, y);
 }
 

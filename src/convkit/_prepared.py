@@ -59,6 +59,8 @@ class PreparedConv:
         if not isinstance(algorithm, str) or algorithm.lower() not in _ops._ALGORITHMS:
             raise ValueError(f"The `algorithm` argument must be one of {list(_ops._ALGORITHMS)}. "
                              f"Received: algorithm={algorithm!r}")
+        if algorithm.lower() == "winograd":
+            _ops._check_winograd(rank, k.shape[:rank], strides, dilation)
         b = _ops._bias_array(bias, filters, "conv")
         act, kind, alpha = _ops._activation(activation)
         self.rank = rank

@@ -117,6 +117,21 @@ def _window_args(rank, strides, padding, dilation_rate, allow_causal):
     return strides, dilation, padding
 
 
+def _check_winograd(rank, ksize, strides, dilation):
+    """algorithm='winograd' (F(4x4, 3x3), csrc/winograd/) covers 2D 3x3 convolutions with stride 1
+    and dilation 1 (any padding, groups, bias, activation), and 3D ones whose kernel is 1x3x3
+    with stride 1 along depth; anything else is refused here, never silently sent elsewhere."""
+    ksize, strides, dilation = tuple(ksize), tuple(strides), tuple(dilation)
+    ok = rank in (2, 3) and ksize[-2:] == (3, 3) and strides[-2:] == (1, 1) and dilation[-2:] == (1, 1)
+    if ok and rank == 3:
+        ok = ksize[0] == 1 and strides[0] == 1
+    if not ok:
+        raise ValueError(
+            "algorithm='winograd' supports 2D convolutions with a 3x3 kernel, strides=1 and dilation_rate=1 "
+            "(or 3D with a (1, 3, 3) kernel and strides=1); use algorithm='auto' or 'gemm' otherwise. "
+            f"Received: rank={rank}, kernel size={ksize}, strides={strides}, dilation_rate={dilation}")
+
+
 def _conv_geometry(spatial, ksize, strides, dilation, padding, op):
     out, before = [], []
     for n, k, s, d in zip(spatial, ksize, strides, dilation):
@@ -168,6 +183,8 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
                          f"Received: groups={groups}")
     if not isinstance(algorithm, str) or algorithm.lower() not in _ALGORITHMS:
         raise ValueError(f"The `algorithm` argument must be one of {list(_ALGORITHMS)}. Received: algorithm={algorithm!r}")
+    if algorithm.lower() == "winograd":
+        _check_winograd(rank, k.shape[:rank], strides, dilation)
     b = _bias_array(bias, filters, "conv")
     act, kind, alpha = _activation(activation)
     out, before = _conv_geometry(x.shape[1:-1], k.shape[:rank], strides, dilation, padding, "conv")

@@ -14,6 +14,7 @@
 
 static int failures = 0, checks = 0;
 static int conv_mode = 0; /* ck_f32_conv_gemm_set_mode: 0 heuristic, 1 indirect, 2 tile im2col */
+static double tol = 1e-5; /* error allowed relative to the output's magnitude (Winograd: 1e-4) */
 static unsigned long long rng = 88172645463325252ull;
 
 static float frand(void) {
@@ -60,7 +61,7 @@ static int compare(const char *what, const float *got, const float *want, int64_
         if (bad_at >= 0) break;
     }
     checks++;
-    if (bad_at >= 0 || err > 1e-5 * mag) {
+    if (bad_at >= 0 || err > tol * mag) {
         failures++;
         if (failures < 30)
             fprintf(stderr, "FAIL %s: rel err %.3g (scale %.3g)%s at %lld\n", what, err / mag, mag,
@@ -253,6 +254,63 @@ static void test_conv(int algo) {
     test_conv_one(&s, 1, 0, algo);
 }
 
+/* ---- direct convolution for few input channels (csrc/conv/f32-conv-small.c) ------------------
+ * 'direct' runs it on the vector paths (groups = 1), 'auto' where CI*KW is small. Edge sizes: W
+ * shorter than, equal to and past the 6/12-pixel tile, Cout around the 16/32-column panel, all
+ * input channel counts 1..4, strides, dilations, paddings larger than the kernel, 1D/2D/3D. */
+static void test_conv_small_one(int64_t batch, int64_t ID, int64_t IH, int64_t IW, int64_t kd, int64_t kh, int64_t kw,
+                                int64_t stride, int64_t dil, int64_t pb, int64_t pa, int64_t ci, int64_t co, int act_i,
+                                int with_bias, int algo) {
+    ck_conv_shape s;
+    memset(&s, 0, sizeof s);
+    const int64_t in[3] = {ID, IH, IW}, k[3] = {kd, kh, kw};
+    s.batch = batch;
+    s.in_channels = ci;
+    s.out_channels = co;
+    s.groups = 1;
+    for (int d = 0; d < 3; d++) {
+        s.in_size[d] = in[d];
+        s.kernel_size[d] = k[d];
+        s.stride[d] = k[d] > 1 || in[d] > 1 ? stride + (d == 1 && stride > 1) : 1; /* H, W strides differ */
+        s.dilation[d] = k[d] > 1 ? dil : 1;
+        s.pad_before[d] = k[d] > 1 ? pb : 0;
+        const int64_t span = (k[d] - 1) * s.dilation[d] + 1, padded = in[d] + (k[d] > 1 ? pb + pa : 0);
+        if (padded < span) return;
+        s.out_size[d] = (padded - span) / s.stride[d] + 1;
+    }
+    test_conv_one(&s, act_i, with_bias, algo);
+}
+
+static void test_conv_small(void) {
+    static const int64_t couts[] = {1, 7, 8, 15, 16, 17, 33};
+    static const int64_t widths[] = {1, 5, 13, 17};
+    int i = 0;
+    for (int64_t ci = 1; ci <= 4; ci++)
+        for (int c = 0; c < 7; c++)
+            for (int wi = 0; wi < 4; wi++, i++) {
+                const int64_t co = couts[c], W = widths[wi];
+                const int algo = i % 3 == 0 ? CK_ALGO_AUTO : CK_ALGO_DIRECT;
+                /* 2D 3x3 same, stride 1 */
+                test_conv_small_one(1 + i % 2, 1, 6, W, 1, 3, 3, 1, 1, 1, 1, ci, co, i % NACTS, i % 2, algo);
+                /* 2D stride 2 (H stride 3), dilation 2, padding past the kernel on one side */
+                test_conv_small_one(1, 1, 9, W, 1, 3, 3, 2, 2, 2, 3, ci, co, (i * 7) % NACTS, (i + 1) % 2, algo);
+                /* 2D 5x2 valid (no padding: rows used in place), and 7x7 stride 2 pad 3 */
+                test_conv_small_one(2, 1, 7, W + 1, 1, 5, 2, 1, 1, 0, 0, ci, co, 1, 1, algo);
+                test_conv_small_one(1, 1, 11, W + 6, 1, 7, 7, 2, 1, 3, 3, ci, co, 2, i % 2, algo);
+                /* 1D k9 same, dilation 3; 3D 3x3x3 same */
+                test_conv_small_one(1, 1, 1, 4 * W, 1, 1, 9, 1, 1 + 2 * (i % 2), 4, 4, ci, co, 0, 1, algo);
+                test_conv_small_one(1, 3, 4, W, 3, 3, 3, 1, 1, 1, 1, ci, co, (i * 5) % NACTS, 1, algo);
+            }
+    /* Long rows (several runs and sub-runs per row), wide Cout, larger Cin. */
+    test_conv_small_one(1, 1, 5, 700, 1, 3, 3, 1, 1, 1, 1, 3, 64, 1, 1, CK_ALGO_DIRECT);
+    test_conv_small_one(3, 1, 9, 61, 1, 3, 3, 2, 1, 1, 1, 3, 40, 6, 1, CK_ALGO_AUTO);
+    test_conv_small_one(1, 1, 12, 12, 1, 3, 3, 1, 1, 1, 1, 16, 70, 2, 0, CK_ALGO_AUTO);
+    test_conv_small_one(1, 1, 8, 10, 1, 3, 3, 1, 1, 1, 1, 64, 48, 0, 1, CK_ALGO_DIRECT);
+    test_conv_small_one(40, 1, 3, 3, 1, 3, 3, 1, 1, 1, 1, 3, 32, 1, 1, CK_ALGO_AUTO); /* many tiny rows */
+    /* The whole generic sweep through 'direct' (groups > 1 falls back to the reference). */
+    test_conv(CK_ALGO_DIRECT);
+}
+
 /* ---- depthwise ------------------------------------------------------------------------------- */
 
 static void test_depthwise_one(const ck_conv_shape *s, int act_i, int with_bias) {
@@ -270,11 +328,17 @@ static void test_depthwise_one(const ck_conv_shape *s, int act_i, int with_bias)
     ck_status st = ck_f32_depthwise_conv_nd(s, x, w, with_bias ? b : NULL, act, y);
     ck_set_num_threads(2);
     ck_status st2 = ck_f32_depthwise_conv_nd(s, x, w, with_bias ? b : NULL, act, y2);
-    char what[200];
-    snprintf(what, sizeof what, "depthwise[%s] in=%lld k=%lld s=%lld d=%lld p=%lld c=%lld m=%lld act=%d",
-             ck_dispatch_isa_name(), (long long)s->in_size[2], (long long)s->kernel_size[2], (long long)s->stride[2],
-             (long long)s->dilation[2], (long long)s->pad_before[2], (long long)s->in_channels,
-             (long long)(s->out_channels / s->in_channels), act.kind);
+    char what[300];
+    snprintf(what, sizeof what,
+             "depthwise[%s] n=%lld in=%lldx%lldx%lld k=%lldx%lldx%lld s=%lld,%lld,%lld d=%lld,%lld,%lld "
+             "p=%lld,%lld,%lld out=%lldx%lldx%lld c=%lld m=%lld act=%d bias=%d",
+             ck_dispatch_isa_name(), (long long)s->batch, (long long)s->in_size[0], (long long)s->in_size[1],
+             (long long)s->in_size[2], (long long)s->kernel_size[0], (long long)s->kernel_size[1],
+             (long long)s->kernel_size[2], (long long)s->stride[0], (long long)s->stride[1], (long long)s->stride[2],
+             (long long)s->dilation[0], (long long)s->dilation[1], (long long)s->dilation[2],
+             (long long)s->pad_before[0], (long long)s->pad_before[1], (long long)s->pad_before[2],
+             (long long)s->out_size[0], (long long)s->out_size[1], (long long)s->out_size[2],
+             (long long)s->in_channels, (long long)(s->out_channels / s->in_channels), act.kind, with_bias);
     if (st != CK_OK || st2 != CK_OK) {
         failures++;
         fprintf(stderr, "FAIL %s: status %d %d\n", what, st, st2);
@@ -306,6 +370,187 @@ static void test_depthwise(void) {
     test_depthwise_one(&s, 2, 1);
 }
 
+/* Edge sizes: channels around the vector widths (8, 16), tiny and odd images, kernels 1..5,
+ * strides and dilations 1..3, different padding before and after (including windows that lie
+ * wholly in the padding), multipliers 1..3, 1D/2D/3D; and the MobileNet shapes' channel counts. */
+static void test_depthwise_edges(void) {
+    static const int64_t chans[] = {1, 7, 8, 9, 15, 16, 17, 33};
+    static const int64_t spatial[] = {1, 2, 5, 13};
+    ck_conv_shape s;
+    int i = 0;
+    for (int rank = 1; rank <= 3; rank++)
+        for (int64_t k = 1; k <= 5; k++)
+            for (int64_t stride = 1; stride <= 3; stride++)
+                for (int64_t dil = 1; dil <= 3; dil++)
+                    for (int rep = 0; rep < (rank == 3 ? 1 : 3); rep++, i++) {
+                        const int64_t c = chans[(i * 5 + rep) % 8], mult = 1 + (i + rep) % 3;
+                        const int64_t in = spatial[(i / 3 + rep) % 4] + (rank == 1 ? 11 : 0);
+                        const int64_t span = (k - 1) * dil + 1;
+                        const int64_t pb = (i + 2 * rep) % (span + 1), pa = (i * 7 + rep) % (span + 1);
+                        if (!make_shape(&s, rank, 1 + (i % 2), rank == 3 && in > 5 ? 5 : in, k, stride, dil, pb, pa,
+                                        c, c * mult, 1))
+                            continue;
+                        test_depthwise_one(&s, (i * 5 + rep) % NACTS, (i + rep) % 3 != 0);
+                    }
+    /* 2D 3x3 'same' (stride 1 and 2) on every channel edge: the MobileNet kernels' own path. */
+    for (int ci = 0; ci < 8; ci++)
+        for (int64_t stride = 1; stride <= 2; stride++)
+            for (int64_t mult = 1; mult <= 3; mult++) {
+                make_shape(&s, 2, 1, 13, 3, stride, 1, 1, stride == 1 ? 1 : 0, chans[ci], chans[ci] * mult, 1);
+                test_depthwise_one(&s, (int)(ci + mult) % 3, (ci + stride) % 2);
+            }
+    /* Real layer shapes (smaller images, same channels): 144, 192, 576, 960 channels. */
+    static const int64_t mobilenet[][3] = {{15, 32, 1}, {14, 144, 2}, {9, 192, 1}, {7, 576, 2}, {7, 960, 1}};
+    for (int j = 0; j < 5; j++) {
+        const int64_t st = mobilenet[j][2], in = mobilenet[j][0];
+        make_shape(&s, 2, 1, in, 3, st, 1, st == 1 ? 1 : 0, 1, mobilenet[j][1], mobilenet[j][1], 1);
+        test_depthwise_one(&s, j % 3, 1);
+    }
+    make_shape(&s, 2, 2, 16, 5, 1, 1, 2, 2, 40, 40, 1); /* 5x5: the generic-KW interior */
+    test_depthwise_one(&s, 2, 1);
+}
+
+/* ---- pooling --------------------------------------------------------------------------------- */
+
+/* The fast pools must equal the reference bit for bit (same sums in the same order; max keeps
+ * the same NaN), with NaN, Inf and -0 sprinkled in the input. */
+static void test_pool_one(const ck_pool_shape *s, int is_max, int nonfinite) {
+    const size_t nx = (size_t)(s->batch * s->in_size[0] * s->in_size[1] * s->in_size[2] * s->channels);
+    const size_t ny = (size_t)(s->batch * s->out_size[0] * s->out_size[1] * s->out_size[2] * s->channels);
+    float *x = malloc(nx * 4), *y = malloc(ny * 4), *r = malloc(ny * 4), *y2 = malloc(ny * 4);
+    fill(x, nx);
+    if (nonfinite)
+        for (size_t i = 0; i < nx; i += 1 + (size_t)(rng % 23)) {
+            uint32_t bits = 0x7fc00000u + (uint32_t)(i & 0xffff); /* NaNs with distinct payloads */
+            switch (rng % 5) {
+            case 0: memcpy(&x[i], &bits, 4); break;
+            case 1: x[i] = INFINITY; break;
+            case 2: x[i] = -INFINITY; break;
+            case 3: x[i] = -0.0f; break;
+            default: x[i] = 0.0f; break;
+            }
+            frand();
+        }
+    fill_nan(y, ny), fill_nan(r, ny), fill_nan(y2, ny);
+    if (is_max) ck_f32_max_pool_nd__ref(s, x, r);
+    else ck_f32_avg_pool_nd__ref(s, x, r);
+    ck_set_num_threads(1);
+    ck_status st = is_max ? ck_f32_max_pool_nd(s, x, y) : ck_f32_avg_pool_nd(s, x, y);
+    ck_set_num_threads(2);
+    ck_status st2 = is_max ? ck_f32_max_pool_nd(s, x, y2) : ck_f32_avg_pool_nd(s, x, y2);
+    char what[300];
+    snprintf(what, sizeof what,
+             "%s_pool[%s] n=%lld in=%lldx%lldx%lld win=%lldx%lldx%lld s=%lld,%lld,%lld p=%lld,%lld,%lld "
+             "out=%lldx%lldx%lld c=%lld nonfinite=%d",
+             is_max ? "max" : "avg", ck_dispatch_isa_name(), (long long)s->batch, (long long)s->in_size[0],
+             (long long)s->in_size[1], (long long)s->in_size[2], (long long)s->window[0], (long long)s->window[1],
+             (long long)s->window[2], (long long)s->stride[0], (long long)s->stride[1], (long long)s->stride[2],
+             (long long)s->pad_before[0], (long long)s->pad_before[1], (long long)s->pad_before[2],
+             (long long)s->out_size[0], (long long)s->out_size[1], (long long)s->out_size[2],
+             (long long)s->channels, nonfinite);
+    /* Average: which NaN a sum of NaNs returns depends on the operand order the compiler picked
+     * for the reference's scalar add, so there only NaN-ness must match. */
+    size_t at = 0;
+    while (at < ny && (memcmp(&y[at], &r[at], 4) == 0 || (!is_max && isnan(y[at]) && isnan(r[at])))) at++;
+    checks++;
+    if (st != CK_OK || st2 != CK_OK) {
+        failures++;
+        fprintf(stderr, "FAIL %s: status %d %d\n", what, st, st2);
+    } else if (at < ny) {
+        failures++;
+        if (failures < 30)
+            fprintf(stderr, "FAIL %s: not bitwise the reference at %zu (%g vs %g)\n", what, at, y[at], r[at]);
+    } else if (memcmp(y, y2, ny * 4) != 0) {
+        failures++;
+        fprintf(stderr, "FAIL %s: 1 vs 2 threads differ bitwise\n", what);
+    }
+    free(x), free(y), free(r), free(y2);
+}
+
+/* A pool shape with `rank` spatial dims; pad before/after below the window (Keras 'same' and
+ * more), so that every window holds a cell of the input. */
+static int make_pool(ck_pool_shape *s, int rank, int64_t batch, int64_t in, int64_t win, int64_t stride,
+                     int64_t pb, int64_t pa, int64_t c) {
+    memset(s, 0, sizeof *s);
+    s->batch = batch;
+    s->channels = c;
+    for (int d = 0; d < 3; d++) {
+        const int active = d >= 3 - rank;
+        const int64_t ind = active ? in + d : 1;
+        s->in_size[d] = ind;
+        s->window[d] = active ? win : 1;
+        s->stride[d] = active ? stride : 1;
+        s->pad_before[d] = active ? pb % win : 0;
+        const int64_t padded = ind + (active ? pb % win + pa % win : 0);
+        if (padded < s->window[d]) return 0;
+        s->out_size[d] = (padded - s->window[d]) / s->stride[d] + 1;
+    }
+    return 1;
+}
+
+static void test_pool(void) {
+    static const int64_t chans[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65};
+    static const int64_t spatial[] = {1, 2, 5, 13};
+    ck_pool_shape s;
+    int i = 0;
+    for (int rank = 1; rank <= 3; rank++)
+        for (int64_t win = 1; win <= 4; win++)
+            for (int64_t stride = 1; stride <= 3; stride++)
+                for (int rep = 0; rep < 4; rep++, i++) {
+                    const int64_t in = spatial[(i + rep) % 4] + (rank == 1 ? 9 : 0);
+                    if (!make_pool(&s, rank, 1 + i % 2, rank == 3 && in > 5 ? 5 : in, win, stride, i + rep,
+                                   i * 3 + rep * 5, chans[(i * 7 + rep) % 12]))
+                        continue;
+                    test_pool_one(&s, 1, rep % 2);
+                    test_pool_one(&s, 0, rep % 2);
+                }
+    /* ResNet stem 3x3 s2 and VGG 2x2 s2 (smaller images), with and without non-finite values. */
+    make_pool(&s, 2, 1, 22, 3, 2, 0, 1, 64);
+    test_pool_one(&s, 1, 0), test_pool_one(&s, 1, 1), test_pool_one(&s, 0, 1);
+    make_pool(&s, 2, 2, 24, 2, 2, 0, 0, 64);
+    test_pool_one(&s, 1, 0), test_pool_one(&s, 1, 1), test_pool_one(&s, 0, 0);
+}
+
+/* ---- Winograd F(4x4, 3x3) (csrc/winograd/) -----------------------------------------------------
+ * 3x3 stride 1 dilation 1, 2D (and 3D with a 1x3x3 kernel): every output size 1..9 per dim (partial
+ * 4x4 tiles), padding 0/1/2 before with any after, groups, channel counts around the 8/16 vector
+ * width and the 6/12-row and 16/32-column GEMM tiles, several tile blocks. Within 1e-4. */
+static void test_winograd(void) {
+    ck_conv_shape s;
+    static const int64_t cig[] = {1, 3, 8, 9, 17, 33}, cog[] = {1, 5, 16, 17, 33};
+    int i = 0;
+    const unsigned long long rng_saved = rng; /* the other tests see the same data with or without these */
+    tol = 1e-4;
+    for (int64_t in = 1; in <= 9; in++)
+        for (int64_t pb = 0; pb <= 2; pb++)
+            for (int64_t g = 1; g <= 2; g++, i++) {
+                const int64_t pa = (i % 3 == 0) ? 2 - pb : pb; /* asymmetric or 'same'-like */
+                if (!make_shape(&s, 2, 1 + (i % 2), in, 3, 1, 1, pb, pa, cig[i % 6] * g, cog[(i / 6) % 5] * g, g))
+                    continue;
+                test_conv_one(&s, i % NACTS, i % 3 != 1, CK_ALGO_WINOGRAD);
+            }
+    make_shape(&s, 2, 1, 30, 3, 1, 1, 1, 1, 64, 64, 1); /* several blocks of tiles */
+    test_conv_one(&s, 1, 1, CK_ALGO_WINOGRAD);
+    make_shape(&s, 2, 1, 14, 3, 1, 1, 1, 1, 256, 72, 1); /* (relu: relu6 would hide the magnitude the error scales with) */
+    test_conv_one(&s, 1, 1, CK_ALGO_WINOGRAD);
+    make_shape(&s, 2, 3, 11, 3, 1, 1, 0, 0, 96, 40, 4);
+    test_conv_one(&s, 11, 0, CK_ALGO_WINOGRAD);
+    make_shape(&s, 2, 1, 6, 3, 1, 1, 1, 1, 10, 12, 1); /* 3D, 1x3x3 kernel: depth slices */
+    s.in_size[0] = s.out_size[0] = 3;
+    test_conv_one(&s, 0, 1, CK_ALGO_WINOGRAD);
+    /* Not covered: refused (never another algorithm in disguise). */
+    float one = 1.0f, out[64];
+    const ck_activation lin = {CK_ACT_LINEAR, 0};
+    make_shape(&s, 2, 1, 5, 3, 2, 1, 1, 1, 1, 1, 1); /* stride 2 */
+    checks++;
+    if (ck_f32_conv_nd(&s, &one, &one, NULL, lin, CK_ALGO_WINOGRAD, out) != CK_EUNSUPPORTED) {
+        failures++;
+        fprintf(stderr, "FAIL winograd[%s]: stride 2 not refused\n", ck_dispatch_isa_name());
+    }
+    tol = 1e-5;
+    rng = rng_saved;
+}
+
 int main(int argc, char **argv) {
     const char *isas[] = {"ref", "avx2", "avx512"};
     for (int i = 0; i < 3; i++) {
@@ -324,7 +569,11 @@ int main(int argc, char **argv) {
         conv_mode = 0;
         ck_f32_conv_gemm_set_mode(0);
         test_conv(CK_ALGO_AUTO);
+        test_conv_small();
+        test_winograd();
         test_depthwise();
+        test_depthwise_edges();
+        test_pool();
         printf("%-7s %d checks, %d failures\n", isas[i], checks - before_checks, failures - before);
     }
     return failures ? 1 : 0;

@@ -167,9 +167,81 @@ def test_conv_every_algorithm_agrees(isa, case, algorithm, assert_close):
     assert_close(got, ref.conv(x, w, s, padding, d, 1, b, "relu"), rtol=1e-5)
 
 
-def test_conv_unbuilt_algorithm_refuses_clearly(isa):
-    # Winograd has no kernels yet: asking for it must fail loudly, never fall back silently.
-    x = np.ones((1, 8, 8, 4), np.float32)
-    w = np.ones((3, 3, 4, 4), np.float32)
-    with pytest.raises(ValueError, match="not available"):
-        convkit.ops.conv(x, w, algorithm="winograd")
+# ---- algorithm='winograd': F(4x4, 3x3), 2D 3x3 stride 1 dilation 1 (csrc/winograd/) -------------
+# Winograd trades a little precision (the transforms round on top of the GEMM): 1e-4 of the
+# output's magnitude instead of 1e-5.
+WINO_RTOL = 1e-4
+WINO_SIZES = [1, 2, 3, 5, 7]  # 4x4 output tiles: partial tiles of every width, and a full one + 1
+WINO_CASES = []
+for _i, (_h, _w) in enumerate([(h, w) for h in WINO_SIZES for w in WINO_SIZES]):
+    _cig, _cog, _g = [(1, 1, 1), (3, 5, 1), (8, 16, 1), (17, 9, 1), (2, 3, 2), (4, 2, 3)][_i % 6]
+    _pad = "valid" if (_i % 2 and min(_h, _w) >= 3) else "same"
+    WINO_CASES.append(((_h, _w), _cig * _g, _cog * _g, _g, _pad, bool(_i % 3), ACTS[_i % len(ACTS)]))
+WINO_CASES += [((20, 17), 64, 48, 1, "same", True, "relu"),   # several tiles and tile blocks
+               ((9, 14), 40, 33, 1, "valid", True, "relu6"),
+               ((12, 12), 96, 64, 4, "same", False, "silu")]
+
+
+@pytest.mark.parametrize("case", WINO_CASES, ids=[f"{c[0][0]}x{c[0][1]}-c{c[1]}-f{c[2]}-g{c[3]}-{c[4]}"
+                                                   f"{'-b' if c[5] else ''}-{c[6]}" for c in WINO_CASES])
+def test_conv_winograd_matches_oracle(isa, case, assert_close):
+    spatial, cin, cout, groups, padding, use_bias, act = case
+    r = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    x = r.standard_normal((2, *spatial, cin)).astype(np.float32)
+    w = (r.standard_normal((3, 3, cin // groups, cout)) / np.sqrt(9 * cin / groups)).astype(np.float32)
+    b = r.standard_normal(cout).astype(np.float32) if use_bias else None
+    got = convkit.ops.conv(x, w, padding=padding, bias=b, groups=groups, activation=act, algorithm="winograd")
+    assert_close(got, ref.conv(x, w, 1, padding, 1, groups, b, act), rtol=WINO_RTOL)
+
+
+def test_conv_winograd_channels_first_and_3d(isa, rng, assert_close):
+    x = rng.standard_normal((1, 6, 9, 7)).astype(np.float32)  # channels_first: 6 channels
+    w = rng.standard_normal((3, 3, 6, 5)).astype(np.float32) / 7
+    got = convkit.ops.conv(x, w, padding="same", data_format="channels_first", algorithm="winograd")
+    want = ref.to_channels_first(ref.conv(ref.to_channels_last(x), w, 1, "same"))
+    assert_close(got, want, rtol=WINO_RTOL)
+    # 3D with a 1x3x3 kernel: every depth slice is a 2D image
+    x3 = rng.standard_normal((2, 3, 6, 5, 4)).astype(np.float32)
+    w3 = rng.standard_normal((1, 3, 3, 4, 8)).astype(np.float32) / 6
+    got3 = convkit.ops.conv(x3, w3, padding="same", algorithm="winograd", activation="tanh")
+    assert_close(got3, ref.conv(x3, w3, 1, "same", 1, 1, None, "tanh"), rtol=WINO_RTOL)
+
+
+def test_conv_winograd_agrees_with_gemm(isa, rng):
+    x = rng.standard_normal((1, 23, 29, 32)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 32, 24)).astype(np.float32) / 17
+    b = rng.standard_normal(24).astype(np.float32)
+    wino = convkit.ops.conv(x, w, padding="same", bias=b, algorithm="winograd")
+    gemm = convkit.ops.conv(x, w, padding="same", bias=b, algorithm="gemm")
+    assert np.abs(wino - gemm).max() <= WINO_RTOL * max(1.0, np.abs(gemm).max())
+
+
+def test_conv_winograd_same_result_whatever_the_thread_count(isa, rng):
+    x = rng.standard_normal((2, 30, 30, 24)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 24, 40)).astype(np.float32)
+    before = convkit.get_num_threads()
+    try:
+        convkit.set_num_threads(1)
+        one = convkit.ops.conv(x, w, padding="same", algorithm="winograd")
+        convkit.set_num_threads(3)
+        three = convkit.ops.conv(x, w, padding="same", algorithm="winograd")
+    finally:
+        convkit.set_num_threads(before)
+    assert np.array_equal(one, three)
+
+
+@pytest.mark.parametrize("kernel, strides, dilation, rank", [
+    (3, 1, 1, 1),        # 1D: not covered (a 4x4 tile would waste 3 of its 4 rows)
+    (5, 1, 1, 2),        # other kernel sizes
+    ((3, 1), 1, 1, 2),
+    (3, 2, 1, 2),        # strides
+    (3, 1, 2, 2),        # dilation
+    (3, 1, 1, 3),        # 3D with a 3x3x3 kernel
+])
+def test_conv_winograd_refuses_uncovered_shapes_clearly(isa, kernel, strides, dilation, rank):
+    # Never a silent fall back to another algorithm: a ValueError that says what is supported.
+    ks = ref.as_tuple(kernel, rank)
+    x = np.ones((1,) + (9,) * rank + (4,), np.float32)
+    w = np.ones(ks + (4, 4), np.float32)
+    with pytest.raises(ValueError, match="algorithm='winograd' supports 2D convolutions with a 3x3 kernel"):
+        convkit.ops.conv(x, w, strides=strides, dilation_rate=dilation, algorithm="winograd")

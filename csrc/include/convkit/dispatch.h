@@ -6,6 +6,7 @@
 
 #include "convkit/gemm.h"
 #include "convkit/kernels.h"
+#include "convkit/winograd.h"
 
 /* Kernels behind the table take shapes the public entry point has already checked. */
 typedef void (*ck_conv_kernel_fn)(const ck_conv_shape *shape, const float *x, const float *w,
@@ -17,6 +18,18 @@ typedef ck_status (*ck_gemm_kernel_fn)(int64_t M, int64_t N, int64_t K, const fl
                                        const float *B, int64_t ldb, const float *bias, ck_activation act,
                                        float *C, int64_t ldc);
 typedef void (*ck_pool_kernel_fn)(const ck_pool_shape *shape, const float *x, float *y);
+
+/* Direct convolution microkernel for few input channels (csrc/conv/f32-conv-small.c): for npix
+ * output pixels of a row and one nr-column panel of the igemm's packed weights ([NR bias][ks][kc]
+ * [NR]), c[p*ldc + j] = clamp(bias[j] + sum_{t<ks, k<kc} rows[t][p*ps + k] * w[t, k, j]). Its NR
+ * is the igemm microkernel's, so both read the same packed panels. */
+typedef void (*ck_f32_conv_small_ukernel_fn)(size_t npix, size_t nr, size_t kc, size_t ks, const float *const *rows,
+                                             size_t ps, const float *w, float *c, size_t ldc,
+                                             const ck_f32_clamp *clamp);
+typedef struct ck_f32_conv_small_ukernel {
+    ck_f32_conv_small_ukernel_fn fn; /* NULL: the path has none (the driver is not used) */
+    int mr, nr;
+} ck_f32_conv_small_ukernel;
 
 typedef struct ck_dispatch_table {
     const char *isa; /* "ref", "avx2", "avx512" */
@@ -34,6 +47,10 @@ typedef struct ck_dispatch_table {
     /* 1 when the GEMM paths are expected to beat the direct kernel (vector microkernels); the
      * 'auto' algorithm in conv.c reads it. */
     int gemm_is_fast;
+    ck_f32_conv_small_ukernel conv_small_ukernel; /* few-input-channel direct conv; {NULL} on ref */
+    /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
+    ck_f32_winograd_input_fn winograd_input;
+    ck_f32_winograd_output_fn winograd_output;
 } ck_dispatch_table;
 
 /* The table in use. Read-only after ck_dispatch_init(). */
@@ -42,6 +59,20 @@ extern ck_dispatch_table ck_dispatch;
 /* Adapter so the reference GEMM fits the status-returning table slot (csrc/dispatch.c). */
 ck_status ck_f32_gemm__ref_status(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
                                   int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc);
+
+/* Direct convolution for few input channels, row by row over the table's conv_small_ukernel and
+ * the igemm's packed panels (csrc/conv/f32-conv-small.c); groups = 1 only. */
+int ck_f32_conv_small_applicable(const ck_conv_shape *shape);
+ck_status ck_f32_conv_nd__small(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                                ck_activation act, float *y);
+ck_status ck_f32_conv_nd__small_packed(const ck_conv_shape *shape, const float *x, const float *panels,
+                                       ck_activation act, float *y);
+
+void ck_f32_conv_small_ukernel_6x16__avx2(size_t npix, size_t nr, size_t kc, size_t ks, const float *const *rows,
+                                          size_t ps, const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+void ck_f32_conv_small_ukernel_12x32__avx512(size_t npix, size_t nr, size_t kc, size_t ks, const float *const *rows,
+                                             size_t ps, const float *w, float *c, size_t ldc,
+                                             const ck_f32_clamp *clamp);
 
 /* Reference kernels (csrc/ref/). */
 void ck_f32_gemm__ref(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
@@ -54,5 +85,13 @@ void ck_f32_conv_transpose_nd__ref(const ck_conv_shape *shape, const float *x, c
                                    const float *bias, ck_activation act, float *y);
 void ck_f32_max_pool_nd__ref(const ck_pool_shape *shape, const float *x, float *y);
 void ck_f32_avg_pool_nd__ref(const ck_pool_shape *shape, const float *x, float *y);
+
+/* Depthwise convolution and pooling vectorised over channels (csrc/x86/avx2/f32-dwconv-8c.c,
+ * f32-pool-8c.c): same contract and semantics as the reference kernels above. The AVX-512 path
+ * keeps these (its table is filled by the AVX2 path first). */
+void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *shape, const float *x, const float *w,
+                                    const float *bias, ck_activation act, float *y);
+void ck_f32_max_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float *y);
+void ck_f32_avg_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float *y);
 
 #endif /* CONVKIT_DISPATCH_H */

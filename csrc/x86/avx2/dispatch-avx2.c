@@ -12,4 +12,11 @@ void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
     t->gemm = ck_f32_gemm__blocked;
     t->conv_gemm = ck_f32_conv_nd__igemm;
     t->gemm_is_fast = 1;
+    /* Depthwise convolution and pooling, 8 channels a vector (f32-dwconv-8c.c, f32-pool-8c.c). */
+    t->depthwise_conv = ck_f32_depthwise_conv_nd__avx2;
+    t->max_pool = ck_f32_max_pool_nd__avx2;
+    t->avg_pool = ck_f32_avg_pool_nd__avx2;
+    t->conv_small_ukernel = (ck_f32_conv_small_ukernel){ck_f32_conv_small_ukernel_6x16__avx2, 6, 16};
+    t->winograd_input = ck_f32_winograd_input_4x4_3x3__avx2;
+    t->winograd_output = ck_f32_winograd_output_4x4_3x3__avx2;
 }

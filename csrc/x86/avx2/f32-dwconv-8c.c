@@ -1,0 +1,338 @@
+/* AVX2+FMA depthwise convolution, channels-last, vectorised over channels (8 floats a vector,
+ * masked loads/stores for the channels past the last multiple of 8).
+ *
+ * Work is split over output rows (batch x out_d x out_h); within a row the kd/kh taps that fall
+ * inside the input are found once, and the row is cut in three along W: a left and a right border
+ * (pixels whose window crosses the padding: the kw taps are clipped, one pixel at a time) and an
+ * interior where every kw tap is inside, computed without a branch:
+ *  - 3x3, dilation 1, stride 1 or 2, with all three kernel rows inside (MobileNet's case): one
+ *    channel vector at a time with its nine weights in registers while the row streams by; at
+ *    stride 1 each input column is loaded once and feeds the three outputs that use it;
+ *  - otherwise four output pixels at a time (one weight load feeds four FMAs).
+ * Channels are walked in blocks of 64 so the block's weights stay in L1 while the row is swept.
+ * Bias is the accumulators' start value; linear/relu/relu6 are a clamp fused into the store
+ * (NaN goes through), other activations go through ck_activate_f32 on the finished row.
+ *
+ * Multiplier 1 is the hot case. For multiplier M > 1 a plain vector path runs over output
+ * channels, gathering the input channel co / M of each lane.
+ *
+ * Which code path computes an output depends only on its position, never on the thread count,
+ * so results are bitwise identical for any number of threads. FTZ/DAZ are set per row and
+ * restored. The blocking follows the usual direct-convolution recipe (output-row split, border /
+ * interior split, register-held filter taps, as in XNNPACK's and NNPACK's depthwise kernels);
+ * the code is our own. */
+#include <immintrin.h>
+#include <math.h>
+
+#include "convkit/dispatch.h"
+#include "convkit/gemm.h"
+#include "convkit/threads.h"
+
+#define CK_DW_CBLOCK 64 /* channels per block: 9 taps x 64 x 4 B of weights stay in L1 */
+
+typedef struct ck_dw_ctx {
+    const ck_conv_shape *s;
+    const float *x, *w, *bias;
+    float *y;
+    __m256 lo, hi; /* fused clamp: (-inf, inf) linear, (0, inf) relu, (0, 6) relu6 */
+    int post_act;  /* 1 when the activation is applied per element after the row */
+} ck_dw_ctx;
+
+/* Lanes [0, n) on, the rest off (1 <= n <= 8). */
+CK_INLINE __m256i ck_dw_mask8(int64_t n) {
+    static const int32_t t[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    return _mm256_loadu_si256((const __m256i *)(t + 8 - n));
+}
+
+/* min/max return their second operand when either is NaN: with v second, NaN goes through. */
+CK_INLINE __m256 ck_dw_clamp(__m256 v, __m256 lo, __m256 hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
+
+/* First (lo) and one-past-last (hi) kernel tap k with 0 <= base + k*dil < in. */
+CK_INLINE void ck_dw_tap_range(int64_t base, int64_t dil, int64_t k, int64_t in, int64_t *lo, int64_t *hi) {
+    int64_t a = base >= 0 ? 0 : (-base + dil - 1) / dil;
+    int64_t b = base > in - 1 ? 0 : (in - 1 - base) / dil + 1;
+    if (b > k) b = k;
+    if (a > b) a = b;
+    *lo = a;
+    *hi = b;
+}
+
+/* Output pixels [a, b) of a row whose kw taps are all inside the input (may be empty). */
+CK_INLINE void ck_dw_interior(int64_t out, int64_t stride, int64_t pad, int64_t span, int64_t in, int64_t *a,
+                              int64_t *b) {
+    int64_t lo = (pad + stride - 1) / stride;                                  /* o*s - pad >= 0 */
+    int64_t hi = in - span + pad < 0 ? 0 : (in - span + pad) / stride + 1;     /* o*s - pad + span <= in */
+    if (lo > out) lo = out;
+    if (hi > out) hi = out;
+    if (hi < lo) hi = lo;
+    *a = lo;
+    *b = hi;
+}
+
+/* ---- multiplier 1 ---------------------------------------------------------------------------- */
+
+/* What every tile of one output row shares. Strides are in floats. */
+typedef struct ck_dw_row {
+    const float *w, *bias; /* w at the row's first valid (kd, kh) tap, kw = 0 */
+    int64_t C, nd, nh;      /* channels; valid kd and kh taps */
+    int64_t xdd, xdh, xdw;  /* x: next kd tap, next kh tap, next kw tap */
+    int64_t wdd, wdh;       /* w: next kd tap, next kh tap (next kw tap: C) */
+    int64_t xs;             /* x: next output pixel */
+    __m256 lo, hi;
+} ck_dw_row;
+
+/* P output pixels (stride xs apart in x), kw taps [kw0, kw1) (0 and KW for the interior, where
+ * KW is a compile-time constant in the hot cases), channels [c0, c1): full vectors, then a
+ * masked tail of `tail` channels at c1. xb: x at the first pixel's first valid tap, channel 0. */
+CK_INLINE void ck_dw_tile(const ck_dw_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, int64_t tail,
+                          __m256i tmask, const int P, int64_t kw0, int64_t kw1) {
+    CK_ASSERT(P <= 4);
+    const int64_t C = g->C, xdw = g->xdw, xs = g->xs;
+    const float *w0 = g->w + kw0 * C;
+    for (int64_t c = c0; c < c1 + (tail ? 8 : 0); c += 8) {
+        const int masked = c >= c1;
+        __m256 acc[4];
+        acc[0] = g->bias ? (masked ? _mm256_maskload_ps(g->bias + c, tmask) : _mm256_loadu_ps(g->bias + c))
+                         : _mm256_setzero_ps();
+        for (int p = 1; p < P; p++) acc[p] = acc[0];
+        const float *xd = xb + c, *wd = w0 + c;
+        for (int64_t kd = 0; kd < g->nd; kd++, xd += g->xdd, wd += g->wdd) {
+            const float *xh = xd, *wh = wd;
+            for (int64_t kh = 0; kh < g->nh; kh++, xh += g->xdh, wh += g->wdh) {
+                const float *xp = xh, *wp = wh;
+                if (!masked) {
+                    for (int64_t kw = kw0; kw < kw1; kw++, xp += xdw, wp += C) {
+                        const __m256 wv = _mm256_loadu_ps(wp);
+                        for (int p = 0; p < P; p++) acc[p] = _mm256_fmadd_ps(_mm256_loadu_ps(xp + p * xs), wv, acc[p]);
+                    }
+                } else {
+                    for (int64_t kw = kw0; kw < kw1; kw++, xp += xdw, wp += C) {
+                        const __m256 wv = _mm256_maskload_ps(wp, tmask);
+                        for (int p = 0; p < P; p++)
+                            acc[p] = _mm256_fmadd_ps(_mm256_maskload_ps(xp + p * xs, tmask), wv, acc[p]);
+                    }
+                }
+            }
+        }
+        for (int p = 0; p < P; p++) {
+            const __m256 r = ck_dw_clamp(acc[p], g->lo, g->hi);
+            if (!masked) _mm256_storeu_ps(yp + p * C + c, r);
+            else _mm256_maskstore_ps(yp + p * C + c, tmask, r);
+        }
+    }
+}
+
+/* 3x3 taps, dilation 1, stride 1 or 2, all three kernel rows inside the input: `count` interior
+ * pixels of a row, one channel vector at a time with its nine weights held in registers while the
+ * row streams by (three x loads per output pixel at stride 1: each input column feeds the three
+ * outputs that use it). xb: x at the first pixel's first tap (row 0), channel 0. */
+CK_INLINE void ck_dw_stream3_vec(const ck_dw_row *g, const float *xb, float *yp, int64_t c, const int SW,
+                                 int64_t count, const int MASKED, __m256i tmask) {
+    const int64_t C = g->C, xdh = g->xdh, wdh = g->wdh;
+#define CK_DW_LD(p) (MASKED ? _mm256_maskload_ps((p), tmask) : _mm256_loadu_ps(p))
+#define CK_DW_ST(p, v) (MASKED ? _mm256_maskstore_ps((p), tmask, (v)) : _mm256_storeu_ps((p), (v)))
+    const float *w = g->w + c;
+    const __m256 w00 = CK_DW_LD(w), w01 = CK_DW_LD(w + C), w02 = CK_DW_LD(w + 2 * C);
+    const __m256 w10 = CK_DW_LD(w + wdh), w11 = CK_DW_LD(w + wdh + C), w12 = CK_DW_LD(w + wdh + 2 * C);
+    const __m256 w20 = CK_DW_LD(w + 2 * wdh), w21 = CK_DW_LD(w + 2 * wdh + C), w22 = CK_DW_LD(w + 2 * wdh + 2 * C);
+    const __m256 b = g->bias ? CK_DW_LD(g->bias + c) : _mm256_setzero_ps();
+    const __m256 lo = g->lo, hi = g->hi;
+    const float *x0 = xb + c, *x1 = x0 + xdh, *x2 = x0 + 2 * xdh;
+    float *y = yp + c;
+    if (SW == 1) {
+        /* Column j completes output j-2 (kw 2), adds kw 1 to output j-1, starts output j. */
+        __m256 p = _mm256_fmadd_ps(CK_DW_LD(x2), w20, _mm256_fmadd_ps(CK_DW_LD(x1), w10, _mm256_fmadd_ps(CK_DW_LD(x0), w00, b)));
+        x0 += C, x1 += C, x2 += C;
+        __m256 a0 = CK_DW_LD(x0), a1 = CK_DW_LD(x1), a2 = CK_DW_LD(x2);
+        __m256 q = _mm256_fmadd_ps(a2, w21, _mm256_fmadd_ps(a1, w11, _mm256_fmadd_ps(a0, w01, p)));
+        p = _mm256_fmadd_ps(a2, w20, _mm256_fmadd_ps(a1, w10, _mm256_fmadd_ps(a0, w00, b)));
+        x0 += C, x1 += C, x2 += C;
+        for (int64_t j = 2; j < count + 2; j++, x0 += C, x1 += C, x2 += C, y += C) {
+            a0 = CK_DW_LD(x0), a1 = CK_DW_LD(x1), a2 = CK_DW_LD(x2);
+            q = _mm256_fmadd_ps(a2, w22, _mm256_fmadd_ps(a1, w12, _mm256_fmadd_ps(a0, w02, q)));
+            CK_DW_ST(y, ck_dw_clamp(q, lo, hi));
+            q = _mm256_fmadd_ps(a2, w21, _mm256_fmadd_ps(a1, w11, _mm256_fmadd_ps(a0, w01, p)));
+            p = _mm256_fmadd_ps(a2, w20, _mm256_fmadd_ps(a1, w10, _mm256_fmadd_ps(a0, w00, b)));
+        }
+    } else {
+        /* Output o reads columns 2o, 2o+1, 2o+2; column 2o+2 is the next output's first. */
+        __m256 c0 = CK_DW_LD(x0), c1 = CK_DW_LD(x1), c2 = CK_DW_LD(x2);
+        for (int64_t o = 0; o < count; o++, y += C) {
+            __m256 acc = _mm256_fmadd_ps(c2, w20, _mm256_fmadd_ps(c1, w10, _mm256_fmadd_ps(c0, w00, b)));
+            acc = _mm256_fmadd_ps(CK_DW_LD(x0 + C), w01, acc);
+            acc = _mm256_fmadd_ps(CK_DW_LD(x1 + C), w11, acc);
+            acc = _mm256_fmadd_ps(CK_DW_LD(x2 + C), w21, acc);
+            x0 += 2 * C, x1 += 2 * C, x2 += 2 * C;
+            c0 = CK_DW_LD(x0), c1 = CK_DW_LD(x1), c2 = CK_DW_LD(x2);
+            acc = _mm256_fmadd_ps(c0, w02, acc);
+            acc = _mm256_fmadd_ps(c1, w12, acc);
+            acc = _mm256_fmadd_ps(c2, w22, acc);
+            CK_DW_ST(y, ck_dw_clamp(acc, lo, hi));
+        }
+    }
+#undef CK_DW_LD
+#undef CK_DW_ST
+}
+
+static void ck_dw_stream3(const ck_dw_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, int64_t tail,
+                          __m256i tmask, int64_t sw, int64_t count) {
+    if (sw == 1) {
+        for (int64_t c = c0; c < c1; c += 8) ck_dw_stream3_vec(g, xb, yp, c, 1, count, 0, tmask);
+        if (tail) ck_dw_stream3_vec(g, xb, yp, c1, 1, count, 1, tmask);
+    } else {
+        for (int64_t c = c0; c < c1; c += 8) ck_dw_stream3_vec(g, xb, yp, c, 2, count, 0, tmask);
+        if (tail) ck_dw_stream3_vec(g, xb, yp, c1, 2, count, 1, tmask);
+    }
+}
+
+/* KW is a parameter so the common 3-tap case gets a specialised, unrolled copy. */
+CK_INLINE void ck_dw_row_m1(const ck_dw_ctx *ctx, int64_t row, const int64_t KW) {
+    const ck_conv_shape *s = ctx->s;
+    const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
+    const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
+    const int64_t KH = s->kernel_size[1];
+    const int64_t C = s->in_channels;
+    const int64_t sw = s->stride[2], dw = s->dilation[2], pw = s->pad_before[2];
+    const int64_t oh = row % OH, od = (row / OH) % OD, n = row / (OH * OD);
+    const int64_t bd = od * s->stride[0] - s->pad_before[0], bh = oh * s->stride[1] - s->pad_before[1];
+    int64_t kd0, kd1, kh0, kh1, ia, ib;
+    ck_dw_tap_range(bd, s->dilation[0], s->kernel_size[0], ID, &kd0, &kd1);
+    ck_dw_tap_range(bh, s->dilation[1], KH, IH, &kh0, &kh1);
+    ck_dw_interior(OW, sw, pw, (KW - 1) * dw + 1, IW, &ia, &ib);
+    ck_dw_row g;
+    g.C = C;
+    g.nd = kd1 - kd0;
+    g.nh = kh1 - kh0;
+    g.xdd = s->dilation[0] * IH * IW * C;
+    g.xdh = s->dilation[1] * IW * C;
+    g.xdw = dw * C;
+    g.xs = sw * C;
+    g.wdd = KH * KW * C;
+    g.wdh = KW * C;
+    g.w = ctx->w + (kd0 * KH + kh0) * KW * C;
+    g.bias = ctx->bias;
+    g.lo = ctx->lo;
+    g.hi = ctx->hi;
+    float *yrow = ctx->y + row * OW * C;
+    /* x at (n, first valid id, first valid ih, iw = 0); unused when no tap is valid. */
+    const int stream = KW == 3 && dw == 1 && (sw == 1 || sw == 2) && g.nd == 1 && g.nh == 3 && ib > ia;
+    const float *xrow = g.nd > 0 && g.nh > 0
+                            ? ctx->x + (((n * ID + bd + kd0 * s->dilation[0]) * IH + bh + kh0 * s->dilation[1]) * IW) * C
+                            : ctx->x;
+
+    for (int64_t cb = 0; cb < C; cb += CK_DW_CBLOCK) {
+        const int64_t ce = cb + CK_DW_CBLOCK < C ? cb + CK_DW_CBLOCK : C;
+        const int64_t cfull = cb + ((ce - cb) & ~(int64_t)7), tail = ce - cfull;
+        const __m256i tmask = ck_dw_mask8(tail > 0 ? tail : 8);
+        int64_t ow = 0;
+        /* Left border: one pixel at a time, kw taps clipped. */
+        for (; ow < ia; ow++) {
+            int64_t kw0, kw1;
+            ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
+            ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
+        }
+        /* Interior: every kw tap inside, no branch. 3x3 with three valid rows: streamed with the
+         * weights in registers; otherwise four then one pixel at a time. */
+        if (stream) {
+            /* In chunks whose three input rows (this channel block) fit in half of L1, so the
+             * passes for the block's channel vectors after the first find them there. */
+            int64_t chunk = 16384 / (3 * sw * (ce - cb) * (int64_t)sizeof(float));
+            if (chunk < 8) chunk = 8;
+            for (; ow < ib; ow += chunk) {
+                const int64_t cnt = ib - ow < chunk ? ib - ow : chunk;
+                ck_dw_stream3(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, sw, cnt);
+            }
+            ow = ib;
+        }
+        for (; ow + 4 <= ib; ow += 4)
+            ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 4, 0, KW);
+        for (; ow < ib; ow++)
+            ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, 0, KW);
+        /* Right border. */
+        for (; ow < OW; ow++) {
+            int64_t kw0, kw1;
+            ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
+            ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
+        }
+    }
+}
+
+/* ---- multiplier > 1: output channel co reads input channel co / M ------------------------------ */
+
+static void ck_dw_row_mult(const ck_dw_ctx *ctx, int64_t row) {
+    const ck_conv_shape *s = ctx->s;
+    const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
+    const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
+    const int64_t KH = s->kernel_size[1], KW = s->kernel_size[2];
+    const int64_t C = s->in_channels, CO = s->out_channels, M = CO / C;
+    const int64_t oh = row % OH, od = (row / OH) % OD, n = row / (OH * OD);
+    const int64_t bd = od * s->stride[0] - s->pad_before[0], bh = oh * s->stride[1] - s->pad_before[1];
+    int64_t kd0, kd1, kh0, kh1;
+    ck_dw_tap_range(bd, s->dilation[0], s->kernel_size[0], ID, &kd0, &kd1);
+    ck_dw_tap_range(bh, s->dilation[1], KH, IH, &kh0, &kh1);
+    const __m256 lo = ctx->lo, hi = ctx->hi;
+    const __m256 zero = _mm256_setzero_ps();
+    for (int64_t ow = 0; ow < OW; ow++) {
+        const int64_t bw = ow * s->stride[2] - s->pad_before[2];
+        int64_t kw0, kw1;
+        ck_dw_tap_range(bw, s->dilation[2], KW, IW, &kw0, &kw1);
+        float *yp = ctx->y + (row * OW + ow) * CO;
+        for (int64_t co = 0; co < CO; co += 8) {
+            const __m256i m = ck_dw_mask8(CO - co < 8 ? CO - co : 8);
+            /* Input channel of each lane; masked lanes gather nothing. */
+            const __m256i idx =
+                _mm256_setr_epi32((int)(co / M), (int)((co + 1) / M), (int)((co + 2) / M), (int)((co + 3) / M),
+                                  (int)((co + 4) / M), (int)((co + 5) / M), (int)((co + 6) / M),
+                                  (int)((co + 7) / M));
+            __m256 acc = ctx->bias ? _mm256_maskload_ps(ctx->bias + co, m) : zero;
+            for (int64_t kd = kd0; kd < kd1; kd++) {
+                const int64_t id = bd + kd * s->dilation[0];
+                for (int64_t kh = kh0; kh < kh1; kh++) {
+                    const int64_t ih = bh + kh * s->dilation[1];
+                    for (int64_t kw = kw0; kw < kw1; kw++) {
+                        const int64_t iw = bw + kw * s->dilation[2];
+                        const float *xp = ctx->x + (((n * ID + id) * IH + ih) * IW + iw) * C;
+                        const float *wp = ctx->w + ((kd * KH + kh) * KW + kw) * CO + co;
+                        const __m256 xv = _mm256_mask_i32gather_ps(zero, xp, idx, _mm256_castsi256_ps(m), 4);
+                        acc = _mm256_fmadd_ps(xv, _mm256_maskload_ps(wp, m), acc);
+                    }
+                }
+            }
+            _mm256_maskstore_ps(yp + co, m, ck_dw_clamp(acc, lo, hi));
+        }
+    }
+}
+
+void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
+                                    ck_activation act, float *y) {
+    ck_dw_ctx ctx;
+    ctx.s = s;
+    ctx.x = x;
+    ctx.w = w;
+    ctx.bias = bias;
+    ctx.y = y;
+    ctx.post_act = 0;
+    float lo = -INFINITY, hi = INFINITY;
+    if (act.kind == CK_ACT_RELU) lo = 0.0f;
+    else if (act.kind == CK_ACT_RELU6) lo = 0.0f, hi = 6.0f;
+    else if (act.kind != CK_ACT_LINEAR) ctx.post_act = 1;
+    ctx.lo = _mm256_set1_ps(lo);
+    ctx.hi = _mm256_set1_ps(hi);
+    const int64_t rows = s->batch * s->out_size[0] * s->out_size[1];
+    const int64_t row_len = s->out_size[2] * s->out_channels;
+    const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
+    const int m1 = s->out_channels == s->in_channels, k3 = s->kernel_size[2] == 3;
+
+    CK_PARALLEL_FOR(rows * row_len * taps)
+    for (int64_t r = 0; r < rows; r++) {
+        const ck_fpenv env = ck_fpenv_enter();
+        if (m1 && k3) ck_dw_row_m1(&ctx, r, 3);
+        else if (m1) ck_dw_row_m1(&ctx, r, s->kernel_size[2]);
+        else ck_dw_row_mult(&ctx, r);
+        if (ctx.post_act) {
+            float *yr = y + r * row_len;
+            for (int64_t i = 0; i < row_len; i++) yr[i] = ck_activate_f32(yr[i], act);
+        }
+        ck_fpenv_leave(env);
+    }
+}
