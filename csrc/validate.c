@@ -1,4 +1,22 @@
+#include <string.h>
+
 #include "convkit/validate.h"
+
+int ck_f32_all_finite(const float *x, int64_t n) {
+    const int64_t block = 4096;
+    for (int64_t start = 0; start < n; start += block) {
+        const int64_t end = start + block < n ? start + block : n;
+        uint32_t bad = 0;
+        for (int64_t i = start; i < end; i++) {
+            uint32_t bits;
+            memcpy(&bits, &x[i], sizeof bits);
+            /* exponent all ones: Inf or NaN */
+            bad |= (uint32_t)((bits & 0x7f800000u) == 0x7f800000u);
+        }
+        if (bad) return 0;
+    }
+    return 1;
+}
 
 int64_t ck_checked_mul(int64_t a, int64_t b) {
     if (a < 0 || b < 0) return -1;

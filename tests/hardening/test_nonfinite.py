@@ -25,12 +25,14 @@ CASES = [  # shape, bad position, kernel, strides, padding, dilation
     ((2, 13, 7, 5), (1, 6, 3, 0), (3, 3), 1, "valid", 2),
     ((1, 17, 17, 16), (0, 16, 0, 15), (5, 5), 1, "same", 1),
     ((1, 7, 7, 3), (0, 3, 3, 2), (1, 1), 1, "valid", 1),
+    ((1, 20, 20, 16), (0, 9, 10, 4), (3, 3), 1, "same", 1),  # 'auto' would pick Winograd here
+    ((2, 13, 11, 24), (1, 0, 10, 23), (3, 3), 1, "valid", 1),
 ]
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("algorithm", ["direct", "gemm"])
+@pytest.mark.parametrize("algorithm", ["auto", "direct", "gemm"])
 def test_conv_nonfinite_reach_exactly_touched_outputs(isa, case, bad, algorithm):
     shape, pos, k, s, padding, d = case
     rng = np.random.default_rng(0)
