@@ -11,6 +11,7 @@
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/kernels.h"
+#include "convkit/winograd.h"
 
 static double now(void) {
     struct timespec ts;
@@ -98,12 +99,19 @@ static void bench_conv(const char *name, int64_t batch, int64_t d, int64_t h, in
     void *packed = malloc(bytes);
     ck_f32_conv_pack(&s, w, b, packed, bytes);
     double tp[64];
-    ck_f32_conv_nd_packed(&s, x, w, b, packed, bytes, relu, algo, y);
-    for (int r = 0; r < reps; r++) {
+    /* Winograd: its filters transformed once (ck_f32_conv_winograd_pack) */
+    size_t wbytes = 0;
+    void *wpacked = NULL;
+    if (algo == CK_ALGO_WINOGRAD && ck_f32_conv_winograd_pack_size(&s, &wbytes) == CK_OK &&
+        (wpacked = malloc(wbytes)) != NULL && ck_f32_conv_winograd_pack(&s, w, wpacked, wbytes) != CK_OK)
+        free(wpacked), wpacked = NULL;
+    for (int r = -1; r < reps; r++) {
         double t0 = now();
-        ck_f32_conv_nd_packed(&s, x, w, b, packed, bytes, relu, algo, y);
-        tp[r] = now() - t0;
+        if (wpacked) ck_f32_conv_nd__winograd_packed(&s, x, wpacked, wbytes, b, relu, y);
+        else ck_f32_conv_nd_packed(&s, x, w, b, packed, bytes, NULL, 0, relu, algo, y);
+        if (r >= 0) tp[r] = now() - t0;
     }
+    free(wpacked);
     qsort(tp, (size_t)reps, sizeof(double), cmp_double);
     printf("| %s (algo %d) | %.1f | %.3f ms | %.1f | %.3f ms |\n", name, algo, flops / t[reps / 2] * 1e-9,
            t[reps / 2] * 1e3, flops / tp[reps / 2] * 1e-9, tp[reps / 2] * 1e3);

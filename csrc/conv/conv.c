@@ -49,17 +49,21 @@ static int ck_auto_prefers_small(const ck_conv_shape *s) {
 }
 
 /* Winograd F(4x4, 3x3) (csrc/winograd/) does 2.25x fewer multiplications than a direct 3x3
- * convolution, but pays per call for transforming the filters (36 x Cin x Cout values) and its
- * 36 products have only as many rows as the call has 4x4 output tiles, so it needs enough tiles
- * per channel. Measured (Zen 3 AVX2, GFLOP/s counted as the direct conv's, 1 / 2 threads, C bench
- * and through Python against the best peer in the same run):
- *   1x56x56x64 -> 64 (196 tiles)     winograd 176 / 242 vs gemm 78 / 124  (1.56x / 1.75x best peer)
- *   1x28x28x128 -> 128 (49 tiles)    winograd 171 / 244 vs gemm 79 / 107  (1.59x / 1.76x)
- *   8x32x32x32 -> 32 (512 tiles)     winograd 140 / 172 vs gemm 75 / 115  (1.14x / 1.31x)
- *   1x14x14x256 -> 256 (16 tiles)    winograd  52 /  93 vs gemm 66 / 118  (gemm wins)
- * Rule: a vector path, a shape Winograd covers, at least 30 tiles per 256 channels (tiles * 256 >=
- * 30 * max(in, out) channels per group) and at least 16 input channels per group (fewer go to
- * the small-channel kernel or the GEMM). Shape-only, never the thread count. The transforms mix
+ * convolution; its 36 products have only as many rows as the call has 4x4 output tiles, so it
+ * needs enough tiles per channel. Layers keep their filters already transformed (the second
+ * buffer of ck_f32_conv_nd_packed); a bare ck_f32_conv_nd call transforms them per call, which
+ * costs as much as the products on small images. Measured with filters kept (Zen 3 AVX2, layers
+ * through Python, GFLOP/s counted as the direct conv's, 1 / 2 threads, same run):
+ *   28x28x256 -> 256 (49 tiles)   winograd 240 / 467   gemm 87 / 170
+ *   14x14x256 -> 256 (16 tiles)   winograd 180 / 330   gemm 87 / 142
+ *   14x14x512 -> 512 (16 tiles)   winograd 133 / 233   gemm 83 / 154
+ *    7x7x256 -> 256  (4 tiles)    winograd 146 / 243   gemm 79 / 154
+ *    7x7x512 -> 512  (4 tiles)    winograd  53 / 103   gemm 71 / 121   (gemm wins)
+ * and with per-call transforms 56x56x64 -> 64 winograd 176 / 242 vs gemm 78 / 124, but
+ * 14x14x256 -> 256 52 / 93 vs 66 / 118 (the price of a bare ops.conv call on small images).
+ * Rule: a vector path, a shape Winograd covers, at least 16 input channels per group (fewer go to
+ * the small-channel kernel or the GEMM) and at least 4 tiles per 256 channels (tiles * 256 >=
+ * 4 * widest channel count per group). Shape-only, never the thread count. The transforms mix
  * the cells of a tile, so a NaN or Inf anywhere in a 6x6 input tile would reach all 16 outputs of
  * the tile instead of only those whose window holds it: 'auto' checks the input and the filters
  * are finite first (a memory-bound scan, a few percent of the call) and otherwise takes the GEMM,
@@ -70,7 +74,7 @@ static int ck_auto_prefers_winograd(const ck_conv_shape *s) {
     const int64_t cig = s->in_channels / s->groups, cog = s->out_channels / s->groups;
     const int64_t tiles = s->batch * s->out_size[0] * ((s->out_size[1] + 3) / 4) * ((s->out_size[2] + 3) / 4);
     const int64_t widest = cig > cog ? cig : cog;
-    return cig >= 16 && tiles * 256 >= 30 * widest;
+    return cig >= 16 && tiles * 256 >= 4 * widest;
 }
 
 /* Which implementation runs a call: the same for packed and unpacked weights. */
@@ -138,9 +142,27 @@ static int ck_conv_packed_usable(const ck_conv_shape *s, const float *bias, cons
     return 1;
 }
 
+ck_status ck_f32_conv_pack_winograd_size(const ck_conv_shape *s, int algorithm, size_t *bytes) {
+    if (s == NULL || bytes == NULL) return CK_EINVAL;
+    *bytes = 0;
+    const int64_t cig = s->groups > 0 ? s->in_channels / s->groups : 0;
+    /* The input size is unknown when a layer packs, so this is the shape-only part of the rule in
+     * ck_auto_prefers_winograd (the tile count is checked per call). */
+    const int maybe = algorithm == CK_ALGO_WINOGRAD || (algorithm == CK_ALGO_AUTO && cig >= 16);
+    if (!maybe || !ck_dispatch.gemm_is_fast || ck_dispatch.winograd_input == NULL) return CK_OK;
+    size_t need = 0;
+    if (ck_f32_conv_winograd_pack_size(s, &need) != CK_OK) return CK_OK; /* Winograd does not apply */
+    *bytes = need;
+    return CK_OK;
+}
+
+ck_status ck_f32_conv_pack_winograd(const ck_conv_shape *s, const float *w, void *buf, size_t bytes) {
+    return ck_f32_conv_winograd_pack(s, w, buf, bytes);
+}
+
 ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
-                                const void *packed, size_t packed_bytes, ck_activation act, int algorithm,
-                                float *y) {
+                                const void *packed, size_t packed_bytes, const void *winograd_packed,
+                                size_t winograd_bytes, ck_activation act, int algorithm, float *y) {
     ck_status st = ck_check_conv_shape(shape, 0);
     if (st != CK_OK) return st;
     if (!ck_act_valid(act) || (shape->batch > 0 && (x == NULL || y == NULL)) || w == NULL) return CK_EINVAL;
@@ -155,6 +177,9 @@ ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, cons
     /* The small kernel reads the igemm's panels (same microkernel, same layout). */
     if (usable && route == CK_ROUTE_GEMM) return ck_f32_conv_nd__igemm_packed(shape, x, panels, bias != NULL, act, y);
     if (usable && route == CK_ROUTE_SMALL) return ck_f32_conv_nd__small_packed(shape, x, panels, act, y);
+    if (route == CK_ROUTE_WINOGRAD && winograd_packed != NULL &&
+        ck_f32_conv_winograd_packed_ok(shape, winograd_packed, winograd_bytes))
+        return ck_f32_conv_nd__winograd_packed(shape, x, winograd_packed, winograd_bytes, bias, act, y);
     return ck_f32_conv_nd(shape, x, w, bias, act, algorithm, y);
 }
 

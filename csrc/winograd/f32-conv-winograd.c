@@ -27,10 +27,13 @@
  *   3. Y = A^T m A per tile with bias and the clamp activations fused (winograd_output kernel),
  *      other activations applied on the 4x4 block just written; outputs past the image go to a
  *      scratch row.
- * The team of threads shares each block: every step is an `omp for` over independent units
- * (tile panels x channel chunks, (e, column panel) pairs, tiles x channel chunks). Each value is
- * always computed by the same sequence of operations, so the result is bitwise identical
- * whatever the thread count.
+ * Threads: the (group, block) pairs are the units. While there are at least as many as threads,
+ * each thread runs whole units (steps 1-3) on its own V and M with no barrier (16 threads on
+ * 56x56x64 -> 64 have ~22 blocks); the last units (fewer than the threads), or all when there are
+ * fewer than the threads, are shared by the team: every step an `omp for` over independent
+ * pieces (tile panels x channel chunks, (e, column panel) pairs, tiles x channel chunks). The
+ * block size T comes from the shape only and each value is always computed by the same sequence
+ * of operations, so the result is bitwise identical whatever the thread count or split.
  *
  * Precision: the transforms add rounding on top of the GEMM's; measured max error vs a float64
  * oracle ~1e-6..1e-5 of the output's magnitude (tests allow 1e-4). Non-finite inputs spread to
@@ -41,6 +44,7 @@
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/threads.h"
+#include "convkit/validate.h"
 #include "convkit/winograd.h"
 
 #ifdef CK_HAVE_OPENMP
@@ -108,32 +112,113 @@ static void ck_wino_filter(const ck_conv_shape *s, const float *w, int64_t g, in
         }
 }
 
-ck_status ck_f32_conv_nd__winograd(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
-                                   ck_activation act, float *y) {
-    if (!ck_f32_conv_winograd_applicable(s)) return CK_EUNSUPPORTED;
-    const ck_f32_gemm_ukernel uk = ck_dispatch.gemm_ukernel;
-    const ck_f32_winograd_input_fn in_tf = ck_dispatch.winograd_input;
-    const ck_f32_winograd_output_fn out_tf = ck_dispatch.winograd_output;
-    if (in_tf == NULL || out_tf == NULL) return CK_EUNSUPPORTED;
-    const int64_t MR = uk.mr, NR = uk.nr;
-    const int64_t G = s->groups, CI = s->in_channels, CO = s->out_channels;
-    const int64_t CIG = CI / G, COG = CO / G;
-    const int64_t images = s->batch * s->in_size[0];
-    const int64_t IH = s->in_size[1], IW = s->in_size[2], OH = s->out_size[1], OW = s->out_size[2];
-    const int64_t PH = s->pad_before[1], PW = s->pad_before[2];
-    const int64_t TH = ck_cdiv64(OH, 4), TW = ck_cdiv64(OW, 4);
-    const int64_t tiles = images * TH * TW;
-    if (tiles == 0) return CK_OK;
-
+/* Everything the three per-block steps need, fixed for one call. */
+typedef struct {
+    const ck_conv_shape *s;
+    const float *x, *bias;
+    float *y;
+    ck_f32_gemm_ukernel uk;
+    ck_f32_winograd_input_fn in_tf;
+    ck_f32_winograd_output_fn out_tf;
+    ck_f32_clamp clamp;
+    ck_activation act;
     int scalar_act;
-    const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
-    const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
+    int64_t MR, NR, CI, CO, CIG, COG, IH, IW, OH, OW, PH, PW, TH, TW, tiles, T, npanels;
+    int64_t ve_stride, me_stride, in_chunks, out_chunks;
+    const float *zero;
+} ck_wino_ctx;
+
+/* Step 1 for one unit: row panel p of the block at tile t0, channels [c0, c0 + CHUNK) -> v. */
+static void ck_wino_in_unit(const ck_wino_ctx *c, int64_t g, int64_t t0, int64_t p, int64_t c0, float *v,
+                            const float **ptrs) {
+    const int64_t MR = c->MR, kc = ck_min64(CK_WINO_CHUNK, c->CIG - c0);
+    for (int64_t i = 0; i < MR; i++) {
+        const int64_t t = t0 + p * MR + i;
+        const float **pi = ptrs + i * 36;
+        if (t >= c->tiles) { /* rows past the last tile: zeros, never stored */
+            for (int k = 0; k < 36; k++) pi[k] = c->zero;
+            continue;
+        }
+        const int64_t tw = t % c->TW, th = (t / c->TW) % c->TH, n = t / (c->TW * c->TH);
+        const int64_t h0 = th * 4 - c->PH, w0 = tw * 4 - c->PW;
+        for (int r = 0; r < 6; r++) {
+            const int64_t ih = h0 + r;
+            for (int q = 0; q < 6; q++) {
+                const int64_t iw = w0 + q;
+                pi[r * 6 + q] = (ih >= 0 && ih < c->IH && iw >= 0 && iw < c->IW)
+                                    ? c->x + ((n * c->IH + ih) * c->IW + iw) * c->CI + g * c->CIG + c0
+                                    : c->zero;
+            }
+        }
+    }
+    c->in_tf((size_t)MR, (size_t)kc, ptrs, v + p * MR * c->CIG + c0 * MR, (size_t)c->ve_stride);
+}
+
+/* Step 2 for one unit: GEMM e, column panel q, all `vpanels` row panels of the block. */
+static void ck_wino_gemm_unit(const ck_wino_ctx *c, const float *ug, int64_t e, int64_t q, int64_t tvalid,
+                              const float *v, float *m) {
+    static const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
+    const int64_t MR = c->MR, NR = c->NR, CIG = c->CIG, COG = c->COG;
+    const int64_t nr = ck_min64(NR, COG - q * NR), vpanels = ck_cdiv64(tvalid, MR);
+    const float *b = ug + (e * c->npanels + q) * CIG * NR;
+    for (int64_t p = 0; p < vpanels; p++) {
+        const int64_t mr = ck_min64(MR, tvalid - p * MR);
+        c->uk.fn((size_t)mr, (size_t)nr, (size_t)CIG, v + e * c->ve_stride + p * MR * CIG, b, (size_t)NR,
+                 m + e * c->me_stride + p * MR * COG + q * NR, (size_t)COG, NULL, 0u, &no_clamp);
+    }
+}
+
+/* Step 3 for one unit: tile i of the block at t0, channels [c0, c0 + CHUNK): m -> y. */
+static void ck_wino_out_unit(const ck_wino_ctx *c, int64_t g, int64_t t0, int64_t i, int64_t c0, const float *m,
+                             float **optrs, float *junk) {
+    const int64_t COG = c->COG, nc = ck_min64(CK_WINO_CHUNK, COG - c0);
+    const int64_t t = t0 + i;
+    const int64_t tw = t % c->TW, th = (t / c->TW) % c->TH, n = t / (c->TW * c->TH);
+    for (int r = 0; r < 4; r++)
+        for (int q = 0; q < 4; q++) {
+            const int64_t oh = th * 4 + r, ow = tw * 4 + q;
+            optrs[r * 4 + q] = (oh < c->OH && ow < c->OW) ? c->y + ((n * c->OH + oh) * c->OW + ow) * c->CO + g * COG + c0
+                                                          : junk;
+        }
+    c->out_tf((size_t)nc, m + i * COG + c0, (size_t)c->me_stride, c->bias ? c->bias + g * COG + c0 : NULL, &c->clamp,
+              optrs);
+    if (c->scalar_act)
+        for (int k = 0; k < 16; k++)
+            if (optrs[k] != junk)
+                for (int64_t j = 0; j < nc; j++) optrs[k][j] = ck_activate_f32(optrs[k][j], c->act);
+}
+
+/* Work split: 0 = whole blocks per thread where there are enough (the rest shared), 1 = every
+ * block shared by the team (the original scheme), 2 = whole blocks only. Tests and benchmarks. */
+static int ck_wino_split_override = 0;
+void ck_f32_conv_winograd_set_split(int mode) { ck_wino_split_override = (mode >= 0 && mode <= 2) ? mode : 0; }
+
+/* The convolution on U already transformed and packed ([G][36][npanels][CIG][NR]). */
+static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float *u, const float *w,
+                             const float *bias, ck_activation act, float *y) {
+    if (!ck_f32_conv_winograd_applicable(s)) return CK_EUNSUPPORTED;
+    ck_wino_ctx c;
+    c.s = s, c.x = x, c.bias = bias, c.y = y, c.act = act;
+    c.uk = ck_dispatch.gemm_ukernel;
+    c.in_tf = ck_dispatch.winograd_input;
+    c.out_tf = ck_dispatch.winograd_output;
+    if (c.in_tf == NULL || c.out_tf == NULL) return CK_EUNSUPPORTED;
+    const int64_t MR = c.MR = c.uk.mr, NR = c.NR = c.uk.nr;
+    const int64_t G = s->groups, CI = c.CI = s->in_channels, CO = c.CO = s->out_channels;
+    const int64_t CIG = c.CIG = CI / G, COG = c.COG = CO / G;
+    const int64_t images = s->batch * s->in_size[0];
+    c.IH = s->in_size[1], c.IW = s->in_size[2], c.OH = s->out_size[1], c.OW = s->out_size[2];
+    c.PH = s->pad_before[1], c.PW = s->pad_before[2];
+    c.TH = ck_cdiv64(c.OH, 4), c.TW = ck_cdiv64(c.OW, 4);
+    const int64_t tiles = c.tiles = images * c.TH * c.TW;
+    if (tiles == 0) return CK_OK;
+    c.clamp = ck_clamp_for(act, &c.scalar_act);
 
     /* Tiles per block: V and M of a block (36 x T x (CIG + COG) floats) within ~384 KiB so they
      * stay in L2 between the steps, but at least 4 and at most 8 row panels: more rows amortise
      * streaming U from L3 on wide layers (measured on Zen 3, 1 thread, GFLOP/s at T = 12 / 24 / 48:
      * 28x28x128 -> 128: 130 / 175 / 181; 56x56x64 -> 64: 190 / 187 / 180). From the shape only. */
-    const int64_t npanels = ck_cdiv64(COG, NR);
+    const int64_t npanels = c.npanels = ck_cdiv64(COG, NR);
     int64_t T;
     if (ck_wino_block_override > 0) {
         T = ck_cdiv64(ck_wino_block_override, MR) * MR;
@@ -142,26 +227,43 @@ ck_status ck_f32_conv_nd__winograd(const ck_conv_shape *s, const float *x, const
         rows = rows < 4 ? 4 : (rows > 8 ? 8 : rows);
         T = rows * MR;
     }
-    T = ck_min64(T, ck_cdiv64(tiles, MR) * MR);
+    T = c.T = ck_min64(T, ck_cdiv64(tiles, MR) * MR);
     const int64_t nblocks = ck_cdiv64(tiles, T);
-    const int64_t ve_stride = T * CIG, me_stride = T * COG;
+    c.ve_stride = T * CIG, c.me_stride = T * COG;
     const int64_t u_group = 36 * npanels * CIG * NR;
-    const int64_t in_chunks = ck_cdiv64(CIG, CK_WINO_CHUNK), out_chunks = ck_cdiv64(COG, CK_WINO_CHUNK);
+    c.in_chunks = ck_cdiv64(CIG, CK_WINO_CHUNK), c.out_chunks = ck_cdiv64(COG, CK_WINO_CHUNK);
     const int nt = ck_threads_for(tiles * 36 * CIG * CO);
 
-    float *u = ck_scratch_alloc((size_t)(G * u_group) * sizeof(float));
-    float *v = ck_scratch_alloc((size_t)(36 * ve_stride) * sizeof(float));
-    float *m = ck_scratch_alloc((size_t)(36 * me_stride) * sizeof(float));
+    /* Work units are (group, block) pairs. With at least as many as threads, each thread runs
+     * whole units on its own V and M, with no barrier: `own` = the largest multiple of nt, split
+     * statically; the rest (fewer than nt) and everything when there are fewer units than
+     * threads are shared by the team as before, on slot 0. Either way each value is made by the
+     * same sequence of operations (same T, same units inside a block), so the result does not
+     * depend on the split or the thread count. */
+    const int64_t units = G * nblocks;
+    int64_t own = (units / nt) * nt;
+    if (ck_wino_split_override == 1) own = 0;
+    if (ck_wino_split_override == 2) own = units;
+    const int nslots = own > 0 ? nt : 1;
+    /* per-thread slots rounded to 64 bytes (no false sharing, aligned panels) */
+    const int64_t v_slot = (36 * c.ve_stride + 15) & ~(int64_t)15, m_slot = (36 * c.me_stride + 15) & ~(int64_t)15;
+
+    float *ubuf = u ? NULL : ck_scratch_alloc((size_t)(G * u_group) * sizeof(float));
+    float *v = ck_scratch_alloc((size_t)nslots * (size_t)v_slot * sizeof(float));
+    float *m = ck_scratch_alloc((size_t)nslots * (size_t)m_slot * sizeof(float));
     float *zero = ck_scratch_alloc((size_t)CIG * sizeof(float));
     float *junk = ck_scratch_alloc((size_t)nt * CK_WINO_CHUNK * sizeof(float));
     const float **ptrs = ck_scratch_alloc((size_t)nt * (size_t)(36 * MR) * sizeof(float *));
     float **optrs = ck_scratch_alloc((size_t)nt * 16 * sizeof(float *));
-    if (u == NULL || v == NULL || m == NULL || zero == NULL || junk == NULL || ptrs == NULL || optrs == NULL) {
-        ck_scratch_free(u), ck_scratch_free(v), ck_scratch_free(m), ck_scratch_free(zero);
+    if ((u == NULL && ubuf == NULL) || v == NULL || m == NULL || zero == NULL || junk == NULL || ptrs == NULL ||
+        optrs == NULL) {
+        ck_scratch_free(ubuf), ck_scratch_free(v), ck_scratch_free(m), ck_scratch_free(zero);
         ck_scratch_free(junk), ck_scratch_free((void *)ptrs), ck_scratch_free(optrs);
         return CK_ENOMEM;
     }
     memset(zero, 0, (size_t)CIG * sizeof(float));
+    c.zero = zero;
+    const float *uu = u ? u : ubuf;
 
 #ifdef CK_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -177,8 +279,122 @@ ck_status ck_f32_conv_nd__winograd(const ck_conv_shape *s, const float *x, const
         float **my_optrs = optrs + (size_t)tid * 16;
         float *my_junk = junk + (size_t)tid * CK_WINO_CHUNK;
 
-        /* 0. filters, rows of 16 input channels per unit */
-        const int64_t fchunks = ck_cdiv64(CIG, 16);
+        /* 0. filters (unless given packed), rows of 16 input channels per unit */
+        if (u == NULL) {
+            const int64_t fchunks = ck_cdiv64(CIG, 16);
+#ifdef CK_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (int64_t unit = 0; unit < G * fchunks; unit++) {
+                const int64_t g = unit / fchunks, ci0 = (unit % fchunks) * 16;
+                ck_wino_filter(s, w, g, ci0, ck_min64(CIG, ci0 + 16), npanels, NR, ubuf + g * u_group);
+            }
+        }
+
+        /* A. whole (group, block) units per thread, on the thread's own V and M */
+        if (own > 0) {
+            float *my_v = v + (size_t)tid * (size_t)v_slot, *my_m = m + (size_t)tid * (size_t)m_slot;
+#ifdef CK_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (int64_t unit = 0; unit < own; unit++) {
+                const int64_t g = unit / nblocks, blk = unit % nblocks;
+                const int64_t t0 = blk * T, tvalid = ck_min64(T, tiles - t0), vpanels = ck_cdiv64(tvalid, MR);
+                for (int64_t k = 0; k < vpanels * c.in_chunks; k++)
+                    ck_wino_in_unit(&c, g, t0, k / c.in_chunks, (k % c.in_chunks) * CK_WINO_CHUNK, my_v, my_ptrs);
+                const float *ug = uu + g * u_group;
+                for (int64_t k = 0; k < 36 * npanels; k++)
+                    ck_wino_gemm_unit(&c, ug, k / npanels, k % npanels, tvalid, my_v, my_m);
+                for (int64_t k = 0; k < tvalid * c.out_chunks; k++)
+                    ck_wino_out_unit(&c, g, t0, k / c.out_chunks, (k % c.out_chunks) * CK_WINO_CHUNK, my_m, my_optrs,
+                                     my_junk);
+            }
+        }
+
+        /* B. the remaining units, each shared by the team: every step an `omp for` over independent
+         * pieces (tile panels x channel chunks, (e, column panel) pairs, tiles x channel chunks). */
+        for (int64_t unit = own; unit < units; unit++) {
+            const int64_t g = unit / nblocks, blk = unit % nblocks;
+            const int64_t t0 = blk * T, tvalid = ck_min64(T, tiles - t0), vpanels = ck_cdiv64(tvalid, MR);
+            const float *ug = uu + g * u_group;
+            /* 1. input tiles -> V; the implicit barrier also ends the previous unit's step 3 (and
+             * part A), which read only M. */
+#ifdef CK_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (int64_t k = 0; k < vpanels * c.in_chunks; k++)
+                ck_wino_in_unit(&c, g, t0, k / c.in_chunks, (k % c.in_chunks) * CK_WINO_CHUNK, v, my_ptrs);
+            /* 2. the 36 GEMMs */
+#ifdef CK_HAVE_OPENMP
+#pragma omp for schedule(static)
+#endif
+            for (int64_t k = 0; k < 36 * npanels; k++) ck_wino_gemm_unit(&c, ug, k / npanels, k % npanels, tvalid, v, m);
+            /* 3. M -> outputs, bias and activation fused */
+#ifdef CK_HAVE_OPENMP
+#pragma omp for schedule(static) nowait
+#endif
+            for (int64_t k = 0; k < tvalid * c.out_chunks; k++)
+                ck_wino_out_unit(&c, g, t0, k / c.out_chunks, (k % c.out_chunks) * CK_WINO_CHUNK, m, my_optrs, my_junk);
+        }
+        ck_fpenv_leave(fpenv);
+    }
+    ck_scratch_free(ubuf), ck_scratch_free(v), ck_scratch_free(m), ck_scratch_free(zero);
+    ck_scratch_free(junk), ck_scratch_free((void *)ptrs), ck_scratch_free(optrs);
+    return CK_OK;
+}
+
+ck_status ck_f32_conv_nd__winograd(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
+                                   ck_activation act, float *y) {
+    return ck_wino_run(s, x, NULL, w, bias, act, y);
+}
+
+/* ---- filters transformed once ------------------------------------------------------------------
+ * Buffer: 64-byte aligned start inside the caller's buffer, a 64-byte header, then U exactly as
+ * the driver builds it per call ([G][36][npanels][CIG][NR]). */
+#define CK_WINO_MAGIC 0x55574b43u /* "CKWU" */
+typedef struct {
+    uint32_t magic;
+    int32_t path, nr, reserved;
+    int64_t groups, cig, cout;
+} ck_wino_header;
+
+static uintptr_t ck_wino_start(const void *buf) { return ((uintptr_t)buf + 63u) & ~(uintptr_t)63u; }
+
+/* U floats for the shape on the current path, or -1 on overflow / bad shape. */
+static int64_t ck_wino_u_floats(const ck_conv_shape *s) {
+    if (s->groups < 1 || s->in_channels < 1 || s->out_channels < 1) return -1;
+    if (s->in_channels % s->groups || s->out_channels % s->groups) return -1;
+    const int64_t NR = ck_dispatch.gemm_ukernel.nr, CIG = s->in_channels / s->groups;
+    const int64_t npanels = ck_cdiv64(s->out_channels / s->groups, NR);
+    return ck_checked_mul(ck_checked_mul(36 * s->groups, npanels), ck_checked_mul(CIG, NR));
+}
+
+ck_status ck_f32_conv_winograd_pack_size(const ck_conv_shape *s, size_t *bytes) {
+    if (s == NULL || bytes == NULL) return CK_EINVAL;
+    if (!ck_f32_conv_winograd_applicable(s) || ck_dispatch.winograd_input == NULL) return CK_EUNSUPPORTED;
+    const int64_t floats = ck_wino_u_floats(s);
+    if (floats < 0 || floats > (INT64_MAX - 128) / (int64_t)sizeof(float)) return floats < 0 ? CK_EINVAL : CK_EOVERFLOW;
+    *bytes = (size_t)(floats * (int64_t)sizeof(float) + 128);
+    return CK_OK;
+}
+
+ck_status ck_f32_conv_winograd_pack(const ck_conv_shape *s, const float *w, void *buf, size_t bytes) {
+    size_t need;
+    const ck_status st = ck_f32_conv_winograd_pack_size(s, &need);
+    if (st != CK_OK) return st;
+    if (w == NULL || buf == NULL || bytes < need) return CK_EINVAL;
+    const int64_t NR = ck_dispatch.gemm_ukernel.nr, G = s->groups, CIG = s->in_channels / G;
+    const int64_t npanels = ck_cdiv64(s->out_channels / G, NR), u_group = 36 * npanels * CIG * NR;
+    const uintptr_t start = ck_wino_start(buf);
+    float *u = (float *)(start + 64);
+    const int64_t fchunks = ck_cdiv64(CIG, 16);
+    const int nt = ck_threads_for(36 * CIG * s->out_channels);
+    /* Same units, same FTZ/DAZ as the driver's step 0: U bitwise as computed per call. */
+#ifdef CK_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+    {
+        const ck_fpenv fpenv = ck_fpenv_enter();
 #ifdef CK_HAVE_OPENMP
 #pragma omp for schedule(static)
 #endif
@@ -186,86 +402,40 @@ ck_status ck_f32_conv_nd__winograd(const ck_conv_shape *s, const float *x, const
             const int64_t g = unit / fchunks, ci0 = (unit % fchunks) * 16;
             ck_wino_filter(s, w, g, ci0, ck_min64(CIG, ci0 + 16), npanels, NR, u + g * u_group);
         }
-
-        for (int64_t g = 0; g < G; g++) {
-            const float *ug = u + g * u_group;
-            for (int64_t blk = 0; blk < nblocks; blk++) {
-                const int64_t t0 = blk * T, tvalid = ck_min64(T, tiles - t0);
-                const int64_t vpanels = ck_cdiv64(tvalid, MR);
-
-                /* 1. input tiles -> V (packed A panels); the implicit barrier also ends the
-                 * previous block's step 3, which reads only M. */
-#ifdef CK_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-                for (int64_t unit = 0; unit < vpanels * in_chunks; unit++) {
-                    const int64_t p = unit / in_chunks, c0 = (unit % in_chunks) * CK_WINO_CHUNK;
-                    const int64_t kc = ck_min64(CK_WINO_CHUNK, CIG - c0);
-                    for (int64_t i = 0; i < MR; i++) {
-                        const int64_t t = t0 + p * MR + i;
-                        const float **pi = my_ptrs + i * 36;
-                        if (t >= tiles) { /* rows past the last tile: zeros, never stored */
-                            for (int k = 0; k < 36; k++) pi[k] = zero;
-                            continue;
-                        }
-                        const int64_t tw = t % TW, th = (t / TW) % TH, n = t / (TW * TH);
-                        const int64_t h0 = th * 4 - PH, w0 = tw * 4 - PW;
-                        for (int r = 0; r < 6; r++) {
-                            const int64_t ih = h0 + r;
-                            for (int c = 0; c < 6; c++) {
-                                const int64_t iw = w0 + c;
-                                pi[r * 6 + c] = (ih >= 0 && ih < IH && iw >= 0 && iw < IW)
-                                                    ? x + ((n * IH + ih) * IW + iw) * CI + g * CIG + c0
-                                                    : zero;
-                            }
-                        }
-                    }
-                    in_tf((size_t)MR, (size_t)kc, my_ptrs, v + p * MR * CIG + c0 * MR, (size_t)ve_stride);
-                }
-
-                /* 2. the 36 GEMMs, one (e, column panel) per unit, all row panels of the block */
-#ifdef CK_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-                for (int64_t unit = 0; unit < 36 * npanels; unit++) {
-                    const int64_t e = unit / npanels, q = unit % npanels;
-                    const int64_t nr = ck_min64(NR, COG - q * NR);
-                    const float *b = ug + (e * npanels + q) * CIG * NR;
-                    for (int64_t p = 0; p < vpanels; p++) {
-                        const int64_t mr = ck_min64(MR, tvalid - p * MR);
-                        uk.fn((size_t)mr, (size_t)nr, (size_t)CIG, v + e * ve_stride + p * MR * CIG, b, (size_t)NR,
-                              m + e * me_stride + p * MR * COG + q * NR, (size_t)COG, NULL, 0u, &no_clamp);
-                    }
-                }
-
-                /* 3. M -> outputs, bias and activation fused */
-#ifdef CK_HAVE_OPENMP
-#pragma omp for schedule(static) nowait
-#endif
-                for (int64_t unit = 0; unit < tvalid * out_chunks; unit++) {
-                    const int64_t i = unit / out_chunks, c0 = (unit % out_chunks) * CK_WINO_CHUNK;
-                    const int64_t nc = ck_min64(CK_WINO_CHUNK, COG - c0);
-                    const int64_t t = t0 + i;
-                    const int64_t tw = t % TW, th = (t / TW) % TH, n = t / (TW * TH);
-                    for (int r = 0; r < 4; r++)
-                        for (int c = 0; c < 4; c++) {
-                            const int64_t oh = th * 4 + r, ow = tw * 4 + c;
-                            my_optrs[r * 4 + c] = (oh < OH && ow < OW)
-                                                      ? y + ((n * OH + oh) * OW + ow) * CO + g * COG + c0
-                                                      : my_junk;
-                        }
-                    out_tf((size_t)nc, m + i * COG + c0, (size_t)me_stride, bias ? bias + g * COG + c0 : NULL, &clamp,
-                           my_optrs);
-                    if (scalar_act)
-                        for (int k = 0; k < 16; k++)
-                            if (my_optrs[k] != my_junk)
-                                for (int64_t c = 0; c < nc; c++) my_optrs[k][c] = ck_activate_f32(my_optrs[k][c], act);
-                }
-            }
-        }
         ck_fpenv_leave(fpenv);
     }
-    ck_scratch_free(u), ck_scratch_free(v), ck_scratch_free(m), ck_scratch_free(zero);
-    ck_scratch_free(junk), ck_scratch_free((void *)ptrs), ck_scratch_free(optrs);
+    ck_wino_header h;
+    memset(&h, 0, sizeof h);
+    h.magic = CK_WINO_MAGIC;
+    h.path = ck_dispatch_path_id();
+    h.nr = (int32_t)NR;
+    h.groups = G, h.cig = CIG, h.cout = s->out_channels;
+    memcpy((void *)start, &h, sizeof h);
     return CK_OK;
+}
+
+/* U inside `buf` when it was packed for this shape on the current dispatch path, else NULL. */
+static const float *ck_wino_packed_u(const ck_conv_shape *s, const void *buf, size_t bytes) {
+    size_t need;
+    if (buf == NULL || ck_f32_conv_winograd_pack_size(s, &need) != CK_OK || bytes < need) return NULL;
+    const uintptr_t start = ck_wino_start(buf);
+    ck_wino_header h;
+    memcpy(&h, (const void *)start, sizeof h);
+    if (h.magic != CK_WINO_MAGIC || h.path != ck_dispatch_path_id() || h.nr != (int32_t)ck_dispatch.gemm_ukernel.nr ||
+        h.groups != s->groups || h.cig != s->in_channels / s->groups || h.cout != s->out_channels)
+        return NULL;
+    return (const float *)(start + 64);
+}
+
+int ck_f32_conv_winograd_packed_ok(const ck_conv_shape *s, const void *buf, size_t bytes) {
+    return s != NULL && ck_wino_packed_u(s, buf, bytes) != NULL;
+}
+
+ck_status ck_f32_conv_nd__winograd_packed(const ck_conv_shape *s, const float *x, const void *buf, size_t bytes,
+                                          const float *bias, ck_activation act, float *y) {
+    if (s == NULL) return CK_EINVAL;
+    if (!ck_f32_conv_winograd_applicable(s)) return CK_EUNSUPPORTED;
+    const float *u = ck_wino_packed_u(s, buf, bytes);
+    if (u == NULL) return CK_EINVAL;
+    return ck_wino_run(s, x, u, NULL, bias, act, y);
 }

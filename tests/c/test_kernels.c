@@ -11,6 +11,7 @@
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/kernels.h"
+#include "convkit/winograd.h"
 
 static int failures = 0, checks = 0;
 static int conv_mode = 0; /* ck_f32_conv_gemm_set_mode: 0 heuristic, 1 indirect, 2 tile im2col */
@@ -165,11 +166,11 @@ static void test_conv_one(const ck_conv_shape *s, int act_i, int with_bias, int 
     if (stp == CK_OK) stp = ck_f32_conv_pack(s, w, with_bias ? b : NULL, (char *)packed + 5, pbytes);
     ck_set_num_threads(3);
     if (stp == CK_OK)
-        stp = ck_f32_conv_nd_packed(s, x, w, with_bias ? b : NULL, (char *)packed + 5, pbytes, act, algo, y3);
+        stp = ck_f32_conv_nd_packed(s, x, w, with_bias ? b : NULL, (char *)packed + 5, pbytes, NULL, 0, act, algo, y3);
     if (stp != CK_OK) st2 = stp;
     else if (memcmp(y, y3, ny * 4) != 0) st2 = (ck_status)99; /* reported as a status mismatch */
     /* A buffer made with/without bias for the other case is refused. */
-    if (ck_f32_conv_nd_packed(s, x, w, with_bias ? NULL : b, (char *)packed + 5, pbytes, act, algo, y3) != CK_EINVAL)
+    if (ck_f32_conv_nd_packed(s, x, w, with_bias ? NULL : b, (char *)packed + 5, pbytes, NULL, 0, act, algo, y3) != CK_EINVAL)
         st2 = (ck_status)98;
     free(packed), free(y3);
     char what[300];
@@ -521,6 +522,78 @@ static void test_pool(void) {
  * 3x3 stride 1 dilation 1, 2D (and 3D with a 1x3x3 kernel): every output size 1..9 per dim (partial
  * 4x4 tiles), padding 0/1/2 before with any after, groups, channel counts around the 8/16 vector
  * width and the 6/12-row and 16/32-column GEMM tiles, several tile blocks. Within 1e-4. */
+/* Winograd thread split (ck_f32_conv_winograd_set_split): the team sharing every block at 1
+ * thread (the original scheme) is the reference; whole blocks per thread (with the shared
+ * remainder, or only) at 1, 2, 3 threads, block sizes of 1..3 row panels, must be bitwise equal. */
+static void test_winograd_split(const ck_conv_shape *s, int act_i, int with_bias) {
+    const size_t nx = (size_t)(s->batch * s->in_size[0] * s->in_size[1] * s->in_size[2] * s->in_channels);
+    const size_t nw = (size_t)(9 * (s->in_channels / s->groups) * s->out_channels);
+    const size_t ny = (size_t)(s->batch * s->out_size[0] * s->out_size[1] * s->out_size[2] * s->out_channels);
+    float *x = malloc(nx * 4), *w = malloc(nw * 4), *b = malloc((size_t)s->out_channels * 4);
+    float *r = malloc(ny * 4), *y = malloc(ny * 4);
+    fill(x, nx), fill(w, nw), fill(b, (size_t)s->out_channels);
+    const ck_activation act = ACTS[act_i];
+    for (int blk = 0; blk <= 3; blk++) {
+        ck_f32_conv_winograd_set_block(blk * (int)ck_dispatch.gemm_ukernel.mr);
+        fill_nan(r, ny);
+        ck_set_num_threads(1);
+        ck_f32_conv_winograd_set_split(1);
+        ck_status st = ck_f32_conv_nd__winograd(s, x, w, with_bias ? b : NULL, act, r);
+        for (int split = 0; split <= 2; split++)
+            for (int nt = 1; nt <= 3; nt++) {
+                if (split == 1 && nt == 1) continue;
+                ck_set_num_threads(nt);
+                ck_f32_conv_winograd_set_split(split);
+                fill_nan(y, ny);
+                ck_status st2 = ck_f32_conv_nd__winograd(s, x, w, with_bias ? b : NULL, act, y);
+                checks++;
+                if (st != CK_OK || st2 != CK_OK || memcmp(r, y, ny * 4) != 0) {
+                    failures++;
+                    fprintf(stderr,
+                            "FAIL winograd split[%s] in=%lldx%lld ci=%lld co=%lld g=%lld block=%d split=%d threads=%d: "
+                            "status %d %d or not bitwise equal to the shared scheme at 1 thread\n",
+                            ck_dispatch_isa_name(), (long long)s->in_size[1], (long long)s->in_size[2],
+                            (long long)s->in_channels, (long long)s->out_channels, (long long)s->groups, blk, split, nt,
+                            st, st2);
+                }
+            }
+    }
+    ck_f32_conv_winograd_set_block(0);
+    ck_f32_conv_winograd_set_split(0);
+    /* Filters transformed once (unaligned buffer, packed at 2 threads, run at 1 and 3): bitwise the
+     * unpacked result; a buffer for another shape is refused. */
+    ck_set_num_threads(1);
+    fill_nan(r, ny);
+    ck_status st = ck_f32_conv_nd__winograd(s, x, w, with_bias ? b : NULL, act, r);
+    size_t pbytes = 0;
+    if (st == CK_OK) st = ck_f32_conv_winograd_pack_size(s, &pbytes);
+    char *buf = malloc(pbytes + 3);
+    ck_set_num_threads(2);
+    if (st == CK_OK) st = ck_f32_conv_winograd_pack(s, w, buf + 3, pbytes);
+    for (int nt = 1; nt <= 3 && st == CK_OK; nt += 2) {
+        ck_set_num_threads(nt);
+        fill_nan(y, ny);
+        st = ck_f32_conv_nd__winograd_packed(s, x, buf + 3, pbytes, with_bias ? b : NULL, act, y);
+        if (st == CK_OK && memcmp(r, y, ny * 4) != 0) st = (ck_status)99;
+    }
+    ck_conv_shape other = *s;
+    other.out_channels += other.groups;
+    if (st == CK_OK && (ck_f32_conv_winograd_packed_ok(&other, buf + 3, pbytes + 4096) ||
+                        !ck_f32_conv_winograd_packed_ok(s, buf + 3, pbytes) ||
+                        ck_f32_conv_nd__winograd_packed(s, x, buf + 3, pbytes - 1, NULL, act, y) != CK_EINVAL))
+        st = (ck_status)98;
+    checks++;
+    if (st != CK_OK) {
+        failures++;
+        fprintf(stderr, "FAIL winograd packed[%s] in=%lldx%lld ci=%lld co=%lld g=%lld: status %d\n",
+                ck_dispatch_isa_name(), (long long)s->in_size[1], (long long)s->in_size[2], (long long)s->in_channels,
+                (long long)s->out_channels, (long long)s->groups, st);
+    }
+    free(buf);
+    ck_set_num_threads(1);
+    free(x), free(w), free(b), free(r), free(y);
+}
+
 static void test_winograd(void) {
     ck_conv_shape s;
     static const int64_t cig[] = {1, 3, 8, 9, 17, 33}, cog[] = {1, 5, 16, 17, 33};
@@ -544,6 +617,13 @@ static void test_winograd(void) {
     make_shape(&s, 2, 1, 6, 3, 1, 1, 1, 1, 10, 12, 1); /* 3D, 1x3x3 kernel: depth slices */
     s.in_size[0] = s.out_size[0] = 3;
     test_conv_one(&s, 0, 1, CK_ALGO_WINOGRAD);
+    /* Thread split: 1..many blocks (remainder shared or not), groups, a batch, partial tiles. */
+    make_shape(&s, 2, 1, 30, 3, 1, 1, 1, 1, 64, 64, 1);
+    test_winograd_split(&s, 1, 1);
+    make_shape(&s, 2, 2, 13, 3, 1, 1, 1, 1, 24, 40, 2);
+    test_winograd_split(&s, 11, 1);
+    make_shape(&s, 2, 1, 9, 3, 1, 1, 0, 2, 17, 33, 1);
+    test_winograd_split(&s, 0, 0);
     /* Not covered: refused (never another algorithm in disguise). */
     float one = 1.0f, out[64];
     const ck_activation lin = {CK_ACT_LINEAR, 0};

@@ -127,3 +127,27 @@ def test_prepared_dense(isa, rng, assert_close, shape, act, with_bias):
     assert_close(got, want, rtol=1e-4)
     with pytest.raises(ValueError):
         prep(x[..., :-1] if kdim > 1 else np.zeros((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "winograd"])
+def test_prepared_conv_keeps_winograd_filters(isa, rng, assert_close, algorithm):
+    # 3x3 stride 1 with 16+ input channels may go to Winograd: the layer keeps the filters
+    # already transformed, and the result is bitwise that of the unpacked call.
+    x = rng.standard_normal((2, 21, 18, 24)).astype(np.float32)
+    w = (rng.standard_normal((3, 3, 24, 20)) / 8).astype(np.float32)
+    b = rng.standard_normal(20).astype(np.float32)
+    prep = PreparedConv(w, b, padding="same", activation="relu", algorithm=algorithm)
+    plain = PreparedConv(w, b, padding="same", activation="relu", algorithm="gemm")
+    if isa != "ref":
+        assert prep.packed_nbytes > plain.packed_nbytes  # the transformed filters are kept
+    got = prep(x)
+    np.testing.assert_array_equal(got, ops.conv(x, w, padding="same", bias=b, activation="relu",
+                                                algorithm=algorithm))
+    assert_close(got, ref.conv(x, w, 1, "same", 1, 1, b, "relu"), rtol=1e-4)
+    other = "ref" if isa != "ref" else convkit.available_isas()[-1]
+    convkit._set_isa(other)  # the kept filters are stale there: recomputed, never misread
+    try:
+        np.testing.assert_array_equal(prep(x), ops.conv(x, w, padding="same", bias=b, activation="relu",
+                                                        algorithm=algorithm))
+    finally:
+        convkit._set_isa(isa)

@@ -85,8 +85,15 @@ ck_status ck_f32_activation(int64_t n, float *x, ck_activation act);
 ck_status ck_f32_conv_pack_size(const ck_conv_shape *shape, size_t *bytes);
 ck_status ck_f32_conv_pack(const ck_conv_shape *shape, const float *w, const float *bias, void *buf, size_t bytes);
 ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
-                                const void *packed, size_t packed_bytes, ck_activation act, int algorithm,
-                                float *y);
+                                const void *packed, size_t packed_bytes, const void *winograd_packed,
+                                size_t winograd_bytes, ck_activation act, int algorithm, float *y);
+
+/* Optional second buffer for ck_f32_conv_nd_packed: the filters already transformed for Winograd
+ * (about 4x the kernel's size), worth keeping only where `algorithm` may send the layer to
+ * Winograd. ck_f32_conv_pack_winograd_size gives 0 bytes when it would never be used; a NULL or
+ * stale buffer is simply not used (the filters are transformed per call). */
+ck_status ck_f32_conv_pack_winograd_size(const ck_conv_shape *shape, int algorithm, size_t *bytes);
+ck_status ck_f32_conv_pack_winograd(const ck_conv_shape *shape, const float *w, void *buf, size_t bytes);
 
 /* The same for a Dense kernel B (K x N, row stride ldb) and its bias (N or NULL):
  * ck_f32_gemm_packed computes exactly what ck_f32_gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc)

@@ -67,4 +67,28 @@ ck_status ck_f32_conv_nd__winograd(const ck_conv_shape *shape, const float *x, c
  * shape. Not thread-safe: set it before running. */
 void ck_f32_conv_winograd_set_block(int tiles);
 
+/* How threads split the work, forced for tests and benchmarks: 0 = whole tile blocks per thread
+ * where there are at least as many blocks as threads, the remainder shared (default); 1 = every
+ * block shared by the team (barriers between the steps); 2 = whole blocks per thread only. The
+ * result is bitwise the same in every mode. Not thread-safe: set it before running. */
+void ck_f32_conv_winograd_set_split(int mode);
+
+/* ---- filters transformed once (U = G g G^T, packed as the GEMM's B panels) ----------------------
+ * A 3x3 layer on the Winograd path otherwise transforms its filters at every call (36/9 = 4x the
+ * weights in floats, e.g. 9.4 MB for 256 -> 256, about half the call on a 14x14 image).
+ *   ck_f32_conv_winograd_pack_size: bytes for `shape` on the current dispatch path (CK_EUNSUPPORTED
+ *     when the Winograd path does not apply or this path has no Winograd kernels);
+ *   ck_f32_conv_winograd_pack: transforms w ([kh][kw][CIG][CO], as ck_f32_conv_nd) into `buf`
+ *     (any alignment; a header records the path, NR, groups, CIG, CO), threaded;
+ *   ck_f32_conv_winograd_packed_ok: 1 when `buf` was packed for this shape on the current path
+ *     (else repack: after ck_dispatch_init changed the path, for instance);
+ *   ck_f32_conv_nd__winograd_packed: bitwise what ck_f32_conv_nd__winograd(shape, x, w, bias, act, y)
+ *     gives for the w that was packed; CK_EINVAL when `buf` does not match. Bias stays a call
+ *     argument (not in the buffer). */
+ck_status ck_f32_conv_winograd_pack_size(const ck_conv_shape *shape, size_t *bytes);
+ck_status ck_f32_conv_winograd_pack(const ck_conv_shape *shape, const float *w, void *buf, size_t bytes);
+int ck_f32_conv_winograd_packed_ok(const ck_conv_shape *shape, const void *buf, size_t bytes);
+ck_status ck_f32_conv_nd__winograd_packed(const ck_conv_shape *shape, const float *x, const void *buf, size_t bytes,
+                                          const float *bias, ck_activation act, float *y);
+
 #endif /* CONVKIT_WINOGRAD_H */

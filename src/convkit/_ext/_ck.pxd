@@ -66,8 +66,10 @@ cdef extern from "convkit/kernels.h" nogil:
     ck_status ck_f32_conv_pack(const ck_conv_shape *shape, const float *w, const float *bias, void *buf,
                                size_t nbytes)
     ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
-                                    const void *packed, size_t packed_bytes, ck_activation act, int algorithm,
-                                    float *y)
+                                    const void *packed, size_t packed_bytes, const void *winograd_packed,
+                                    size_t winograd_bytes, ck_activation act, int algorithm, float *y)
+    ck_status ck_f32_conv_pack_winograd_size(const ck_conv_shape *shape, int algorithm, size_t *bytes)
+    ck_status ck_f32_conv_pack_winograd(const ck_conv_shape *shape, const float *w, void *buf, size_t bytes)
     ck_status ck_f32_gemm_pack_size(int64_t K, int64_t N, size_t *nbytes)
     ck_status ck_f32_gemm_pack(int64_t K, int64_t N, const float *B, int64_t ldb, const float *bias, void *buf,
                                size_t nbytes)

@@ -105,6 +105,7 @@ cdef class PackedConv:
     cdef ck_conv_shape s
     cdef object _w_keep, _b_keep
     cdef bytearray packed
+    cdef bytearray winograd  # filters transformed for Winograd, or empty where never used
     cdef const float *wp
     cdef const float *bp
     cdef ck_activation act
@@ -144,6 +145,15 @@ cdef class PackedConv:
         with nogil:
             st = ck_f32_conv_pack(&self.s, self.wp, self.bp, &buf[0], n)
         check_status(st, "conv")
+        st = ck_f32_conv_pack_winograd_size(&self.s, self.algorithm, &n)
+        check_status(st, "conv")
+        self.winograd = bytearray(n)
+        if n == 0:
+            return
+        buf = self.winograd
+        with nogil:
+            st = ck_f32_conv_pack_winograd(&self.s, self.wp, &buf[0], n)
+        check_status(st, "conv")
 
     @property
     def is_current(self):
@@ -153,7 +163,7 @@ cdef class PackedConv:
 
     @property
     def nbytes(self):
-        return len(self.packed)
+        return len(self.packed) + len(self.winograd)
 
     def run(self, const float[:, :, :, :, ::1] x, float[:, :, :, :, ::1] y, tuple pad_before):
         """y = conv(x) with the packed kernel; x and y are 5-D channels-last, y's shape the
@@ -161,9 +171,16 @@ cdef class PackedConv:
         cdef ck_conv_shape s = self.s
         cdef ck_status st
         cdef unsigned char[::1] buf = self.packed
+        cdef unsigned char[::1] wbuf
+        cdef const void *wino = NULL
+        cdef size_t wino_bytes = 0
         if not ck_packed_is_current(&buf[0], buf.shape[0]):
             self.repack()
             buf = self.packed
+        if len(self.winograd) > 0:
+            wbuf = self.winograd
+            wino = &wbuf[0]
+            wino_bytes = wbuf.shape[0]
         s.batch = x.shape[0]
         s.in_size[0] = x.shape[1]; s.in_size[1] = x.shape[2]; s.in_size[2] = x.shape[3]
         s.out_size[0] = y.shape[1]; s.out_size[1] = y.shape[2]; s.out_size[2] = y.shape[3]
@@ -172,6 +189,6 @@ cdef class PackedConv:
             raise ValueError("conv: inconsistent array shapes passed to the C core")
         with nogil:
             st = ck_f32_conv_nd_packed(&s, &x[0, 0, 0, 0, 0] if s.batch > 0 else NULL, self.wp, self.bp,
-                                       &buf[0], buf.shape[0], self.act, self.algorithm,
+                                       &buf[0], buf.shape[0], wino, wino_bytes, self.act, self.algorithm,
                                        &y[0, 0, 0, 0, 0] if s.batch > 0 else NULL)
         check_status(st, "conv")

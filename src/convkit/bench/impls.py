@@ -346,7 +346,8 @@ class Convkit(Impl):
     def __init__(self, algorithm):
         self.algorithm = algorithm
         self.name = f"convkit-{algorithm}"
-        self.description = f"convkit.ops, algorithm={algorithm!r}"
+        self.description = (f"convkit as its layers run it (kernel packed once, like the peers' "
+                            f"initializers), algorithm={algorithm!r}")
 
     def version(self):
         import convkit
@@ -365,12 +366,14 @@ class Convkit(Impl):
 
     def prepare(self, w, data):
         from convkit import ops
+        from convkit._prepared import PreparedConv, PreparedDense
         x, k = data["x"], data["k"]
         alg = self.algorithm
         if w.kind == "gemm":
             if alg != "auto":
                 raise NotApplicable("dense has no algorithm choice")
-            fn = lambda: ops.dense(x, k)  # noqa: E731
+            dense = PreparedDense(k)
+            fn = lambda: dense(x)  # noqa: E731
         elif w.kind == "maxpool":
             if alg != "auto":
                 raise NotApplicable("pooling has no algorithm choice")
@@ -379,10 +382,12 @@ class Convkit(Impl):
             fn = lambda: ops.depthwise_conv(x, k, w.strides, w.padding)  # noqa: E731
         else:
             kg = grouped_kernel(w, k)
-            g = w.effective_groups
-
-            def fn():
-                return ops.conv(x, kg, w.strides, w.padding, None, w.dilation, groups=g, algorithm=alg)
+            try:
+                layer = PreparedConv(kg, None, w.strides, w.padding, w.dilation, w.effective_groups,
+                                     rank=kg.ndim - 2, algorithm=alg)
+            except ValueError as exc:
+                raise Skip(f"algorithm {alg!r} does not cover this case: {exc}") from None
+            fn = lambda: layer(x)  # noqa: E731
         try:
             fn()
         except ValueError as exc:
