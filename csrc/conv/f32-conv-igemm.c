@@ -35,9 +35,6 @@
 #include "convkit/gemm.h"
 #include "convkit/threads.h"
 
-#ifdef CK_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t ck_max64(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -196,12 +193,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
 #endif
     {
         const ck_fpenv fpenv = ck_fpenv_enter();
-#ifdef CK_HAVE_OPENMP
-        const int tid = omp_get_thread_num();
-        const int team = omp_get_num_threads();
-#else
-        const int tid = 0, team = 1;
-#endif
+        const int tid = ck_thread_id(), team = ck_team_size();
         const float **my_ind = ind + (size_t)tid * (size_t)(taps * MR);
         float *my_a = tiles ? abuf + (size_t)tid * (size_t)(run * MR * kc_max) : NULL;
 

@@ -34,9 +34,6 @@
 #include "convkit/gemm.h"
 #include "convkit/threads.h"
 
-#ifdef CK_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t ck_max64(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -110,12 +107,7 @@ static ck_status ck_conv_small_run(const ck_conv_shape *s, const float *x, const
 #endif
     {
         const ck_fpenv fpenv = ck_fpenv_enter();
-#ifdef CK_HAVE_OPENMP
-        const int tid = omp_get_thread_num();
-        const int team = omp_get_num_threads();
-#else
-        const int tid = 0, team = 1;
-#endif
+        const int tid = ck_thread_id(), team = ck_team_size();
         char *mine = tbuf + (size_t)tid * per_thread_al;
         float *segs = (float *)mine;
         const float **base = (const float **)(mine + (((size_t)RT * seg_floats * sizeof(float) + 63) & ~(size_t)63));

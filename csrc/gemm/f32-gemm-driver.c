@@ -13,9 +13,6 @@
 #include "convkit/gemm.h"
 #include "convkit/threads.h"
 
-#ifdef CK_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -81,12 +78,7 @@ static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, in
 #endif
     {
         const ck_fpenv fpenv = ck_fpenv_enter();
-#ifdef CK_HAVE_OPENMP
-        const int tid = omp_get_thread_num();
-        const int team = omp_get_num_threads();
-#else
-        const int tid = 0, team = 1;
-#endif
+        const int tid = ck_thread_id(), team = ck_team_size();
         float *my_a = abuf + (size_t)tid * (size_t)(mc_max * kc_max);
         for (int64_t jc = 0; jc < N; jc += NC) {
             const int64_t nc = ck_min64(NC, N - jc);

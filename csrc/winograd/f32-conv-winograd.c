@@ -47,9 +47,6 @@
 #include "convkit/validate.h"
 #include "convkit/winograd.h"
 
-#ifdef CK_HAVE_OPENMP
-#include <omp.h>
-#endif
 
 static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -270,11 +267,7 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
 #endif
     {
         const ck_fpenv fpenv = ck_fpenv_enter();
-#ifdef CK_HAVE_OPENMP
-        const int tid = omp_get_thread_num();
-#else
-        const int tid = 0;
-#endif
+        const int tid = ck_thread_id();
         const float **my_ptrs = ptrs + (size_t)tid * (size_t)(36 * MR);
         float **my_optrs = optrs + (size_t)tid * 16;
         float *my_junk = junk + (size_t)tid * CK_WINO_CHUNK;

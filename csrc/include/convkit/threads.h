@@ -11,6 +11,17 @@
  * thread because waking a team costs more than it saves. */
 int ck_threads_for(int64_t work);
 
+/* This thread's number inside the current parallel region and the region's size (0 and 1
+ * outside OpenMP builds), for drivers that hand each thread its own scratch. */
+#ifdef CK_HAVE_OPENMP
+#include <omp.h>
+static inline int ck_thread_id(void) { return omp_get_thread_num(); }
+static inline int ck_team_size(void) { return omp_get_num_threads(); }
+#else
+static inline int ck_thread_id(void) { return 0; }
+static inline int ck_team_size(void) { return 1; }
+#endif
+
 #ifdef CK_HAVE_OPENMP
 #define CK_PRAGMA_(x) _Pragma(#x)
 /* Parallel `for` over the loop that follows, with a thread count sized to `work`. */
