@@ -301,9 +301,13 @@ class Model(Layer):
 
     # ---- weights ----
 
+    def _weight_layers(self):
+        """The layers whose weights the model owns, in Keras's weight order."""
+        return self.layers
+
     def _all_weights(self, pick):
-        out, seen = [], set()
-        for layer in self.layers:
+        out, seen = [], set()  # a shared layer's weights count once
+        for layer in self._weight_layers():
             for w in pick(layer):
                 if id(w) not in seen:
                     seen.add(id(w))
@@ -728,24 +732,8 @@ class Sequential(Model):
     def layers(self, _):
         raise AttributeError("`Model.layers` is reserved and cannot be set.")
 
-    @property
-    def weights(self):
-        out, seen = [], set()
-        for layer in self._stack:
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
-
-    def _all_weights(self, pick):
-        out, seen = [], set()
-        for layer in self._stack:
-            for w in pick(layer):
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+    def _weight_layers(self):
+        return self._stack  # also before the model is built
 
     @property
     def built(self):
