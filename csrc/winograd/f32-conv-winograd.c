@@ -27,13 +27,14 @@
  *   3. Y = A^T m A per tile with bias and the clamp activations fused (winograd_output kernel),
  *      other activations applied on the 4x4 block just written; outputs past the image go to a
  *      scratch row.
- * Threads: the (group, block) pairs are the units. While there are at least as many as threads,
- * each thread runs whole units (steps 1-3) on its own V and M with no barrier (16 threads on
- * 56x56x64 -> 64 have ~22 blocks); the last units (fewer than the threads), or all when there are
- * fewer than the threads, are shared by the team: every step an `omp for` over independent
- * pieces (tile panels x channel chunks, (e, column panel) pairs, tiles x channel chunks). The
- * block size T comes from the shape only and each value is always computed by the same sequence
- * of operations, so the result is bitwise identical whatever the thread count or split.
+ * Threads: the (group, block) pairs are the units. With at least 4 per thread, each thread runs
+ * whole units (steps 1-3) on its own V and M with no barrier, and the last few (fewer than the
+ * threads) are shared by the team. With fewer (16 threads on 56x56x64 -> 64), every block is
+ * shared, and blocks grow to up to 8 MiB of V and M so there are few barriers: every step is an
+ * `omp for` over small independent pieces (tile panels x channel chunks, (e, column panel, 4 row
+ * panels), tiles x channel chunks). Rows of the GEMMs are independent and the transforms work
+ * lane by lane, so each value is always computed by the same sequence of operations whatever the
+ * block size, the split or the thread count: results are bitwise identical (tests/c).
  *
  * Precision: the transforms add rounding on top of the GEMM's; measured max error vs a float64
  * oracle ~1e-6..1e-5 of the output's magnitude (tests allow 1e-4). Non-finite inputs spread to
@@ -125,10 +126,11 @@ typedef struct {
     const float *zero;
 } ck_wino_ctx;
 
-/* Step 1 for one unit: row panel p of the block at tile t0, channels [c0, c0 + CHUNK) -> v. */
-static void ck_wino_in_unit(const ck_wino_ctx *c, int64_t g, int64_t t0, int64_t p, int64_t c0, float *v,
-                            const float **ptrs) {
-    const int64_t MR = c->MR, kc = ck_min64(CK_WINO_CHUNK, c->CIG - c0);
+/* Step 1 for one unit: row panel p of the block at tile t0, channels [c0, c0 + chunk) -> v (the
+ * transforms work lane by lane, so the chunking never changes a value). */
+static void ck_wino_in_unit(const ck_wino_ctx *c, int64_t g, int64_t t0, int64_t p, int64_t c0, int64_t chunk,
+                            float *v, const float **ptrs) {
+    const int64_t MR = c->MR, kc = ck_min64(chunk, c->CIG - c0);
     for (int64_t i = 0; i < MR; i++) {
         const int64_t t = t0 + p * MR + i;
         const float **pi = ptrs + i * 36;
@@ -151,14 +153,15 @@ static void ck_wino_in_unit(const ck_wino_ctx *c, int64_t g, int64_t t0, int64_t
     c->in_tf((size_t)MR, (size_t)kc, ptrs, v + p * MR * c->CIG + c0 * MR, (size_t)c->ve_stride);
 }
 
-/* Step 2 for one unit: GEMM e, column panel q, all `vpanels` row panels of the block. */
-static void ck_wino_gemm_unit(const ck_wino_ctx *c, const float *ug, int64_t e, int64_t q, int64_t tvalid,
-                              const float *v, float *m) {
+/* Step 2 for one unit: GEMM e, column panel q, row panels [p0, p1) of the block (each row is
+ * the same microkernel computation whichever unit holds it). */
+static void ck_wino_gemm_unit(const ck_wino_ctx *c, const float *ug, int64_t e, int64_t q, int64_t p0, int64_t p1,
+                              int64_t tvalid, const float *v, float *m) {
     static const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
     const int64_t MR = c->MR, NR = c->NR, CIG = c->CIG, COG = c->COG;
-    const int64_t nr = ck_min64(NR, COG - q * NR), vpanels = ck_cdiv64(tvalid, MR);
+    const int64_t nr = ck_min64(NR, COG - q * NR);
     const float *b = ug + (e * c->npanels + q) * CIG * NR;
-    for (int64_t p = 0; p < vpanels; p++) {
+    for (int64_t p = p0; p < p1; p++) {
         const int64_t mr = ck_min64(MR, tvalid - p * MR);
         c->uk.fn((size_t)mr, (size_t)nr, (size_t)CIG, v + e * c->ve_stride + p * MR * CIG, b, (size_t)NR,
                  m + e * c->me_stride + p * MR * COG + q * NR, (size_t)COG, NULL, 0u, &no_clamp);
@@ -214,8 +217,10 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
     /* Tiles per block: V and M of a block (36 x T x (CIG + COG) floats) within ~384 KiB so they
      * stay in L2 between the steps, but at least 4 and at most 8 row panels: more rows amortise
      * streaming U from L3 on wide layers (measured on Zen 3, 1 thread, GFLOP/s at T = 12 / 24 / 48:
-     * 28x28x128 -> 128: 130 / 175 / 181; 56x56x64 -> 64: 190 / 187 / 180). From the shape only. */
+     * 28x28x128 -> 128: 130 / 175 / 181; 56x56x64 -> 64: 190 / 187 / 180). */
     const int64_t npanels = c.npanels = ck_cdiv64(COG, NR);
+    const int64_t all_tiles = ck_cdiv64(tiles, MR) * MR;
+    const int nt = ck_threads_for(tiles * 36 * CIG * CO);
     int64_t T;
     if (ck_wino_block_override > 0) {
         T = ck_cdiv64(ck_wino_block_override, MR) * MR;
@@ -224,23 +229,37 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
         rows = rows < 4 ? 4 : (rows > 8 ? 8 : rows);
         T = rows * MR;
     }
-    T = c.T = ck_min64(T, ck_cdiv64(tiles, MR) * MR);
+    T = ck_min64(T, all_tiles);
+    /* Work units are (group, block) pairs. With several per thread, each thread runs whole units
+     * on its own V and M with no barrier: `own` = the largest multiple of nt, split statically;
+     * the rest (fewer than nt) are shared by the team. With fewer than 4 per thread (16 threads on
+     * 56x56x64 -> 64 have 5 blocks of 48 tiles) whole units would leave threads idle, so every
+     * unit is shared, in blocks as large as 8 MiB of V and M allow (fewer barriers): each step is
+     * an `omp for` over small independent pieces (tile panels x channel chunks, (e, column panel,
+     * row panels) triples, tiles x channel chunks). Each value is made by the same sequence of
+     * operations whatever the block size or the piece that holds it (rows of a GEMM are
+     * independent, the transforms work lane by lane), so the result is bitwise identical whatever
+     * the split or the thread count. */
+    int64_t units = G * ck_cdiv64(tiles, T), own = (units / nt) * nt;
+    int shared_all = nt > 1 && (own == 0 || units < 4 * (int64_t)nt);
+    if (ck_wino_split_override == 1) shared_all = 1;
+    if (ck_wino_split_override == 2) shared_all = 0, own = units;
+    if (shared_all && ck_wino_block_override == 0) {
+        const int64_t fit = ((8 << 20) / (36 * 4 * (CIG + COG) * MR)) * MR;
+        T = ck_min64(all_tiles, fit > T ? fit : T);
+        units = G * ck_cdiv64(tiles, T);
+    }
+    if (shared_all) own = 0;
+    c.T = T;
     const int64_t nblocks = ck_cdiv64(tiles, T);
     c.ve_stride = T * CIG, c.me_stride = T * COG;
     const int64_t u_group = 36 * npanels * CIG * NR;
     c.in_chunks = ck_cdiv64(CIG, CK_WINO_CHUNK), c.out_chunks = ck_cdiv64(COG, CK_WINO_CHUNK);
-    const int nt = ck_threads_for(tiles * 36 * CIG * CO);
-
-    /* Work units are (group, block) pairs. With at least as many as threads, each thread runs
-     * whole units on its own V and M, with no barrier: `own` = the largest multiple of nt, split
-     * statically; the rest (fewer than nt) and everything when there are fewer units than
-     * threads are shared by the team as before, on slot 0. Either way each value is made by the
-     * same sequence of operations (same T, same units inside a block), so the result does not
-     * depend on the split or the thread count. */
-    const int64_t units = G * nblocks;
-    int64_t own = (units / nt) * nt;
-    if (ck_wino_split_override == 1) own = 0;
-    if (ck_wino_split_override == 2) own = units;
+    /* shared steps: finer input chunks when the panels alone are too few to go round, and row
+     * panels of a GEMM in groups of 4 (each B panel reused from L1 four times) */
+    const int64_t tpanels = ck_cdiv64(T, MR);
+    const int64_t sh_chunk = tpanels * c.in_chunks >= 4 * (int64_t)nt ? CK_WINO_CHUNK : 16;
+    const int64_t sh_in_chunks = ck_cdiv64(CIG, sh_chunk), pgroups = ck_cdiv64(tpanels, 4);
     const int nslots = own > 0 ? nt : 1;
     /* per-thread slots rounded to 64 bytes (no false sharing, aligned panels) */
     const int64_t v_slot = (36 * c.ve_stride + 15) & ~(int64_t)15, m_slot = (36 * c.me_stride + 15) & ~(int64_t)15;
@@ -294,10 +313,11 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
                 const int64_t g = unit / nblocks, blk = unit % nblocks;
                 const int64_t t0 = blk * T, tvalid = ck_min64(T, tiles - t0), vpanels = ck_cdiv64(tvalid, MR);
                 for (int64_t k = 0; k < vpanels * c.in_chunks; k++)
-                    ck_wino_in_unit(&c, g, t0, k / c.in_chunks, (k % c.in_chunks) * CK_WINO_CHUNK, my_v, my_ptrs);
+                    ck_wino_in_unit(&c, g, t0, k / c.in_chunks, (k % c.in_chunks) * CK_WINO_CHUNK, CK_WINO_CHUNK,
+                                    my_v, my_ptrs);
                 const float *ug = uu + g * u_group;
                 for (int64_t k = 0; k < 36 * npanels; k++)
-                    ck_wino_gemm_unit(&c, ug, k / npanels, k % npanels, tvalid, my_v, my_m);
+                    ck_wino_gemm_unit(&c, ug, k / npanels, k % npanels, 0, vpanels, tvalid, my_v, my_m);
                 for (int64_t k = 0; k < tvalid * c.out_chunks; k++)
                     ck_wino_out_unit(&c, g, t0, k / c.out_chunks, (k % c.out_chunks) * CK_WINO_CHUNK, my_m, my_optrs,
                                      my_junk);
@@ -305,23 +325,28 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
         }
 
         /* B. the remaining units, each shared by the team: every step an `omp for` over independent
-         * pieces (tile panels x channel chunks, (e, column panel) pairs, tiles x channel chunks). */
+         * pieces. */
         for (int64_t unit = own; unit < units; unit++) {
             const int64_t g = unit / nblocks, blk = unit % nblocks;
             const int64_t t0 = blk * T, tvalid = ck_min64(T, tiles - t0), vpanels = ck_cdiv64(tvalid, MR);
+            const int64_t vgroups = ck_min64(pgroups, ck_cdiv64(vpanels, 4));
             const float *ug = uu + g * u_group;
             /* 1. input tiles -> V; the implicit barrier also ends the previous unit's step 3 (and
              * part A), which read only M. */
 #ifdef CK_HAVE_OPENMP
 #pragma omp for schedule(static)
 #endif
-            for (int64_t k = 0; k < vpanels * c.in_chunks; k++)
-                ck_wino_in_unit(&c, g, t0, k / c.in_chunks, (k % c.in_chunks) * CK_WINO_CHUNK, v, my_ptrs);
-            /* 2. the 36 GEMMs */
+            for (int64_t k = 0; k < vpanels * sh_in_chunks; k++)
+                ck_wino_in_unit(&c, g, t0, k / sh_in_chunks, (k % sh_in_chunks) * sh_chunk, sh_chunk, v, my_ptrs);
+            /* 2. the 36 GEMMs, in (e, column panel, 4 row panels) pieces */
 #ifdef CK_HAVE_OPENMP
 #pragma omp for schedule(static)
 #endif
-            for (int64_t k = 0; k < 36 * npanels; k++) ck_wino_gemm_unit(&c, ug, k / npanels, k % npanels, tvalid, v, m);
+            for (int64_t k = 0; k < 36 * npanels * vgroups; k++) {
+                const int64_t pg = k % vgroups, eq = k / vgroups;
+                ck_wino_gemm_unit(&c, ug, eq / npanels, eq % npanels, pg * 4, ck_min64(vpanels, pg * 4 + 4), tvalid, v,
+                                  m);
+            }
             /* 3. M -> outputs, bias and activation fused */
 #ifdef CK_HAVE_OPENMP
 #pragma omp for schedule(static) nowait

@@ -524,7 +524,8 @@ static void test_pool(void) {
  * width and the 6/12-row and 16/32-column GEMM tiles, several tile blocks. Within 1e-4. */
 /* Winograd thread split (ck_f32_conv_winograd_set_split): the team sharing every block at 1
  * thread (the original scheme) is the reference; whole blocks per thread (with the shared
- * remainder, or only) at 1, 2, 3 threads, block sizes of 1..3 row panels, must be bitwise equal. */
+ * remainder, or only) at 1, 2, 3, 8 threads, block sizes of 1..3 row panels, must be bitwise equal,
+ * and so must the reference at every block size. */
 static void test_winograd_split(const ck_conv_shape *s, int act_i, int with_bias) {
     const size_t nx = (size_t)(s->batch * s->in_size[0] * s->in_size[1] * s->in_size[2] * s->in_channels);
     const size_t nw = (size_t)(9 * (s->in_channels / s->groups) * s->out_channels);
@@ -533,14 +534,26 @@ static void test_winograd_split(const ck_conv_shape *s, int act_i, int with_bias
     float *r = malloc(ny * 4), *y = malloc(ny * 4);
     fill(x, nx), fill(w, nw), fill(b, (size_t)s->out_channels);
     const ck_activation act = ACTS[act_i];
+    float *r0 = malloc(ny * 4);
     for (int blk = 0; blk <= 3; blk++) {
         ck_f32_conv_winograd_set_block(blk * (int)ck_dispatch.gemm_ukernel.mr);
         fill_nan(r, ny);
         ck_set_num_threads(1);
         ck_f32_conv_winograd_set_split(1);
         ck_status st = ck_f32_conv_nd__winograd(s, x, w, with_bias ? b : NULL, act, r);
+        /* the block size never changes a value either */
+        if (blk == 0) memcpy(r0, r, ny * 4);
+        checks++;
+        if (st != CK_OK || memcmp(r0, r, ny * 4) != 0) {
+            failures++;
+            fprintf(stderr, "FAIL winograd block[%s] in=%lldx%lld ci=%lld co=%lld block=%d: status %d or not bitwise "
+                    "equal to the default block\n", ck_dispatch_isa_name(), (long long)s->in_size[1],
+                    (long long)s->in_size[2], (long long)s->in_channels, (long long)s->out_channels, blk, st);
+        }
         for (int split = 0; split <= 2; split++)
-            for (int nt = 1; nt <= 3; nt++) {
+            for (int nti = 0; nti < 4; nti++) {
+                static const int team[4] = {1, 2, 3, 8}; /* 8: the team shares blocks in fine pieces */
+                const int nt = team[nti];
                 if (split == 1 && nt == 1) continue;
                 ck_set_num_threads(nt);
                 ck_f32_conv_winograd_set_split(split);
@@ -558,6 +571,7 @@ static void test_winograd_split(const ck_conv_shape *s, int act_i, int with_bias
                 }
             }
     }
+    free(r0);
     ck_f32_conv_winograd_set_block(0);
     ck_f32_conv_winograd_set_split(0);
     /* Filters transformed once (unaligned buffer, packed at 2 threads, run at 1 and 3): bitwise the
