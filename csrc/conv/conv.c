@@ -49,14 +49,20 @@ static int ck_auto_prefers_gemm(const ck_conv_shape *s) {
  *   1x1000x128 k5 -> 128          1.67 vs 1.85  /  1.09 vs 1.12
  *   1x3199x512 k3 s2 -> 512      25.7 vs 29.7   / 14.4 vs 15.1
  *   1x4000x64 k3 d4 causal -> 64  1.02 vs 1.16  /  0.66 vs 0.74
- *   8x1014x70 k7 -> 256          26.7 vs 22.8   / 11.5 vs 17.4  (the one loss, at 1 thread) */
+ *   8x1014x70 k7 -> 256          26.7 vs 22.8   / 11.5 vs 17.4  (the one loss, at 1 thread)
+ * Not on the AVX-512 path, whose direct kernel is untuned (16-core Xeon, 1 / 16 threads, ms):
+ *   1x3199x512 k3 s2 -> 512      33.4 vs 17.4   / 3.32 vs 3.22
+ *   1x4000x64 k3 d4 causal -> 64  0.91 vs 0.74  / 0.120 vs 0.116
+ *   32x64x300 k3 -> 100           4.77 vs 3.84  / 0.507 vs 0.518
+ *   8x1014x70 k7 -> 256          21.1 vs 21.8   / 2.42 vs 1.95
+ * so there (small_wide_1d = 0) 1D layers follow the channel rule below like 2D ones. */
 static int ck_is_1d(const ck_conv_shape *s) {
     return s->in_size[0] == 1 && s->in_size[1] == 1 && s->kernel_size[0] == 1 && s->kernel_size[1] == 1;
 }
 
 static int ck_auto_prefers_small(const ck_conv_shape *s) {
     if (!ck_dispatch.gemm_is_fast || !ck_f32_conv_small_applicable(s)) return 0;
-    return ck_is_1d(s) || s->in_channels * s->kernel_size[2] <= CK_AUTO_SMALL_MAX_ROW;
+    return (ck_is_1d(s) && ck_dispatch.small_wide_1d) || s->in_channels * s->kernel_size[2] <= CK_AUTO_SMALL_MAX_ROW;
 }
 
 /* Winograd F(4x4, 3x3) (csrc/winograd/) does 2.25x fewer multiplications than a direct 3x3

@@ -48,6 +48,9 @@ typedef struct ck_dispatch_table {
      * 'auto' algorithm in conv.c reads it. */
     int gemm_is_fast;
     ck_f32_conv_small_ukernel conv_small_ukernel; /* few-input-channel direct conv; {NULL} on ref */
+    /* 1 when that direct kernel also beats the igemm on 1D convolutions with many channels
+     * ('auto' in conv.c): measured so on AVX2, not on AVX-512. */
+    int small_wide_1d;
     /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
     ck_f32_winograd_input_fn winograd_input;
     ck_f32_winograd_output_fn winograd_output;
