@@ -235,6 +235,15 @@ int main(int argc, char **argv) {
         return 1;
     }
     ck_set_num_threads(threads);
+    /* CK_BENCH_BLOCKING=mc,kc,nc overrides the GEMM cache blocking of the path (tuning runs). */
+    const char *blocking = getenv("CK_BENCH_BLOCKING");
+    if (blocking != NULL) {
+        long mc, kc, nc;
+        if (sscanf(blocking, "%ld,%ld,%ld", &mc, &kc, &nc) == 3 && mc > 0 && kc > 0 && nc > 0) {
+            ck_dispatch.gemm_ukernel.mc = mc, ck_dispatch.gemm_ukernel.kc = kc, ck_dispatch.gemm_ukernel.nc = nc;
+            printf("GEMM blocking MC=%ld KC=%ld NC=%ld\n", mc, kc, nc);
+        }
+    }
     printf("isa %s, %d thread(s), median of %d; FMA peak %.1f GFLOP/s/core\n\n", ck_dispatch_isa_name(), threads,
            reps, ck_measure_fma_peak_gflops(0.2));
     printf("| workload | GFLOP/s | time | GFLOP/s packed once | time |\n|---|---|---|---|---|\n");
