@@ -244,6 +244,15 @@ int main(int argc, char **argv) {
             printf("GEMM blocking MC=%ld KC=%ld NC=%ld\n", mc, kc, nc);
         }
     }
+    /* CK_BENCH_WINO=block,split: Winograd tiles per block and work split (tuning runs). */
+    const char *wino = getenv("CK_BENCH_WINO");
+    if (wino != NULL) {
+        int blk, split;
+        if (sscanf(wino, "%d,%d", &blk, &split) == 2) {
+            ck_f32_conv_winograd_set_block(blk), ck_f32_conv_winograd_set_split(split);
+            printf("Winograd block %d tiles, split mode %d\n", blk, split);
+        }
+    }
     printf("isa %s, %d thread(s), median of %d; FMA peak %.1f GFLOP/s/core\n\n", ck_dispatch_isa_name(), threads,
            reps, ck_measure_fma_peak_gflops(0.2));
     printf("| workload | GFLOP/s | time | GFLOP/s packed once | time |\n|---|---|---|---|---|\n");
@@ -263,6 +272,7 @@ int main(int argc, char **argv) {
         bench_conv("conv3d 1x8x56x56x16 3x3x3 same ->32", 1, 8, 56, 56, 16, 3, 3, 3, 1, 32, a);
         bench_conv("1x14x14x256 3x3 same ->256", 1, 1, 14, 14, 256, 1, 3, 3, 1, 256, a);
         bench_conv("1x8x8x1 3x3 ->1", 1, 1, 8, 8, 1, 1, 3, 3, 1, 1, a);
+        bench_conv("1x7x7x512 3x3 same ->512", 1, 1, 7, 7, 512, 1, 3, 3, 1, 512, CK_ALGO_GEMM);
     }
     if (strstr(only, "small")) { /* few input channels: direct small-CI kernel (algo 1) vs indirect GEMM (2) */
         static const int algos[] = {CK_ALGO_DIRECT, CK_ALGO_GEMM};

@@ -188,10 +188,11 @@ static void ck_wino_out_unit(const ck_wino_ctx *c, int64_t g, int64_t t0, int64_
                 for (int64_t j = 0; j < nc; j++) optrs[k][j] = ck_activate_f32(optrs[k][j], c->act);
 }
 
-/* Work split: 0 = whole blocks per thread where there are enough (the rest shared), 1 = every
- * block shared by the team (the original scheme), 2 = whole blocks only. Tests and benchmarks. */
+/* Work split: 0 = the rule in ck_wino_run, 1 = every block shared by the team (the original
+ * scheme), 2 = whole blocks only, 3 = whole blocks whenever there is at least one per thread (the
+ * rest shared). Tests and benchmarks. */
 static int ck_wino_split_override = 0;
-void ck_f32_conv_winograd_set_split(int mode) { ck_wino_split_override = (mode >= 0 && mode <= 2) ? mode : 0; }
+void ck_f32_conv_winograd_set_split(int mode) { ck_wino_split_override = (mode >= 0 && mode <= 3) ? mode : 0; }
 
 /* The convolution on U already transformed and packed ([G][36][npanels][CIG][NR]). */
 static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float *u, const float *w,
@@ -244,6 +245,7 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
     int shared_all = nt > 1 && (own == 0 || units < 4 * (int64_t)nt);
     if (ck_wino_split_override == 1) shared_all = 1;
     if (ck_wino_split_override == 2) shared_all = 0, own = units;
+    if (ck_wino_split_override == 3) shared_all = own == 0; /* whole blocks whenever one per thread */
     if (shared_all && ck_wino_block_override == 0) {
         const int64_t fit = ((8 << 20) / (36 * 4 * (CIG + COG) * MR)) * MR;
         T = ck_min64(all_tiles, fit > T ? fit : T);

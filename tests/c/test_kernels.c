@@ -550,7 +550,7 @@ static void test_winograd_split(const ck_conv_shape *s, int act_i, int with_bias
                     "equal to the default block\n", ck_dispatch_isa_name(), (long long)s->in_size[1],
                     (long long)s->in_size[2], (long long)s->in_channels, (long long)s->out_channels, blk, st);
         }
-        for (int split = 0; split <= 2; split++)
+        for (int split = 0; split <= 3; split++)
             for (int nti = 0; nti < 4; nti++) {
                 static const int team[4] = {1, 2, 3, 8}; /* 8: the team shares blocks in fine pieces */
                 const int nt = team[nti];
