@@ -2,8 +2,9 @@
 
     python benchmarks/thread_scaling.py [--threads 1,2,4,8,16] [--repeat 20]
 
-Prints median ms and GFLOP/s per thread count for a few layers, convkit beside the peers that
-are installed, and convkit's speed-up over its own single-thread run.
+Prints GFLOP/s (of medians) per thread count for a few layers: convkit as a Conv2D layer
+(algorithm 'auto', filters packed once when the layer is built, as the peers' sessions do)
+beside the peers that are installed, and convkit's speed-up over its own single-thread run.
 """
 import argparse
 import statistics
@@ -81,10 +82,15 @@ def main():
         w = rng.standard_normal((k, k, xs[3], f)).astype(np.float32)
         ref = ops.conv(x, w, stride, "same")
         flops = 2.0 * ref.size * k * k * xs[3]
+        layer = convkit.layers.Conv2D(f, k, strides=stride, padding="same", use_bias=False)
+        layer.build(xs)
+        layer.set_weights([w])
+        if not np.array_equal(np.asarray(layer(x)), ref):
+            print(f"!! the layer differs from ops.conv on {name}")
         rows = {}
         for t in counts:
             convkit.set_num_threads(t)
-            rows.setdefault("convkit", []).append(median_ms(lambda: ops.conv(x, w, stride, "same"), args.repeat))
+            rows.setdefault("convkit", []).append(median_ms(lambda: layer(x), args.repeat))
             for peer, make in (("torch", torch_runner), ("onnxrt", ort_runner)):
                 try:
                     run, out = make(x, w, stride, t)

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "convkit/threads.h"
 #include "convkit/validate.h"
 
 int ck_f32_all_finite(const float *x, int64_t n) {
@@ -16,6 +17,21 @@ int ck_f32_all_finite(const float *x, int64_t n) {
         if (bad) return 0;
     }
     return 1;
+}
+
+int ck_f32_all_finite_mt(const float *x, int64_t n) {
+    const int64_t slice = 1 << 15; /* 128 KiB a piece */
+    const int64_t pieces = (n + slice - 1) / slice;
+    if (pieces < 4) return ck_f32_all_finite(x, n);
+    int bad = 0;
+#ifdef CK_HAVE_OPENMP
+#pragma omp parallel for num_threads(ck_threads_for(4 * n)) schedule(static) reduction(| : bad)
+#endif
+    for (int64_t p = 0; p < pieces; p++) {
+        const int64_t start = p * slice, len = start + slice < n ? slice : n - start;
+        bad |= !ck_f32_all_finite(x + start, len);
+    }
+    return !bad;
 }
 
 int64_t ck_checked_mul(int64_t a, int64_t b) {

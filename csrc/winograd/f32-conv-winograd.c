@@ -374,7 +374,7 @@ ck_status ck_f32_conv_nd__winograd(const ck_conv_shape *s, const float *x, const
 #define CK_WINO_MAGIC 0x55574b43u /* "CKWU" */
 typedef struct {
     uint32_t magic;
-    int32_t path, nr, reserved;
+    int32_t path, nr, filters_finite; /* no NaN or Inf among the filters transformed */
     int64_t groups, cig, cout;
 } ck_wino_header;
 
@@ -430,6 +430,7 @@ ck_status ck_f32_conv_winograd_pack(const ck_conv_shape *s, const float *w, void
     h.path = ck_dispatch_path_id();
     h.nr = (int32_t)NR;
     h.groups = G, h.cig = CIG, h.cout = s->out_channels;
+    h.filters_finite = ck_f32_all_finite_mt(w, 9 * CIG * s->out_channels);
     memcpy((void *)start, &h, sizeof h);
     return CK_OK;
 }
@@ -449,6 +450,13 @@ static const float *ck_wino_packed_u(const ck_conv_shape *s, const void *buf, si
 
 int ck_f32_conv_winograd_packed_ok(const ck_conv_shape *s, const void *buf, size_t bytes) {
     return s != NULL && ck_wino_packed_u(s, buf, bytes) != NULL;
+}
+
+int ck_f32_conv_winograd_packed_finite(const ck_conv_shape *s, const void *buf, size_t bytes) {
+    if (!ck_f32_conv_winograd_packed_ok(s, buf, bytes)) return 0;
+    ck_wino_header h;
+    memcpy(&h, (const void *)ck_wino_start(buf), sizeof h);
+    return h.filters_finite == 1;
 }
 
 ck_status ck_f32_conv_nd__winograd_packed(const ck_conv_shape *s, const float *x, const void *buf, size_t bytes,

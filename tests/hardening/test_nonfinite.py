@@ -76,3 +76,34 @@ def test_nonfinite_weights_touch_only_their_filter(isa):
     y = ops.conv(x, w, padding="same")
     assert np.isnan(y[..., 3]).all()
     assert np.isfinite(np.delete(y, 3, axis=-1)).all()
+
+
+def test_layer_winograd_shape_keeps_nonfinite_local(isa):
+    """Through a layer (filters packed and Winograd-transformed once, their finiteness recorded at
+    pack time): a NaN input cell or a NaN filter weight stays where it belongs, also after
+    set_weights swaps finite filters for non-finite ones and back."""
+    import convkit
+
+    rng = np.random.default_rng(1)
+    shape = (1, 20, 20, 16)  # 'auto' would pick Winograd for finite data
+    x = rng.uniform(0.5, 1.0, shape).astype(np.float32)
+    w = rng.uniform(0.5, 1.0, (3, 3, 16, 16)).astype(np.float32)
+    layer = convkit.layers.Conv2D(16, 3, padding="same", use_bias=False)
+    layer.build(shape)
+    layer.set_weights([w])
+    assert np.isfinite(layer(x)).all()
+
+    x_bad = x.copy()
+    x_bad[0, 9, 10, 4] = np.nan
+    touched = _touched(shape, (0, 9, 10, 4), (3, 3), 1, "same", 1, "conv")[..., :1]
+    np.testing.assert_array_equal(np.isnan(np.asarray(layer(x_bad))), np.broadcast_to(touched, (1, 20, 20, 16)))
+
+    w_bad = w.copy()
+    w_bad[1, 1, 2, 3] = np.nan  # filter 3 only
+    layer.set_weights([w_bad])
+    y = np.asarray(layer(x))
+    assert np.isnan(y[..., 3]).all()
+    assert np.isfinite(np.delete(y, 3, axis=-1)).all()
+
+    layer.set_weights([w])
+    np.testing.assert_array_equal(np.asarray(layer(x)), ops.conv(x, w, padding="same"))

@@ -14,6 +14,9 @@ int64_t ck_checked_mul(int64_t a, int64_t b);
 /* 1 if none of the n floats is NaN or +-Inf. Read in blocks without early exit inside a block so
  * the compiler vectorises it; memory-bound (a few tens of microseconds per MB in cache). */
 int ck_f32_all_finite(const float *x, int64_t n);
+/* The same answer, with the team scanning slices of a large array (the scan sits on a serial
+ * path before a parallel kernel, so on 16 threads it would otherwise cost like the kernel). */
+int ck_f32_all_finite_mt(const float *x, int64_t n);
 
 /* Every size > 0 (batch may be 0), strides and dilations >= 1, pads >= 0, element counts of
  * x, w and y fit int64. For depthwise, out_channels must be a multiple of in_channels; for conv

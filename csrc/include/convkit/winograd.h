@@ -88,6 +88,9 @@ void ck_f32_conv_winograd_set_split(int mode);
 ck_status ck_f32_conv_winograd_pack_size(const ck_conv_shape *shape, size_t *bytes);
 ck_status ck_f32_conv_winograd_pack(const ck_conv_shape *shape, const float *w, void *buf, size_t bytes);
 int ck_f32_conv_winograd_packed_ok(const ck_conv_shape *shape, const void *buf, size_t bytes);
+/* 1 when packed_ok and the filters it was packed from held no NaN or Inf (checked once, at pack
+ * time, so 'auto' need not scan them per call). */
+int ck_f32_conv_winograd_packed_finite(const ck_conv_shape *shape, const void *buf, size_t bytes);
 ck_status ck_f32_conv_nd__winograd_packed(const ck_conv_shape *shape, const float *x, const void *buf, size_t bytes,
                                           const float *bias, ck_activation act, float *y);
 
