@@ -117,12 +117,14 @@ static int ck_conv_route(const ck_conv_shape *s, int algorithm) {
     }
 }
 
-/* CK_ROUTE_WINOGRAD when input and filters are finite, else CK_ROUTE_GEMM (see above). */
+/* CK_ROUTE_WINOGRAD when input and filters are finite, else CK_ROUTE_GEMM (see above). w == NULL:
+ * the filters are already known to be finite (checked when they were transformed once). */
 static int ck_conv_winograd_keeps_nonfinite_local(const ck_conv_shape *s, const float *x, const float *w) {
     const int64_t xn = s->batch * s->in_size[0] * s->in_size[1] * s->in_size[2] * s->in_channels;
     const int64_t wn = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2] * (s->in_channels / s->groups) *
                        s->out_channels;
-    return ck_f32_all_finite_mt(w, wn) && ck_f32_all_finite_mt(x, xn) ? CK_ROUTE_WINOGRAD : CK_ROUTE_GEMM;
+    return (w == NULL || ck_f32_all_finite_mt(w, wn)) && ck_f32_all_finite_mt(x, xn) ? CK_ROUTE_WINOGRAD
+                                                                                       : CK_ROUTE_GEMM;
 }
 
 static int ck_act_valid(ck_activation act) { return act.kind >= 0 && act.kind < CK_ACT_COUNT_; }
@@ -192,13 +194,9 @@ ck_status ck_f32_conv_nd_packed(const ck_conv_shape *shape, const float *x, cons
     if (route == CK_ROUTE_UNSUPPORTED) return CK_EUNSUPPORTED;
     if (route == CK_ROUTE_WINOGRAD_IF_FINITE) {
         /* filters transformed once carry their own finiteness: only the input is scanned */
-        if (winograd_packed != NULL && ck_f32_conv_winograd_packed_finite(shape, winograd_packed, winograd_bytes)) {
-            const int64_t xn = shape->batch * shape->in_size[0] * shape->in_size[1] * shape->in_size[2] *
-                               shape->in_channels;
-            route = ck_f32_all_finite_mt(x, xn) ? CK_ROUTE_WINOGRAD : CK_ROUTE_GEMM;
-        } else {
-            route = ck_conv_winograd_keeps_nonfinite_local(shape, x, w);
-        }
+        const int known_finite =
+            winograd_packed != NULL && ck_f32_conv_winograd_packed_finite(shape, winograd_packed, winograd_bytes);
+        route = ck_conv_winograd_keeps_nonfinite_local(shape, x, known_finite ? NULL : w);
     }
     /* The small kernel reads the igemm's panels (same microkernel, same layout). */
     if (usable && route == CK_ROUTE_GEMM) return ck_f32_conv_nd__igemm_packed(shape, x, panels, bias != NULL, act, y);

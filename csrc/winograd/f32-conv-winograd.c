@@ -241,19 +241,21 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
      * operations whatever the block size or the piece that holds it (rows of a GEMM are
      * independent, the transforms work lane by lane), so the result is bitwise identical whatever
      * the split or the thread count. */
-    int64_t units = G * ck_cdiv64(tiles, T), own = (units / nt) * nt;
-    int shared_all = nt > 1 && (own == 0 || units < 4 * (int64_t)nt);
+    const int64_t cache_units = G * ck_cdiv64(tiles, T);
+    int64_t own = (cache_units / nt) * nt;
+    int shared_all = nt > 1 && (own == 0 || cache_units < 4 * (int64_t)nt);
     if (ck_wino_split_override == 1) shared_all = 1;
-    if (ck_wino_split_override == 2) shared_all = 0, own = units;
+    if (ck_wino_split_override == 2) shared_all = 0, own = cache_units;
     if (ck_wino_split_override == 3) shared_all = own == 0; /* whole blocks whenever one per thread */
-    if (shared_all && ck_wino_block_override == 0) {
-        const int64_t fit = ((8 << 20) / (36 * 4 * (CIG + COG) * MR)) * MR;
-        T = ck_min64(all_tiles, fit > T ? fit : T);
-        units = G * ck_cdiv64(tiles, T);
+    if (shared_all) {
+        own = 0;
+        if (ck_wino_block_override == 0) {
+            const int64_t fit = ((8 << 20) / (36 * 4 * (CIG + COG) * MR)) * MR;
+            T = ck_min64(all_tiles, fit > T ? fit : T);
+        }
     }
-    if (shared_all) own = 0;
     c.T = T;
-    const int64_t nblocks = ck_cdiv64(tiles, T);
+    const int64_t nblocks = ck_cdiv64(tiles, T), units = G * nblocks;
     c.ve_stride = T * CIG, c.me_stride = T * COG;
     const int64_t u_group = 36 * npanels * CIG * NR;
     c.in_chunks = ck_cdiv64(CIG, CK_WINO_CHUNK), c.out_chunks = ck_cdiv64(COG, CK_WINO_CHUNK);
