@@ -17,6 +17,21 @@
 static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/* First (row block, panel) unit of thread `tid` of `team` when the units, row-block major, are
+ * shared out by cost: a unit costs its block's rows rounded up to whole MR tiles. */
+static int64_t ck_unit_at_cost(int64_t M, int64_t MC, int64_t MR, int64_t npanels, int tid, int team) {
+    const int64_t n_ic = ck_cdiv64(M, MC);
+    const int64_t last_rows = ck_cdiv64(M - (n_ic - 1) * MC, MR) * MR;
+    const int64_t total = ((n_ic - 1) * MC + last_rows) * npanels;
+    const int64_t target = total * tid / team;
+    int64_t ic = target / (MC * npanels);
+    if (ic > n_ic - 1) ic = n_ic - 1;
+    const int64_t rows = ic == n_ic - 1 ? last_rows : MC;
+    int64_t p = (target - ic * MC * npanels + rows / 2) / rows;
+    if (p > npanels) p = npanels;
+    return ic * npanels + p;
+}
+
 /* K == 0: C = act(bias) (the empty sum). */
 static void ck_gemm_bias_only(int64_t M, int64_t N, const float *bias, ck_activation act, float *C, int64_t ldc) {
     for (int64_t m = 0; m < M; m++)
@@ -88,32 +103,42 @@ static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, in
                 const int last_k = pc + kc == K;
 
                 if (packed == NULL) {
-#ifdef CK_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-                    for (int64_t p = 0; p < npanels; p++) {
-                        const int64_t j0 = jc + p * NR;
-                        if (direct_b && j0 + NR <= N) continue; /* read in place */
-                        ck_f32_gemm_pack_b_panel((size_t)kc, (size_t)ck_min64(NR, N - j0), (size_t)NR,
-                                                 B + pc * ldb + j0, (size_t)ldb, bbuf + p * kc * NR);
+                    /* Each thread packs a contiguous range of panels; with direct_b only the
+                     * ragged last panel is packed (full ones are read in place). */
+                    int64_t p0 = npanels * tid / team, p1 = npanels * (tid + 1) / team;
+                    if (direct_b) {
+                        const int64_t full = (N - jc) / NR < npanels ? (N - jc) / NR : npanels;
+                        p0 = p0 > full ? p0 : full;
                     }
-                    /* (implicit barrier: the B slice is complete) */
+                    if (p0 < p1) {
+                        const int64_t j0 = jc + p0 * NR, ncols = ck_min64(p1 * NR, nc) - p0 * NR;
+                        ck_f32_gemm_pack_b((size_t)kc, (size_t)ncols, (size_t)NR, B + pc * ldb + j0, (size_t)ldb,
+                                           bbuf + p0 * kc * NR);
+                    }
+#ifdef CK_HAVE_OPENMP
+#pragma omp barrier /* the B slice is complete */
+#endif
                 }
 
                 /* Units of work: (MC row block, NR panel) pairs, row-block major, each thread one
-                 * contiguous range of them (balanced to within one panel; a thread packs the A
-                 * block again only when its range enters the next row block). The same thread
-                 * owns the same C tiles for every KC block, so no barrier is needed between them
-                 * when B is packed once. */
-                const int64_t n_ic = ck_cdiv64(M, MC);
-                const int64_t units = n_ic * npanels;
-                const int64_t u_begin = units * tid / team, u_end = units * (tid + 1) / team;
+                 * contiguous range of them (a thread packs the A block again only when its range
+                 * enters the next row block). The ranges are balanced by rows, not by units: the
+                 * last row block is usually short (M = 1024 leaves 16 rows after six blocks of
+                 * 168), and equal unit counts gave one of two threads 35% more rows. The same
+                 * thread owns the same C tiles for every KC block, so no barrier is needed
+                 * between them when B is packed once. */
+                const int64_t u_begin = ck_unit_at_cost(M, MC, MR, npanels, tid, team);
+                const int64_t u_end = ck_unit_at_cost(M, MC, MR, npanels, tid + 1, team);
                 int64_t packed_ic = -1;
                 for (int64_t u = u_begin; u < u_end; u++) {
                     const int64_t ic = u / npanels, p = u % npanels;
                     const int64_t m0 = ic * MC, mc = ck_min64(MC, M - m0);
                     if (ic != packed_ic) {
-                        ck_f32_gemm_pack_a((size_t)mc, (size_t)kc, (size_t)MR, A + m0 * lda + pc, (size_t)lda, my_a);
+                        if (uk.pack_a != NULL)
+                            uk.pack_a((size_t)mc, (size_t)kc, A + m0 * lda + pc, (size_t)lda, my_a);
+                        else
+                            ck_f32_gemm_pack_a((size_t)mc, (size_t)kc, (size_t)MR, A + m0 * lda + pc, (size_t)lda,
+                                               my_a);
                         packed_ic = ic;
                     }
                     const int64_t j0 = jc + p * NR, nr = ck_min64(NR, N - j0);

@@ -37,13 +37,29 @@ void ck_f32_gemm_pack_a(size_t mc, size_t kc, size_t mr, const float *CK_RESTRIC
 
 void ck_f32_gemm_pack_b_panel(size_t kc, size_t nr_valid, size_t nr, const float *CK_RESTRICT b, size_t ldb,
                               float *CK_RESTRICT dst) {
-    if (nr_valid == nr) {
-        for (size_t k = 0; k < kc; k++) memcpy(dst + k * nr, b + k * ldb, nr * sizeof(float));
-        return;
-    }
     for (size_t k = 0; k < kc; k++) {
         size_t j = 0;
         for (; j < nr_valid; j++) dst[k * nr + j] = b[k * ldb + j];
         for (; j < nr; j++) dst[k * nr + j] = 0.0f;
     }
+}
+
+/* Row by row: B's rows are usually far apart (ldb of a few KiB), and walking one panel down
+ * its kc rows touched a new page per 64 bytes, which the hardware prefetchers do not follow;
+ * copying along each row streams it. Whole panels of the vector kernels' widths are copies of
+ * constant size that the compiler inlines. */
+void ck_f32_gemm_pack_b(size_t kc, size_t ncols, size_t nr, const float *CK_RESTRICT b, size_t ldb,
+                        float *CK_RESTRICT dst) {
+    const size_t full = ncols / nr, panel = kc * nr;
+    for (size_t k = 0; k < kc; k++) {
+        const float *row = b + k * ldb;
+        float *out = dst + k * nr;
+        if (nr == 16)
+            for (size_t p = 0; p < full; p++) memcpy(out + p * panel, row + p * 16, 16 * sizeof(float));
+        else if (nr == 32)
+            for (size_t p = 0; p < full; p++) memcpy(out + p * panel, row + p * 32, 32 * sizeof(float));
+        else
+            for (size_t p = 0; p < full; p++) memcpy(out + p * panel, row + p * nr, nr * sizeof(float));
+    }
+    if (full * nr < ncols) ck_f32_gemm_pack_b_panel(kc, ncols - full * nr, nr, b + full * nr, ldb, dst + full * panel);
 }

@@ -132,6 +132,7 @@ static void test_gemm(void) {
     }
     test_gemm_one(200, 4100, 20, 1, 1, 1);  /* two NC blocks */
     test_gemm_one(400, 70, 600, 2, 1, 0);   /* several MC blocks, three KC blocks */
+    test_gemm_one(1030, 37, 520, 0, 1, 2);  /* a short last MC block; threads split by rows */
     test_gemm_one(5, 3, 0, 6, 1, 0);        /* K = 0: act(bias) */
 }
 

@@ -55,10 +55,15 @@ typedef void (*ck_f32_igemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, size_t 
 
 /* A microkernel and the cache blocking that suits it. Blocking sizes are properties of the
  * kernel, never of the thread count, so results do not depend on the number of threads. */
+/* Packs an mc x kc block of A (row stride lda) into mr-row panels for the kernel beside it; the
+ * same layout and values as ck_f32_gemm_pack_a(mc, kc, mr, ...), only faster. */
+typedef void (*ck_f32_gemm_pack_a_fn)(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
+
 typedef struct ck_f32_gemm_ukernel {
     ck_f32_gemm_ukernel_fn fn;
     int mr, nr;
-    int mc, kc, nc; /* mc multiple of mr, nc multiple of nr */
+    int mc, kc, nc;               /* mc multiple of mr, nc multiple of nr */
+    ck_f32_gemm_pack_a_fn pack_a; /* NULL: the portable ck_f32_gemm_pack_a */
 } ck_f32_gemm_ukernel;
 
 typedef struct ck_f32_igemm_ukernel {
@@ -87,6 +92,7 @@ void ck_f32_igemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks,
 void ck_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
                                        size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
                                        const ck_f32_clamp *clamp);
+void ck_f32_gemm_pack_a_6__avx2(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
 void ck_f32_igemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                         const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
 
@@ -96,6 +102,9 @@ void ck_f32_igemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, size_t 
 void ck_f32_gemm_pack_a(size_t mc, size_t kc, size_t mr, const float *a, size_t lda, float *dst);
 /* kc x nr_valid slice of B (row stride ldb) into one kc*nr panel, columns past nr_valid zero. */
 void ck_f32_gemm_pack_b_panel(size_t kc, size_t nr_valid, size_t nr, const float *b, size_t ldb, float *dst);
+/* kc x ncols slice of B into ceil(ncols/nr) consecutive panels of kc*nr floats (the same layout
+ * as ck_f32_gemm_pack_b_panel on each), the last one zero-padded. */
+void ck_f32_gemm_pack_b(size_t kc, size_t ncols, size_t nr, const float *b, size_t ldb, float *dst);
 
 /* One NR-column panel [NR bias][rows][NR] of a k-major weight matrix w (row stride ldw, first
  * column at w): columns past cols_valid and the bias row (when bias is NULL) are zero. The packed
