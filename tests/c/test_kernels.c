@@ -136,6 +136,32 @@ static void test_gemm(void) {
     test_gemm_one(5, 3, 0, 6, 1, 0);        /* K = 0: act(bias) */
 }
 
+/* The vector A packers (AVX2 code; the 12-row one serves the AVX-512 path, so it is checked on
+ * any AVX2 machine) against the portable packer, bitwise: ragged rows, k tails, odd strides. */
+static void test_pack_a(void) {
+    static const size_t mcs[] = {1, 5, 6, 7, 11, 12, 13, 23, 24, 25, 168}, kcs[] = {1, 7, 8, 9, 16, 17, 256};
+    typedef void (*packer)(size_t, size_t, const float *, size_t, float *);
+    static const packer fns[] = {ck_f32_gemm_pack_a_6__avx2, ck_f32_gemm_pack_a_12__avx2};
+    static const size_t mrs[] = {6, 12};
+    for (int f = 0; f < 2; f++)
+        for (size_t i = 0; i < sizeof mcs / sizeof mcs[0]; i++)
+            for (size_t j = 0; j < sizeof kcs / sizeof kcs[0]; j++) {
+                const size_t mc = mcs[i], kc = kcs[j], mr = mrs[f], lda = kc + (i + j) % 5;
+                const size_t panels = (mc + mr - 1) / mr, n = panels * mr * kc;
+                float *a = malloc((mc * lda + 8) * 4), *want = malloc(n * 4), *got = malloc((n + 8) * 4);
+                fill(a, mc * lda);
+                fill_nan(got, n + 8);
+                ck_f32_gemm_pack_a(mc, kc, mr, a, lda, want);
+                fns[f](mc, kc, a, lda, got);
+                checks++;
+                if (memcmp(want, got, n * 4) != 0 || !isnan(got[n])) {
+                    failures++;
+                    fprintf(stderr, "FAIL pack_a mr=%zu mc=%zu kc=%zu lda=%zu\n", mr, mc, kc, lda);
+                }
+                free(a), free(want), free(got);
+            }
+}
+
 /* ---- convolution ----------------------------------------------------------------------------- */
 
 static void test_conv_one(const ck_conv_shape *s, int act_i, int with_bias, int algo) {
@@ -663,6 +689,7 @@ int main(int argc, char **argv) {
         }
         const int before = failures, before_checks = checks;
         if (strcmp(isas[i], "ref") != 0) test_gemm();
+        if (strcmp(isas[i], "avx2") == 0) test_pack_a();
         for (conv_mode = 0; conv_mode <= 2; conv_mode++) {
             ck_f32_conv_gemm_set_mode(conv_mode);
             test_conv(CK_ALGO_GEMM);

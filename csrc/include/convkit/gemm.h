@@ -93,6 +93,7 @@ void ck_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const fl
                                        size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
                                        const ck_f32_clamp *clamp);
 void ck_f32_gemm_pack_a_6__avx2(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
+void ck_f32_gemm_pack_a_12__avx2(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
 void ck_f32_igemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                         const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
 

@@ -8,7 +8,8 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
     /* Blocking for 12x32 on Skylake-SP-class cores (32 KiB L1, 1 MiB L2): a 256x32 B micro-panel
      * (32 KiB) streams through L1, a 192x256 A block (192 KiB) sits in L2, a 256x4096 B slice in
      * L3. Untuned: measure on the AVX-512 machine (benchmarks/c/bench_kernels.c). */
-    t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_12x32__avx512, 12, 32, 192, 256, 4096};
+    t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_12x32__avx512, 12, 32, 192, 256, 4096,
+                                            ck_f32_gemm_pack_a_12__avx2};
     t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x32__avx512, 12, 32, 768 * 1024};
     t->gemm = ck_f32_gemm__blocked;
     t->conv_gemm = ck_f32_conv_nd__igemm;
