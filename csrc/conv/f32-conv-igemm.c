@@ -220,11 +220,18 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                 for (int64_t p0 = p_begin; p0 < p_end; p0 += MR) {
                     const int64_t mr = ck_min64(MR, p_end - p0);
                     ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
+                    /* A ragged tile of few pixels goes one pixel at a time (see row_max). */
+                    const int by_row = iuk.row != NULL && mr <= iuk.row_max;
                     for (int64_t q = q_begin; q < q_end; q++) {
                         const int64_t j0 = q * NR, nr = ck_min64(NR, COG - j0);
                         float *ct = y + p0 * CO + g * COG + j0;
-                        iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats, ct,
-                               (size_t)CO, &clamp);
+                        if (by_row)
+                            for (int64_t i = 0; i < mr; i++)
+                                iuk.row((size_t)nr, (size_t)CIG, (size_t)taps, my_ind + i, (size_t)MR,
+                                        gw + q * panel_floats, ct + i * CO, &clamp);
+                        else
+                            iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats,
+                                   ct, (size_t)CO, &clamp);
                         if (scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)CO, act);
                     }
                 }

@@ -66,10 +66,18 @@ typedef struct ck_f32_gemm_ukernel {
     ck_f32_gemm_pack_a_fn pack_a; /* NULL: the portable ck_f32_gemm_pack_a */
 } ck_f32_gemm_ukernel;
 
+/* One output pixel of the same packed panel: c[0:nr] = clamp(w_bias + sum a[t*a_stride][k] *
+ * w[t, k, :]), for the rows of a ragged last tile (cheaper than a whole MR-row tile when few rows
+ * are valid). Its sum order may differ from the tile kernel's. */
+typedef void (*ck_f32_igemm_row_fn)(size_t nr, size_t kc, size_t ks, const float *const *a, size_t a_stride,
+                                    const float *w, float *c, const ck_f32_clamp *clamp);
+
 typedef struct ck_f32_igemm_ukernel {
     ck_f32_igemm_ukernel_fn fn;
     int mr, nr;
-    int64_t l2_bytes; /* budget for the packed-weight columns one pass keeps hot */
+    int64_t l2_bytes;           /* budget for the packed-weight columns one pass keeps hot */
+    ck_f32_igemm_row_fn row;    /* NULL: ragged tiles go through fn */
+    int row_max;                /* use `row` for ragged tiles of at most this many rows */
 } ck_f32_igemm_ukernel;
 
 /* Largest tiles any microkernel uses (sizes of stack temporaries in the drivers). */
@@ -89,6 +97,8 @@ void ck_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float
                                     const ck_f32_clamp *clamp);
 void ck_f32_igemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                      const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+void ck_f32_igemm_row_1x16__avx2(size_t nr, size_t kc, size_t ks, const float *const *a, size_t a_stride,
+                                 const float *w, float *c, const ck_f32_clamp *clamp);
 void ck_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
                                        size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
                                        const ck_f32_clamp *clamp);

@@ -9,7 +9,10 @@ void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
     t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_6x16__avx2, 6, 16, 168, 256, 4080,
                                             ck_f32_gemm_pack_a_6__avx2};
     /* Convolution weights: a column block of packed panels up to 384 KiB stays in a 512 KiB L2. */
-    t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_6x16__avx2, 6, 16, 384 * 1024};
+    /* Ragged tiles of one or two pixels go row by row: the row kernel needs about two cycles a
+     * k-step per pixel when the weight panel streams from L2, the 6x16 kernel six per tile. */
+    t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_6x16__avx2, 6, 16, 384 * 1024,
+                                              ck_f32_igemm_row_1x16__avx2, 2};
     t->gemm = ck_f32_gemm__blocked;
     t->conv_gemm = ck_f32_conv_nd__igemm;
     t->gemm_is_fast = 1;
