@@ -38,6 +38,61 @@ static void ck_gemm_bias_only(int64_t M, int64_t N, const float *bias, ck_activa
         for (int64_t n = 0; n < N; n++) C[m * ldc + n] = ck_activate_f32(bias ? bias[n] : 0.0f, act);
 }
 
+/* M = 1 on a path with a row kernel: each thread a range of NR-column panels, the whole
+ * reduction per call. B is read in place (or the packed panels), except a ragged last panel,
+ * copied zero-padded. The same route with and without packed weights, so both give the same bits. */
+static ck_status ck_gemm_one_row(int64_t N, int64_t K, const float *A, const float *B, int64_t ldb,
+                                 const float *bias, const float *packed, ck_activation act, float *C) {
+    const ck_f32_gemm_ukernel uk = ck_dispatch.gemm_ukernel;
+    const int64_t NR = uk.nr, npanels = ck_cdiv64(N, NR), panel_floats = NR * (1 + K);
+    int scalar_act;
+    const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
+    /* Padded copies for the ragged last panel and the bias (zeros without one, as the blocked
+     * driver's bias_pad). */
+    const int ragged = packed == NULL && N % NR != 0;
+    float *pad = packed ? NULL : ck_scratch_alloc((size_t)((ragged ? K * NR : 0) + npanels * NR) * sizeof(float));
+    if (packed == NULL && pad == NULL) return CK_ENOMEM;
+    float *bias_pad = pad, *last = pad + npanels * NR;
+    if (packed == NULL) {
+        for (int64_t n = 0; n < npanels * NR; n++) bias_pad[n] = (bias && n < N) ? bias[n] : 0.0f;
+        if (ragged) {
+            const int64_t j0 = (npanels - 1) * NR;
+            ck_f32_gemm_pack_b_panel((size_t)K, (size_t)(N - j0), (size_t)NR, B + j0, (size_t)ldb, last);
+        }
+    }
+    const int nt = ck_threads_for(N * K);
+#ifdef CK_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+    {
+        const ck_fpenv fpenv = ck_fpenv_enter();
+        const int tid = ck_thread_id(), team = ck_team_size();
+        int64_t q = npanels * tid / team;
+        const int64_t q_end = npanels * (tid + 1) / team;
+        if (packed == NULL && uk.row_wide != NULL) {
+            /* Full panels of B in place in one sweep along its rows; a ragged last one below. */
+            const int64_t q_full = ck_min64(q_end, N / NR);
+            if (q < q_full) {
+                uk.row_wide((size_t)((q_full - q) * NR), (size_t)K, A, B + q * NR, (size_t)ldb, C + q * NR,
+                            bias_pad + q * NR, &clamp);
+                if (scalar_act) ck_activate_tile_f32(1, (size_t)((q_full - q) * NR), C + q * NR, (size_t)N, act);
+                q = q_full;
+            }
+        }
+        for (; q < q_end; q++) {
+            const int64_t j0 = q * NR, nr = ck_min64(NR, N - j0);
+            const float *b = packed ? packed + q * panel_floats + NR : (nr == NR ? B + j0 : last);
+            const size_t stride = (size_t)(packed || nr < NR ? NR : ldb);
+            const float *bb = packed ? packed + q * panel_floats : bias_pad + j0;
+            uk.row((size_t)nr, (size_t)K, A, b, stride, C + j0, bb, &clamp);
+            if (scalar_act) ck_activate_tile_f32(1, (size_t)nr, C + j0, (size_t)N, act);
+        }
+        ck_fpenv_leave(fpenv);
+    }
+    ck_scratch_free(pad);
+    return CK_OK;
+}
+
 /* The driver body. `packed` (or NULL): panels [N/NR][NR bias][K][NR] made once by the caller;
  * then B and bias are not read and nothing is packed here but A. */
 static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
@@ -58,6 +113,7 @@ static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, in
         return CK_OK;
     }
     const ck_f32_gemm_ukernel uk = ck_dispatch.gemm_ukernel;
+    if (M == 1 && uk.row != NULL) return ck_gemm_one_row(N, K, A, B, ldb, bias, packed, act, C);
     const int64_t MR = uk.mr, NR = uk.nr, MC = uk.mc, KC = uk.kc, NC = uk.nc;
     int scalar_act;
     const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);

@@ -133,6 +133,8 @@ static void test_gemm(void) {
     test_gemm_one(200, 4100, 20, 1, 1, 1);  /* two NC blocks */
     test_gemm_one(400, 70, 600, 2, 1, 0);   /* several MC blocks, three KC blocks */
     test_gemm_one(1030, 37, 520, 0, 1, 2);  /* a short last MC block; threads split by rows */
+    test_gemm_one(1, 4100, 300, 1, 1, 3);   /* one row (row kernel on AVX2), ragged last panel */
+    test_gemm_one(1, 4096, 1, 2, 0, 0);
     test_gemm_one(5, 3, 0, 6, 1, 0);        /* K = 0: act(bias) */
 }
 

@@ -59,11 +59,22 @@ typedef void (*ck_f32_igemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, size_t 
  * same layout and values as ck_f32_gemm_pack_a(mc, kc, mr, ...), only faster. */
 typedef void (*ck_f32_gemm_pack_a_fn)(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
 
+/* One row of A against one NR-column panel, the whole reduction in one call:
+ * c[0:nr] = clamp(sum_k a[k] * b[k*ldb + 0:NR] + bias[0:NR]) (bias NULL: none). All NR columns
+ * of b's rows are readable. Its sum order differs from the tile kernel's. */
+typedef void (*ck_f32_gemm_row_fn)(size_t nr, size_t kc, const float *a, const float *b, size_t ldb, float *c,
+                                   const float *bias, const ck_f32_clamp *clamp);
+
 typedef struct ck_f32_gemm_ukernel {
     ck_f32_gemm_ukernel_fn fn;
     int mr, nr;
     int mc, kc, nc;               /* mc multiple of mr, nc multiple of nr */
     ck_f32_gemm_pack_a_fn pack_a; /* NULL: the portable ck_f32_gemm_pack_a */
+    ck_f32_gemm_row_fn row;       /* NULL: M = 1 goes through fn like any M */
+    /* With `row`: the same sums over ncols (a multiple of NR) columns of a row-major B read in
+     * place, bitwise equal to `row` on each NR-column panel. */
+    void (*row_wide)(size_t ncols, size_t kc, const float *a, const float *b, size_t ldb, float *c,
+                     const float *bias, const ck_f32_clamp *clamp);
 } ck_f32_gemm_ukernel;
 
 /* One output pixel of the same packed panel: c[0:nr] = clamp(w_bias + sum a[t*a_stride][k] *
@@ -97,6 +108,10 @@ void ck_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float
                                     const ck_f32_clamp *clamp);
 void ck_f32_igemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                      const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+void ck_f32_gemm_row_1x16__avx2(size_t nr, size_t kc, const float *a, const float *b, size_t ldb, float *c,
+                                const float *bias, const ck_f32_clamp *clamp);
+void ck_f32_gemm_row_wide__avx2(size_t ncols, size_t kc, const float *a, const float *b, size_t ldb, float *c,
+                                const float *bias, const ck_f32_clamp *clamp);
 void ck_f32_igemm_row_1x16__avx2(size_t nr, size_t kc, size_t ks, const float *const *a, size_t a_stride,
                                  const float *w, float *c, const ck_f32_clamp *clamp);
 void ck_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, const float *b,

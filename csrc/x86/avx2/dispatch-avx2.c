@@ -7,7 +7,8 @@ void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
     /* Blocking for 6x16 on Zen 3 / Haswell-class cores (as BLIS's Haswell sgemm): a 256x16 B
      * micro-panel (16 KiB) in L1, a 168x256 A block (168 KiB) in L2, a 256x4080 B slice in L3. */
     t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_6x16__avx2, 6, 16, 168, 256, 4080,
-                                            ck_f32_gemm_pack_a_6__avx2};
+                                            ck_f32_gemm_pack_a_6__avx2, ck_f32_gemm_row_1x16__avx2,
+                                            ck_f32_gemm_row_wide__avx2};
     /* Convolution weights: a column block of packed panels up to 384 KiB stays in a 512 KiB L2. */
     /* Ragged tiles of one or two pixels go row by row: the row kernel needs about two cycles a
      * k-step per pixel when the weight panel streams from L2, the 6x16 kernel six per tile. */
