@@ -93,6 +93,63 @@ static ck_status ck_gemm_one_row(int64_t N, int64_t K, const float *A, const flo
     return CK_OK;
 }
 
+/* Packed weights and one row block (M <= MC): panel by panel, the whole reduction of each before
+ * the next. The weights are read once per call, usually from memory; the general loop order
+ * (all panels for one KC block, then the next block) jumped K*NR floats between 16 KiB slices,
+ * which the prefetchers restart on, and a 32x2048 @ 2048x1000 Dense layer ran at half the
+ * peak. Every thread packs all of A (at most CK_GEMM_FULL_A_BYTES) for its range of panels.
+ * Each C element still gets the same KC blocks in the same order as in the general loop. */
+#define CK_GEMM_FULL_A_BYTES (1 << 20)
+
+static ck_status ck_gemm_packed_by_panel(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                                         const float *packed, ck_activation act, float *C, int64_t ldc) {
+    const ck_f32_gemm_ukernel uk = ck_dispatch.gemm_ukernel;
+    const int64_t MR = uk.mr, NR = uk.nr, KC = uk.kc;
+    const int64_t m_pad = ck_cdiv64(M, MR) * MR, npanels = ck_cdiv64(N, NR), panel_floats = NR * (1 + K);
+    int scalar_act;
+    const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
+    const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
+    const int nt = ck_threads_for(M * N * K);
+    float *abuf = ck_scratch_alloc((size_t)nt * (size_t)(m_pad * K) * sizeof(float));
+    if (abuf == NULL) return CK_ENOMEM;
+#ifdef CK_HAVE_OPENMP
+#pragma omp parallel num_threads(nt) if (nt > 1)
+#endif
+    {
+        const ck_fpenv fpenv = ck_fpenv_enter();
+        const int tid = ck_thread_id(), team = ck_team_size();
+        const int64_t q_begin = npanels * tid / team, q_end = npanels * (tid + 1) / team;
+        float *my_a = abuf + (size_t)tid * (size_t)(m_pad * K);
+        /* A's KC blocks one after another, each m_pad x kc as the general loop packs it. */
+        for (int64_t pc = 0; q_begin < q_end && pc < K; pc += KC) {
+            const int64_t kc = ck_min64(KC, K - pc);
+            if (uk.pack_a != NULL)
+                uk.pack_a((size_t)M, (size_t)kc, A + pc, (size_t)lda, my_a + m_pad * pc);
+            else
+                ck_f32_gemm_pack_a((size_t)M, (size_t)kc, (size_t)MR, A + pc, (size_t)lda, my_a + m_pad * pc);
+        }
+        for (int64_t q = q_begin; q < q_end; q++) {
+            const int64_t j0 = q * NR, nr = ck_min64(NR, N - j0);
+            const float *panel = packed + q * panel_floats;
+            for (int64_t pc = 0; pc < K; pc += KC) {
+                const int64_t kc = ck_min64(KC, K - pc);
+                const int last_k = pc + kc == K;
+                for (int64_t ir = 0; ir < M; ir += MR) {
+                    const int64_t mr = ck_min64(MR, M - ir);
+                    float *ct = C + ir * ldc + j0;
+                    uk.fn((size_t)mr, (size_t)nr, (size_t)kc, my_a + m_pad * pc + ir * kc, panel + NR + pc * NR,
+                          (size_t)NR, ct, (size_t)ldc, last_k ? panel : NULL, pc > 0 ? CK_UK_LOAD_C : 0u,
+                          last_k ? &clamp : &no_clamp);
+                    if (last_k && scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
+                }
+            }
+        }
+        ck_fpenv_leave(fpenv);
+    }
+    ck_scratch_free(abuf);
+    return CK_OK;
+}
+
 /* The driver body. `packed` (or NULL): panels [N/NR][NR bias][K][NR] made once by the caller;
  * then B and bias are not read and nothing is packed here but A. */
 static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
@@ -115,6 +172,8 @@ static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, in
     const ck_f32_gemm_ukernel uk = ck_dispatch.gemm_ukernel;
     if (M == 1 && uk.row != NULL) return ck_gemm_one_row(N, K, A, B, ldb, bias, packed, act, C);
     const int64_t MR = uk.mr, NR = uk.nr, MC = uk.mc, KC = uk.kc, NC = uk.nc;
+    if (packed != NULL && M <= MC && ck_cdiv64(M, MR) * MR * K * (int64_t)sizeof(float) <= CK_GEMM_FULL_A_BYTES)
+        return ck_gemm_packed_by_panel(M, N, K, A, lda, packed, act, C, ldc);
     int scalar_act;
     const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
     const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
