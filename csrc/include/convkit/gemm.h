@@ -117,6 +117,12 @@ void ck_f32_igemm_row_1x16__avx2(size_t nr, size_t kc, size_t ks, const float *c
 void ck_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
                                        size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
                                        const ck_f32_clamp *clamp);
+void ck_f32_gemm_row_1x32__avx512(size_t nr, size_t kc, const float *a, const float *b, size_t ldb, float *c,
+                                  const float *bias, const ck_f32_clamp *clamp);
+void ck_f32_gemm_row_wide__avx512(size_t ncols, size_t kc, const float *a, const float *b, size_t ldb, float *c,
+                                  const float *bias, const ck_f32_clamp *clamp);
+void ck_f32_igemm_row_1x32__avx512(size_t nr, size_t kc, size_t ks, const float *const *a, size_t a_stride,
+                                   const float *w, float *c, const ck_f32_clamp *clamp);
 void ck_f32_gemm_pack_a_6__avx2(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
 void ck_f32_gemm_pack_a_12__avx2(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
 void ck_f32_igemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,

@@ -7,10 +7,20 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
     t->isa = "avx512";
     /* Blocking for 12x32 on Skylake-SP-class cores (32 KiB L1, 1 MiB L2): a 256x32 B micro-panel
      * (32 KiB) streams through L1, a 192x256 A block (192 KiB) sits in L2, a 256x4096 B slice in
-     * L3. Untuned: measure on the AVX-512 machine (benchmarks/c/bench_kernels.c). */
+     * L3. On Zen 5 (48 KiB L1, 1 MiB L2) MC/KC of 96-240 / 256-512 moved a 1024^3 SGEMM within
+     * the +-4% noise of paired runs (benchmarks/c/bench_kernels.c), so these stay. */
     t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_12x32__avx512, 12, 32, 192, 256, 4096,
-                                            ck_f32_gemm_pack_a_12__avx2};
-    t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x32__avx512, 12, 32, 768 * 1024};
+                                            ck_f32_gemm_pack_a_12__avx2, ck_f32_gemm_row_1x32__avx512,
+                                            ck_f32_gemm_row_wide__avx512};
+    /* Ragged tiles of one or two pixels go row by row: the 12x32 kernel spends 12 cycles a k-step
+     * on a tile whatever its valid rows, the row kernel about two per pixel with the weights
+     * streaming from L2 (Zen 5, paired runs: 7x7x512 -> 512 +17% per call; with four-pixel
+     * tiles also by row, 56x56x64 s2 and 14x14x256 moved within +-3%, so they stay tiles). */
+#ifndef CK_AVX512_IGEMM_ROW_MAX
+#define CK_AVX512_IGEMM_ROW_MAX 2
+#endif
+    t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x32__avx512, 12, 32, 768 * 1024,
+                                              ck_f32_igemm_row_1x32__avx512, CK_AVX512_IGEMM_ROW_MAX};
     t->gemm = ck_f32_gemm__blocked;
     t->conv_gemm = ck_f32_conv_nd__igemm;
     t->gemm_is_fast = 1;
