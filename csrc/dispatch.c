@@ -41,7 +41,6 @@ static void ck_fill_ref(ck_dispatch_table *t) {
     t->gemm_is_fast = 0;
     t->conv_small_ukernel = (ck_f32_conv_small_ukernel){NULL, 0, 0};
     t->small_wide_1d = 0;
-    t->small_max_row = 0;
     t->winograd_input = ck_f32_winograd_input_4x4_3x3__scalar;
     t->winograd_output = ck_f32_winograd_output_4x4_3x3__scalar;
 }

@@ -38,13 +38,13 @@ static int ck_auto_prefers_gemm(const ck_conv_shape *s) {
  * 32x32x32x3 -> 32 51 / 25, 112x112x16 -> 32 84 / 63, but 56x56x32 -> 64 76 / 81 and
  * 56x56x64 -> 64 78 / 87 (igemm ahead); 16 threads: 224x224x3 ~330-380 / ~290-320, 32x32x32x3
  * ~390-410 / ~220-260.
- * AVX-512 path on Zen 5 (2-core EPYC), 1 thread, direct / igemm GFLOP/s, same run:
- *   224x224x3 3x3 -> 64 65-80 / 84-89 (within noise), 32x32x32x3 -> 32 104 / 61,
- *   112x112x8 -> 32 130 / 114, 224x224x3 7x7 s2 137 / 142, but 112x112x16 -> 32 139 / 152,
- *   56x56x32 -> 64 144 / 200, conv3d 8x56x56x16 -> 32 (through Python) 4.9 / 4.0 ms.
- * Rule: groups = 1, a vector path, and in_channels * kernel_w <= the path's small_max_row: 48 on
- * AVX2 and on Intel's AVX-512 cores (up to 16 channels at 3x3, where direct wins there), 24 on
- * AMD's (up to 8 channels at 3x3). Shape and CPU only, never the thread count. */
+ * AVX-512 path on Zen 5 (2-core EPYC), 1 thread, direct / igemm GFLOP/s, same run: 224x224x3 -> 64
+ * 133 / 84, 32x32x32x3 -> 32 135 / 61, 112x112x16 -> 32 191 / 152, 56x56x32 -> 64 195 / 200,
+ * conv3d 8x56x56x3 -> 32 174 / 87; conv3d 8x56x56x16 -> 32 through Python 3.7 / 4.3 ms.
+ * Rule: groups = 1, a vector path, and in_channels * kernel_w <= CK_AUTO_SMALL_MAX_ROW (48: up to
+ * 16 channels at 3x3, where direct wins on both paths; at 32+ channels the igemm wins on
+ * AVX-512). Shape-only, never the thread count. */
+#define CK_AUTO_SMALL_MAX_ROW 48
 
 /* 1D convolutions (no D or H extent) go to the direct kernel whatever their channel count: there
  * the igemm finds per-tap pointers per pixel while the direct kernel streams one contiguous row.
@@ -65,7 +65,7 @@ static int ck_is_1d(const ck_conv_shape *s) {
 
 static int ck_auto_prefers_small(const ck_conv_shape *s) {
     if (!ck_dispatch.gemm_is_fast || !ck_f32_conv_small_applicable(s)) return 0;
-    return (ck_is_1d(s) && ck_dispatch.small_wide_1d) || s->in_channels * s->kernel_size[2] <= ck_dispatch.small_max_row;
+    return (ck_is_1d(s) && ck_dispatch.small_wide_1d) || s->in_channels * s->kernel_size[2] <= CK_AUTO_SMALL_MAX_ROW;
 }
 
 /* Winograd F(4x4, 3x3) (csrc/winograd/) does 2.25x fewer multiplications than a direct 3x3

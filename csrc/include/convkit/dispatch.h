@@ -51,8 +51,6 @@ typedef struct ck_dispatch_table {
     /* 1 when that direct kernel also beats the igemm on 1D convolutions with many channels
      * ('auto' in conv.c): measured so on AVX2, not on AVX-512. */
     int small_wide_1d;
-    /* 'auto' sends a layer to that direct kernel when in_channels * kernel_w is at most this. */
-    int small_max_row;
     /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
     ck_f32_winograd_input_fn winograd_input;
     ck_f32_winograd_output_fn winograd_output;

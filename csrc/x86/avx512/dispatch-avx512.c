@@ -1,10 +1,7 @@
 /* The AVX-512F path: overrides the GEMM microkernels (the table was first filled by the AVX2 path,
  * so what AVX-512 lacks stays AVX2). Strong definition of the weak hook in csrc/dispatch.c;
  * only called after CPUID/XGETBV said AVX-512F/DQ/BW/VL work and the OS saves ZMM state. */
-#include <string.h>
-
 #include "convkit/dispatch.h"
-#include "convkit/kernels.h"
 
 void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
     t->isa = "avx512";
@@ -29,9 +26,6 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
     t->gemm_is_fast = 1;
     t->conv_small_ukernel = (ck_f32_conv_small_ukernel){ck_f32_conv_small_ukernel_12x32__avx512, 12, 32};
     t->small_wide_1d = 0; /* conv.c: the igemm wins on wide 1D layers here */
-    /* conv.c: the crossover of the direct and igemm kernels differs between the AVX-512 cores
-     * measured: 16 channels at 3x3 still favour the direct kernel on the Xeon, the igemm on Zen 5. */
-    t->small_max_row = strcmp(ck_cpu_get_features()->vendor, "AuthenticAMD") == 0 ? 24 : 48;
     t->winograd_input = ck_f32_winograd_input_4x4_3x3__avx512;
     t->winograd_output = ck_f32_winograd_output_4x4_3x3__avx512;
 }
