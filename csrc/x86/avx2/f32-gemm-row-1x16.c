@@ -40,20 +40,7 @@ void ck_f32_gemm_row_1x16__avx2(size_t nr, size_t kc, const float *CK_RESTRICT a
         acc[0] = _mm256_add_ps(acc[0], _mm256_loadu_ps(bias));
         acc[1] = _mm256_add_ps(acc[1], _mm256_loadu_ps(bias + 8));
     }
-    if (clamp->enabled) {
-        const __m256 lo = _mm256_set1_ps(clamp->lo), hi = _mm256_set1_ps(clamp->hi);
-        acc[0] = ck_clamp8(acc[0], lo, hi);
-        acc[1] = ck_clamp8(acc[1], lo, hi);
-    }
-    if (CK_LIKELY(nr == 16)) {
-        _mm256_storeu_ps(c, acc[0]);
-        _mm256_storeu_ps(c + 8, acc[1]);
-        return;
-    }
-    float tile[16] __attribute__((aligned(32)));
-    _mm256_store_ps(tile, acc[0]);
-    _mm256_store_ps(tile + 8, acc[1]);
-    memcpy(c, tile, nr * sizeof(float));
+    ck_store_row_16(acc[0], acc[1], nr, c, clamp);
 }
 
 /* The same computation for B read in place (row-major, rows ldb floats apart) over ncols columns

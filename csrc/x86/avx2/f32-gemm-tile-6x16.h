@@ -38,4 +38,22 @@ CK_INLINE void ck_store_tile_6x16(__m256 acc[12], size_t mr, size_t nr, float *c
     for (size_t i = 0; i < mr; i++) memcpy(c + i * ldc, tile + i * 16, nr * sizeof(float));
 }
 
+/* One row of the one-row kernels: clamp and store columns 0..nr-1 (nr <= 16) of acc0, acc1. */
+CK_INLINE void ck_store_row_16(__m256 acc0, __m256 acc1, size_t nr, float *c, const ck_f32_clamp *clamp) {
+    if (clamp->enabled) {
+        const __m256 lo = _mm256_set1_ps(clamp->lo), hi = _mm256_set1_ps(clamp->hi);
+        acc0 = ck_clamp8(acc0, lo, hi);
+        acc1 = ck_clamp8(acc1, lo, hi);
+    }
+    if (CK_LIKELY(nr == 16)) {
+        _mm256_storeu_ps(c, acc0);
+        _mm256_storeu_ps(c + 8, acc1);
+        return;
+    }
+    float tile[16] __attribute__((aligned(32)));
+    _mm256_store_ps(tile, acc0);
+    _mm256_store_ps(tile + 8, acc1);
+    memcpy(c, tile, nr * sizeof(float));
+}
+
 #endif

@@ -41,18 +41,5 @@ void ck_f32_igemm_row_1x16__avx2(size_t nr, size_t kc, size_t ks, const float *c
     } while (--ks != 0);
     __m256 acc[2] = {_mm256_add_ps(_mm256_add_ps(s00, s10), _mm256_add_ps(s20, s30)),
                      _mm256_add_ps(_mm256_add_ps(s01, s11), _mm256_add_ps(s21, s31))};
-    if (clamp->enabled) {
-        const __m256 lo = _mm256_set1_ps(clamp->lo), hi = _mm256_set1_ps(clamp->hi);
-        acc[0] = ck_clamp8(acc[0], lo, hi);
-        acc[1] = ck_clamp8(acc[1], lo, hi);
-    }
-    if (CK_LIKELY(nr == 16)) {
-        _mm256_storeu_ps(c, acc[0]);
-        _mm256_storeu_ps(c + 8, acc[1]);
-        return;
-    }
-    float tile[16] __attribute__((aligned(32)));
-    _mm256_store_ps(tile, acc[0]);
-    _mm256_store_ps(tile + 8, acc[1]);
-    memcpy(c, tile, nr * sizeof(float));
+    ck_store_row_16(acc[0], acc[1], nr, c, clamp);
 }

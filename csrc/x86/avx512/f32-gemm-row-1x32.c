@@ -43,15 +43,7 @@ void ck_f32_gemm_row_1x32__avx512(size_t nr, size_t kc, const float *CK_RESTRICT
         acc0 = _mm512_add_ps(acc0, _mm512_loadu_ps(bias));
         acc1 = _mm512_add_ps(acc1, _mm512_loadu_ps(bias + 16));
     }
-    if (clamp->enabled) {
-        const __m512 lo = _mm512_set1_ps(clamp->lo), hi = _mm512_set1_ps(clamp->hi);
-        acc0 = ck_clamp16(acc0, lo, hi);
-        acc1 = ck_clamp16(acc1, lo, hi);
-    }
-    __mmask16 m0, m1;
-    ck_masks_32(nr, &m0, &m1);
-    _mm512_mask_storeu_ps(c, m0, acc0);
-    _mm512_mask_storeu_ps(c + 16, m1, acc1);
+    ck_store_row_32(acc0, acc1, nr, c, clamp);
 }
 
 /* The same computation for B read in place (row-major, rows ldb floats apart) over ncols columns

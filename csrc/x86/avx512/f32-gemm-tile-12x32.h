@@ -45,4 +45,17 @@ CK_INLINE void ck_store_tile_12x32(__m512 acc[2 * CK_MR], size_t mr, size_t nr, 
     }
 }
 
+/* One row of the one-row kernels: clamp and store columns 0..nr-1 (nr <= 32) of acc0, acc1. */
+CK_INLINE void ck_store_row_32(__m512 acc0, __m512 acc1, size_t nr, float *c, const ck_f32_clamp *clamp) {
+    if (clamp->enabled) {
+        const __m512 lo = _mm512_set1_ps(clamp->lo), hi = _mm512_set1_ps(clamp->hi);
+        acc0 = ck_clamp16(acc0, lo, hi);
+        acc1 = ck_clamp16(acc1, lo, hi);
+    }
+    __mmask16 m0, m1;
+    ck_masks_32(nr, &m0, &m1);
+    _mm512_mask_storeu_ps(c, m0, acc0);
+    _mm512_mask_storeu_ps(c + 16, m1, acc1);
+}
+
 #endif

@@ -41,13 +41,5 @@ void ck_f32_igemm_row_1x32__avx512(size_t nr, size_t kc, size_t ks, const float 
     } while (--ks != 0);
     __m512 acc0 = _mm512_add_ps(_mm512_add_ps(s00, s10), _mm512_add_ps(s20, s30));
     __m512 acc1 = _mm512_add_ps(_mm512_add_ps(s01, s11), _mm512_add_ps(s21, s31));
-    if (clamp->enabled) {
-        const __m512 lo = _mm512_set1_ps(clamp->lo), hi = _mm512_set1_ps(clamp->hi);
-        acc0 = ck_clamp16(acc0, lo, hi);
-        acc1 = ck_clamp16(acc1, lo, hi);
-    }
-    __mmask16 m0, m1;
-    ck_masks_32(nr, &m0, &m1);
-    _mm512_mask_storeu_ps(c, m0, acc0);
-    _mm512_mask_storeu_ps(c + 16, m1, acc1);
+    ck_store_row_32(acc0, acc1, nr, c, clamp);
 }
