@@ -62,49 +62,116 @@ CK_INLINE void ck_gemm_12x32_body(size_t mr, size_t nr, size_t kc, const float *
  * the k loop in registers but spilled all 24 accumulators to the stack before the epilogue,
  * and the loop is unrolled by 4. The A panel streams from L2 (the B micro-panel stays in L1 for
  * the whole row block), so the next A lines are prefetched about three iterations ahead (1024^3
- * on Zen 5: +5% in 16 paired runs; prefetching B as well made no difference). Fixed assignment:
- * zmm0-23 accumulators (row i in zmm(2i), zmm(2i+1)), zmm24-25 the B row, zmm26-27 two
- * broadcast A values. The sums are those of the intrinsic version: per k in order, then
- * (acc + C) + bias. */
-#define CK_K_STEP(ao, bo) \
-    "vmovups " #bo "(%[b]), %%zmm24\n\t" \
-    "vmovups " #bo "+64(%[b]), %%zmm25\n\t" \
-    "vbroadcastss " #ao "+0(%[a]), %%zmm26\n\t" \
-    "vbroadcastss " #ao "+4(%[a]), %%zmm27\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm26, %%zmm0\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm26, %%zmm1\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm27, %%zmm2\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm27, %%zmm3\n\t" \
-    "vbroadcastss " #ao "+8(%[a]), %%zmm26\n\t" \
-    "vbroadcastss " #ao "+12(%[a]), %%zmm27\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm26, %%zmm4\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm26, %%zmm5\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm27, %%zmm6\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm27, %%zmm7\n\t" \
-    "vbroadcastss " #ao "+16(%[a]), %%zmm26\n\t" \
-    "vbroadcastss " #ao "+20(%[a]), %%zmm27\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm26, %%zmm8\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm26, %%zmm9\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm27, %%zmm10\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm27, %%zmm11\n\t" \
-    "vbroadcastss " #ao "+24(%[a]), %%zmm26\n\t" \
-    "vbroadcastss " #ao "+28(%[a]), %%zmm27\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm26, %%zmm12\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm26, %%zmm13\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm27, %%zmm14\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm27, %%zmm15\n\t" \
-    "vbroadcastss " #ao "+32(%[a]), %%zmm26\n\t" \
-    "vbroadcastss " #ao "+36(%[a]), %%zmm27\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm26, %%zmm16\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm26, %%zmm17\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm27, %%zmm18\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm27, %%zmm19\n\t" \
-    "vbroadcastss " #ao "+40(%[a]), %%zmm26\n\t" \
-    "vbroadcastss " #ao "+44(%[a]), %%zmm27\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm26, %%zmm20\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm26, %%zmm21\n\t" \
-    "vfmadd231ps %%zmm24, %%zmm27, %%zmm22\n\t" \
-    "vfmadd231ps %%zmm25, %%zmm27, %%zmm23\n\t"
+ * on Zen 5: +5% in 16 paired runs; prefetching B as well made no difference).
+ *
+ * Tiles of R = 4, 8 or 12 rows of the same 12-row A panel: a ragged last row block (M = 32 is
+ * 12 + 12 + 8) runs the smallest R that holds its rows instead of 12 rows of which a third are
+ * padding. Each row gets the same FMAs in the same order whatever R, so the result does not
+ * depend on the variant. Fixed assignment: zmm(2i), zmm(2i+1) row i, zmm24-25 the B row,
+ * zmm26-27 two broadcast A values. The sums are those of the intrinsic version: per k in order,
+ * then (acc + C) + bias. */
+#define CK_B_ROW(bo) "vmovups " #bo "(%[b]), %%zmm24\n\t" "vmovups " #bo "+64(%[b]), %%zmm25\n\t"
+/* Rows at A offsets o0, o1 (bytes, within the k-slice at ao) into (z0, z1) and (z2, z3). */
+#define CK_A_PAIR(ao, o0, o1, z0, z1, z2, z3)                                                          \
+    "vbroadcastss " #ao "+" #o0 "(%[a]), %%zmm26\n\t" "vbroadcastss " #ao "+" #o1 "(%[a]), %%zmm27\n\t" \
+    "vfmadd231ps %%zmm24, %%zmm26, %%zmm" #z0 "\n\t" "vfmadd231ps %%zmm25, %%zmm26, %%zmm" #z1 "\n\t"  \
+    "vfmadd231ps %%zmm24, %%zmm27, %%zmm" #z2 "\n\t" "vfmadd231ps %%zmm25, %%zmm27, %%zmm" #z3 "\n\t"
+#define CK_K_STEP_4(ao, bo) CK_B_ROW(bo) CK_A_PAIR(ao, 0, 4, 0, 1, 2, 3) CK_A_PAIR(ao, 8, 12, 4, 5, 6, 7)
+#define CK_K_STEP_8(ao, bo) \
+    CK_K_STEP_4(ao, bo) CK_A_PAIR(ao, 16, 20, 8, 9, 10, 11) CK_A_PAIR(ao, 24, 28, 12, 13, 14, 15)
+#define CK_K_STEP_12(ao, bo) \
+    CK_K_STEP_8(ao, bo) CK_A_PAIR(ao, 32, 36, 16, 17, 18, 19) CK_A_PAIR(ao, 40, 44, 20, 21, 22, 23)
+
+#define CK_ZERO2(z0, z1) "vxorps %%zmm" #z0 ", %%zmm" #z0 ", %%zmm" #z0 "\n\t" "vxorps %%zmm" #z1 ", %%zmm" #z1 ", %%zmm" #z1 "\n\t"
+#define CK_ZERO_4 CK_ZERO2(0, 1) CK_ZERO2(2, 3) CK_ZERO2(4, 5) CK_ZERO2(6, 7)
+#define CK_ZERO_8 CK_ZERO_4 CK_ZERO2(8, 9) CK_ZERO2(10, 11) CK_ZERO2(12, 13) CK_ZERO2(14, 15)
+#define CK_ZERO_12 CK_ZERO_8 CK_ZERO2(16, 17) CK_ZERO2(18, 19) CK_ZERO2(20, 21) CK_ZERO2(22, 23)
+
+/* C rows: row r at base c, c3, c6 or c9 (rows 0, 3, 6, 9) plus 0, 1 or 2 times ldc. */
+#define CK_ROW0 "(%[c])"
+#define CK_ROW1 "(%[c],%[ldc])"
+#define CK_ROW2 "(%[c],%[ldc],2)"
+#define CK_ROW3 "(%[c3])"
+#define CK_ROW4 "(%[c3],%[ldc])"
+#define CK_ROW5 "(%[c3],%[ldc],2)"
+#define CK_ROW6 "(%[c6])"
+#define CK_ROW7 "(%[c6],%[ldc])"
+#define CK_ROW8 "(%[c6],%[ldc],2)"
+#define CK_ROW9 "(%[c9])"
+#define CK_ROW10 "(%[c9],%[ldc])"
+#define CK_ROW11 "(%[c9],%[ldc],2)"
+#define CK_ADD_C(row, z0, z1) \
+    "vaddps " row ", %%zmm" #z0 ", %%zmm" #z0 "\n\t" "vaddps 64" row ", %%zmm" #z1 ", %%zmm" #z1 "\n\t"
+#define CK_ADD_BIAS(z0, z1) "vaddps %%zmm24, %%zmm" #z0 ", %%zmm" #z0 "\n\t" "vaddps %%zmm25, %%zmm" #z1 ", %%zmm" #z1 "\n\t"
+#define CK_STORE_C(row, z0, z1) "vmovups %%zmm" #z0 ", " row "\n\t" "vmovups %%zmm" #z1 ", 64" row "\n\t"
+#define CK_ADD_C_4 CK_ADD_C(CK_ROW0, 0, 1) CK_ADD_C(CK_ROW1, 2, 3) CK_ADD_C(CK_ROW2, 4, 5) CK_ADD_C(CK_ROW3, 6, 7)
+#define CK_ADD_C_8 CK_ADD_C_4 CK_ADD_C(CK_ROW4, 8, 9) CK_ADD_C(CK_ROW5, 10, 11) CK_ADD_C(CK_ROW6, 12, 13) CK_ADD_C(CK_ROW7, 14, 15)
+#define CK_ADD_C_12 \
+    CK_ADD_C_8 CK_ADD_C(CK_ROW8, 16, 17) CK_ADD_C(CK_ROW9, 18, 19) CK_ADD_C(CK_ROW10, 20, 21) CK_ADD_C(CK_ROW11, 22, 23)
+#define CK_ADD_BIAS_4 CK_ADD_BIAS(0, 1) CK_ADD_BIAS(2, 3) CK_ADD_BIAS(4, 5) CK_ADD_BIAS(6, 7)
+#define CK_ADD_BIAS_8 CK_ADD_BIAS_4 CK_ADD_BIAS(8, 9) CK_ADD_BIAS(10, 11) CK_ADD_BIAS(12, 13) CK_ADD_BIAS(14, 15)
+#define CK_ADD_BIAS_12 CK_ADD_BIAS_8 CK_ADD_BIAS(16, 17) CK_ADD_BIAS(18, 19) CK_ADD_BIAS(20, 21) CK_ADD_BIAS(22, 23)
+#define CK_STORE_C_4 CK_STORE_C(CK_ROW0, 0, 1) CK_STORE_C(CK_ROW1, 2, 3) CK_STORE_C(CK_ROW2, 4, 5) CK_STORE_C(CK_ROW3, 6, 7)
+#define CK_STORE_C_8 \
+    CK_STORE_C_4 CK_STORE_C(CK_ROW4, 8, 9) CK_STORE_C(CK_ROW5, 10, 11) CK_STORE_C(CK_ROW6, 12, 13) CK_STORE_C(CK_ROW7, 14, 15)
+#define CK_STORE_C_12 \
+    CK_STORE_C_8 CK_STORE_C(CK_ROW8, 16, 17) CK_STORE_C(CK_ROW9, 18, 19) CK_STORE_C(CK_ROW10, 20, 21) CK_STORE_C(CK_ROW11, 22, 23)
+/* All 24 registers go to acc whatever R (rows past R hold stale values the epilogue ignores),
+ * so acc never holds uninitialised memory. */
+#define CK_SPILL2(z0, z1, o0, o1) "vmovaps %%zmm" #z0 ", " #o0 "(%[acc])\n\t" "vmovaps %%zmm" #z1 ", " #o1 "(%[acc])\n\t"
+#define CK_SPILL_ALL                                                                                          \
+    CK_SPILL2(0, 1, 0, 64) CK_SPILL2(2, 3, 128, 192) CK_SPILL2(4, 5, 256, 320) CK_SPILL2(6, 7, 384, 448)       \
+    CK_SPILL2(8, 9, 512, 576) CK_SPILL2(10, 11, 640, 704) CK_SPILL2(12, 13, 768, 832) CK_SPILL2(14, 15, 896, 960) \
+    CK_SPILL2(16, 17, 1024, 1088) CK_SPILL2(18, 19, 1152, 1216) CK_SPILL2(20, 21, 1280, 1344)                  \
+    CK_SPILL2(22, 23, 1408, 1472)
+#define CK_CLOBBER_4 "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
+#define CK_CLOBBER_8 CK_CLOBBER_4, "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+#define CK_CLOBBER_12 CK_CLOBBER_8, "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23"
+
+/* k loop of R rows, then mode 1: (+ bias) store; 2: + C (+ bias) store; 0: spill to acc. */
+#define CK_GEMM_TILE(R)                                                                                 \
+    static void ck_gemm_tile_##R##x32(size_t kc, const float *a, const float *b, size_t mode, float *c,  \
+                                      size_t ldc_bytes, const float *bias, __m512 *acc) {                \
+        size_t k4 = kc / 4, k1 = kc % 4;                                                                  \
+        const size_t ldc3 = 3 * ldc_bytes;                                                                \
+        char *c3 = (char *)c + ldc3, *c6 = c3 + ldc3, *c9 = c6 + ldc3;                                    \
+        __asm__ volatile(CK_ZERO_##R "test %[k4], %[k4]\n\t"                                              \
+                         "jz 2f\n\t"                                                                      \
+                         ".p2align 5\n"                                                                   \
+                         "1:\n\t"                                                                         \
+                         "prefetcht0 576(%[a])\n\t"                                                       \
+                         "prefetcht0 640(%[a])\n\t"                                                       \
+                         "prefetcht0 704(%[a])\n\t" CK_K_STEP_##R(0, 0) CK_K_STEP_##R(48, 128)            \
+                             CK_K_STEP_##R(96, 256) CK_K_STEP_##R(144, 384) "add $192, %[a]\n\t"         \
+                         "add $512, %[b]\n\t"                                                             \
+                         "dec %[k4]\n\t"                                                                  \
+                         "jnz 1b\n"                                                                       \
+                         "2:\n\t"                                                                         \
+                         "test %[k1], %[k1]\n\t"                                                          \
+                         "jz 4f\n"                                                                        \
+                         "3:\n\t" CK_K_STEP_##R(0, 0) "add $48, %[a]\n\t"                                 \
+                         "add $128, %[b]\n\t"                                                             \
+                         "dec %[k1]\n\t"                                                                  \
+                         "jnz 3b\n"                                                                       \
+                         "4:\n\t"                                                                         \
+                         "test %[mode], %[mode]\n\t"                                                      \
+                         "jz 8f\n\t"                                                                      \
+                         "cmp $2, %[mode]\n\t"                                                            \
+                         "jne 5f\n\t" CK_ADD_C_##R "5:\n\t"                                               \
+                         "test %[bias], %[bias]\n\t"                                                      \
+                         "jz 6f\n\t"                                                                      \
+                         "vmovups (%[bias]), %%zmm24\n\t"                                                 \
+                         "vmovups 64(%[bias]), %%zmm25\n\t" CK_ADD_BIAS_##R "6:\n\t" CK_STORE_C_##R        \
+                         "jmp 9f\n"                                                                       \
+                         "8:\n\t" CK_SPILL_ALL "9:"                                                       \
+                         : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)                         \
+                         : [acc] "r"(acc), [mode] "r"(mode), [c] "r"(c), [c3] "r"(c3), [c6] "r"(c6),      \
+                           [c9] "r"(c9), [ldc] "r"(ldc_bytes), [bias] "r"(bias)                           \
+                         : "memory", "cc", CK_CLOBBER_##R, "xmm24", "xmm25", "xmm26", "xmm27");           \
+    }
+CK_GEMM_TILE(4)
+CK_GEMM_TILE(8)
+CK_GEMM_TILE(12)
 
 static void ck_gemm_12x32_packed(size_t mr, size_t nr, size_t kc, const float *a, const float *b, float *c,
                                  size_t ldc, const float *bias, unsigned flags, const ck_f32_clamp *clamp) {
@@ -112,180 +179,18 @@ static void ck_gemm_12x32_packed(size_t mr, size_t nr, size_t kc, const float *a
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + i * ldc + nr - 1), _MM_HINT_T0);
     }
-    /* mode 1: store the full tile (+ bias); 2: add C first; 0: spill to acc for the C epilogue
-     * (edge tiles, clamps). */
-    const int full = mr == CK_MR && nr == 32 && !clamp->enabled;
-    size_t mode = full ? ((flags & CK_UK_LOAD_C) ? 2 : 1) : 0;
-    const size_t ldc_bytes = ldc * sizeof(float);
-    float *c3 = c + 3 * ldc, *c6 = c + 6 * ldc, *c9 = c + 9 * ldc;
+    const size_t R = mr <= 4 ? 4 : (mr <= 8 ? 8 : 12);
+    /* The common tile (all R rows and 32 columns valid, no clamp) finishes inside the assembly;
+     * edge tiles and clamps go through acc and the C epilogue. */
+    const int full = mr == R && nr == 32 && !clamp->enabled;
+    const size_t mode = full ? ((flags & CK_UK_LOAD_C) ? 2 : 1) : 0;
     __m512 acc[2 * CK_MR] __attribute__((aligned(64)));
-    size_t k4 = kc / 4, k1 = kc % 4;
-    __asm__ volatile(
-        "vxorps %%zmm0, %%zmm0, %%zmm0\n\t"
-        "vxorps %%zmm1, %%zmm1, %%zmm1\n\t"
-        "vxorps %%zmm2, %%zmm2, %%zmm2\n\t"
-        "vxorps %%zmm3, %%zmm3, %%zmm3\n\t"
-        "vxorps %%zmm4, %%zmm4, %%zmm4\n\t"
-        "vxorps %%zmm5, %%zmm5, %%zmm5\n\t"
-        "vxorps %%zmm6, %%zmm6, %%zmm6\n\t"
-        "vxorps %%zmm7, %%zmm7, %%zmm7\n\t"
-        "vxorps %%zmm8, %%zmm8, %%zmm8\n\t"
-        "vxorps %%zmm9, %%zmm9, %%zmm9\n\t"
-        "vxorps %%zmm10, %%zmm10, %%zmm10\n\t"
-        "vxorps %%zmm11, %%zmm11, %%zmm11\n\t"
-        "vxorps %%zmm12, %%zmm12, %%zmm12\n\t"
-        "vxorps %%zmm13, %%zmm13, %%zmm13\n\t"
-        "vxorps %%zmm14, %%zmm14, %%zmm14\n\t"
-        "vxorps %%zmm15, %%zmm15, %%zmm15\n\t"
-        "vxorps %%zmm16, %%zmm16, %%zmm16\n\t"
-        "vxorps %%zmm17, %%zmm17, %%zmm17\n\t"
-        "vxorps %%zmm18, %%zmm18, %%zmm18\n\t"
-        "vxorps %%zmm19, %%zmm19, %%zmm19\n\t"
-        "vxorps %%zmm20, %%zmm20, %%zmm20\n\t"
-        "vxorps %%zmm21, %%zmm21, %%zmm21\n\t"
-        "vxorps %%zmm22, %%zmm22, %%zmm22\n\t"
-        "vxorps %%zmm23, %%zmm23, %%zmm23\n\t"
-        "test %[k4], %[k4]\n\t"
-        "jz 2f\n\t"
-        ".p2align 5\n"
-        "1:\n\t"
-        "prefetcht0 576(%[a])\n\t"
-        "prefetcht0 640(%[a])\n\t"
-        "prefetcht0 704(%[a])\n\t"
-        CK_K_STEP(0, 0)
-        CK_K_STEP(48, 128)
-        CK_K_STEP(96, 256)
-        CK_K_STEP(144, 384)
-        "add $192, %[a]\n\t"
-        "add $512, %[b]\n\t"
-        "dec %[k4]\n\t"
-        "jnz 1b\n"
-        "2:\n\t"
-        "test %[k1], %[k1]\n\t"
-        "jz 4f\n"
-        "3:\n\t"
-        CK_K_STEP(0, 0)
-        "add $48, %[a]\n\t"
-        "add $128, %[b]\n\t"
-        "dec %[k1]\n\t"
-        "jnz 3b\n"
-        "4:\n\t"
-        "test %[mode], %[mode]\n\t"
-        "jz 8f\n\t"
-        "cmp $2, %[mode]\n\t"
-        "jne 5f\n\t"
-        "vaddps 0(%[c]), %%zmm0, %%zmm0\n\t"
-        "vaddps 64(%[c]), %%zmm1, %%zmm1\n\t"
-        "vaddps 0(%[c],%[ldc]), %%zmm2, %%zmm2\n\t"
-        "vaddps 64(%[c],%[ldc]), %%zmm3, %%zmm3\n\t"
-        "vaddps 0(%[c],%[ldc],2), %%zmm4, %%zmm4\n\t"
-        "vaddps 64(%[c],%[ldc],2), %%zmm5, %%zmm5\n\t"
-        "vaddps 0(%[c3]), %%zmm6, %%zmm6\n\t"
-        "vaddps 64(%[c3]), %%zmm7, %%zmm7\n\t"
-        "vaddps 0(%[c3],%[ldc]), %%zmm8, %%zmm8\n\t"
-        "vaddps 64(%[c3],%[ldc]), %%zmm9, %%zmm9\n\t"
-        "vaddps 0(%[c3],%[ldc],2), %%zmm10, %%zmm10\n\t"
-        "vaddps 64(%[c3],%[ldc],2), %%zmm11, %%zmm11\n\t"
-        "vaddps 0(%[c6]), %%zmm12, %%zmm12\n\t"
-        "vaddps 64(%[c6]), %%zmm13, %%zmm13\n\t"
-        "vaddps 0(%[c6],%[ldc]), %%zmm14, %%zmm14\n\t"
-        "vaddps 64(%[c6],%[ldc]), %%zmm15, %%zmm15\n\t"
-        "vaddps 0(%[c6],%[ldc],2), %%zmm16, %%zmm16\n\t"
-        "vaddps 64(%[c6],%[ldc],2), %%zmm17, %%zmm17\n\t"
-        "vaddps 0(%[c9]), %%zmm18, %%zmm18\n\t"
-        "vaddps 64(%[c9]), %%zmm19, %%zmm19\n\t"
-        "vaddps 0(%[c9],%[ldc]), %%zmm20, %%zmm20\n\t"
-        "vaddps 64(%[c9],%[ldc]), %%zmm21, %%zmm21\n\t"
-        "vaddps 0(%[c9],%[ldc],2), %%zmm22, %%zmm22\n\t"
-        "vaddps 64(%[c9],%[ldc],2), %%zmm23, %%zmm23\n"
-        "5:\n\t"
-        "test %[bias], %[bias]\n\t"
-        "jz 6f\n\t"
-        "vmovups (%[bias]), %%zmm24\n\t"
-        "vmovups 64(%[bias]), %%zmm25\n\t"
-        "vaddps %%zmm24, %%zmm0, %%zmm0\n\t"
-        "vaddps %%zmm25, %%zmm1, %%zmm1\n\t"
-        "vaddps %%zmm24, %%zmm2, %%zmm2\n\t"
-        "vaddps %%zmm25, %%zmm3, %%zmm3\n\t"
-        "vaddps %%zmm24, %%zmm4, %%zmm4\n\t"
-        "vaddps %%zmm25, %%zmm5, %%zmm5\n\t"
-        "vaddps %%zmm24, %%zmm6, %%zmm6\n\t"
-        "vaddps %%zmm25, %%zmm7, %%zmm7\n\t"
-        "vaddps %%zmm24, %%zmm8, %%zmm8\n\t"
-        "vaddps %%zmm25, %%zmm9, %%zmm9\n\t"
-        "vaddps %%zmm24, %%zmm10, %%zmm10\n\t"
-        "vaddps %%zmm25, %%zmm11, %%zmm11\n\t"
-        "vaddps %%zmm24, %%zmm12, %%zmm12\n\t"
-        "vaddps %%zmm25, %%zmm13, %%zmm13\n\t"
-        "vaddps %%zmm24, %%zmm14, %%zmm14\n\t"
-        "vaddps %%zmm25, %%zmm15, %%zmm15\n\t"
-        "vaddps %%zmm24, %%zmm16, %%zmm16\n\t"
-        "vaddps %%zmm25, %%zmm17, %%zmm17\n\t"
-        "vaddps %%zmm24, %%zmm18, %%zmm18\n\t"
-        "vaddps %%zmm25, %%zmm19, %%zmm19\n\t"
-        "vaddps %%zmm24, %%zmm20, %%zmm20\n\t"
-        "vaddps %%zmm25, %%zmm21, %%zmm21\n\t"
-        "vaddps %%zmm24, %%zmm22, %%zmm22\n\t"
-        "vaddps %%zmm25, %%zmm23, %%zmm23\n"
-        "6:\n\t"
-        "vmovups %%zmm0, 0(%[c])\n\t"
-        "vmovups %%zmm1, 64(%[c])\n\t"
-        "vmovups %%zmm2, 0(%[c],%[ldc])\n\t"
-        "vmovups %%zmm3, 64(%[c],%[ldc])\n\t"
-        "vmovups %%zmm4, 0(%[c],%[ldc],2)\n\t"
-        "vmovups %%zmm5, 64(%[c],%[ldc],2)\n\t"
-        "vmovups %%zmm6, 0(%[c3])\n\t"
-        "vmovups %%zmm7, 64(%[c3])\n\t"
-        "vmovups %%zmm8, 0(%[c3],%[ldc])\n\t"
-        "vmovups %%zmm9, 64(%[c3],%[ldc])\n\t"
-        "vmovups %%zmm10, 0(%[c3],%[ldc],2)\n\t"
-        "vmovups %%zmm11, 64(%[c3],%[ldc],2)\n\t"
-        "vmovups %%zmm12, 0(%[c6])\n\t"
-        "vmovups %%zmm13, 64(%[c6])\n\t"
-        "vmovups %%zmm14, 0(%[c6],%[ldc])\n\t"
-        "vmovups %%zmm15, 64(%[c6],%[ldc])\n\t"
-        "vmovups %%zmm16, 0(%[c6],%[ldc],2)\n\t"
-        "vmovups %%zmm17, 64(%[c6],%[ldc],2)\n\t"
-        "vmovups %%zmm18, 0(%[c9])\n\t"
-        "vmovups %%zmm19, 64(%[c9])\n\t"
-        "vmovups %%zmm20, 0(%[c9],%[ldc])\n\t"
-        "vmovups %%zmm21, 64(%[c9],%[ldc])\n\t"
-        "vmovups %%zmm22, 0(%[c9],%[ldc],2)\n\t"
-        "vmovups %%zmm23, 64(%[c9],%[ldc],2)\n\t"
-        "jmp 9f\n"
-        "8:\n\t"
-        "vmovaps %%zmm0, 0(%[acc])\n\t"
-        "vmovaps %%zmm1, 64(%[acc])\n\t"
-        "vmovaps %%zmm2, 128(%[acc])\n\t"
-        "vmovaps %%zmm3, 192(%[acc])\n\t"
-        "vmovaps %%zmm4, 256(%[acc])\n\t"
-        "vmovaps %%zmm5, 320(%[acc])\n\t"
-        "vmovaps %%zmm6, 384(%[acc])\n\t"
-        "vmovaps %%zmm7, 448(%[acc])\n\t"
-        "vmovaps %%zmm8, 512(%[acc])\n\t"
-        "vmovaps %%zmm9, 576(%[acc])\n\t"
-        "vmovaps %%zmm10, 640(%[acc])\n\t"
-        "vmovaps %%zmm11, 704(%[acc])\n\t"
-        "vmovaps %%zmm12, 768(%[acc])\n\t"
-        "vmovaps %%zmm13, 832(%[acc])\n\t"
-        "vmovaps %%zmm14, 896(%[acc])\n\t"
-        "vmovaps %%zmm15, 960(%[acc])\n\t"
-        "vmovaps %%zmm16, 1024(%[acc])\n\t"
-        "vmovaps %%zmm17, 1088(%[acc])\n\t"
-        "vmovaps %%zmm18, 1152(%[acc])\n\t"
-        "vmovaps %%zmm19, 1216(%[acc])\n\t"
-        "vmovaps %%zmm20, 1280(%[acc])\n\t"
-        "vmovaps %%zmm21, 1344(%[acc])\n\t"
-        "vmovaps %%zmm22, 1408(%[acc])\n\t"
-        "vmovaps %%zmm23, 1472(%[acc])\n"
-        "9:\n\t"
-        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)
-        : [acc] "r"(acc), [mode] "r"(mode), [c] "r"(c), [c3] "r"(c3), [c6] "r"(c6), [c9] "r"(c9),
-          [ldc] "r"(ldc_bytes), [bias] "r"(bias)
-        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25", "xmm26", "xmm27");
+    const size_t ldc_bytes = ldc * sizeof(float);
+    if (R == 12) ck_gemm_tile_12x32(kc, a, b, mode, c, ldc_bytes, bias, acc);
+    else if (R == 8) ck_gemm_tile_8x32(kc, a, b, mode, c, ldc_bytes, bias, acc);
+    else ck_gemm_tile_4x32(kc, a, b, mode, c, ldc_bytes, bias, acc);
     if (mode == 0) ck_gemm_12x32_epilogue(acc, mr, nr, c, ldc, bias, flags, clamp);
 }
-#undef CK_K_STEP
 #endif
 
 void ck_f32_gemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, const float *CK_RESTRICT a,
