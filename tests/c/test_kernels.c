@@ -136,6 +136,14 @@ static void test_gemm(void) {
     test_gemm_one(200, 4100, 20, 1, 1, 1);  /* two NC blocks */
     test_gemm_one(400, 70, 600, 2, 1, 0);   /* several MC blocks, three KC blocks */
     test_gemm_one(1030, 37, 520, 0, 1, 2);  /* a short last MC block; threads split by rows */
+    /* Ragged row blocks that fill the AVX-512 path's 4- and 8-row tiles exactly (8 = 8, 32 = 24 + 8,
+     * 40 = 36 + 4) or not (45 = 36 + 9), through two KC blocks, with and without bias and clamp. */
+    for (int act = 0; act < 3; act++) {
+        test_gemm_one(8, 70, 300, act, act & 1, 0);
+        test_gemm_one(32, 64, 300, act, 1, 1);
+        test_gemm_one(40, 96, 520, act, (act + 1) & 1, 2);
+        test_gemm_one(45, 33, 260, act, 1, 0);
+    }
     test_gemm_one(1, 4100, 300, 1, 1, 3);   /* one row (row kernel on AVX2), ragged last panel */
     test_gemm_one(1, 4096, 1, 2, 0, 0);
     test_gemm_one(5, 3, 0, 6, 1, 0);        /* K = 0: act(bias) */
