@@ -98,31 +98,104 @@ CK_INLINE void ck_gemm_6x16_body(size_t mr, size_t nr, size_t kc, const float *C
 
 
 #if defined(__GNUC__) && defined(__x86_64__)
-/* The packed case (ldb == 16; unaligned loads, since a B read in place may have ldb 16 too), the one the big GEMMs spend their time in, with the k loop in
- * inline assembly: GCC's register allocation of the intrinsic version rotates accumulators
- * through spare registers and loses ~10% at this size. Fixed assignment: ymm0-11 accumulators
- * (row i in ymm(2i), ymm(2i+1)), ymm12-13 the B row, ymm14-15 two broadcast A values. */
-#define CK_K_STEP(ao, bo)                                                                         \
-    "vmovups " #bo "(%[b]), %%ymm12\n\t"                                                           \
-    "vmovups " #bo "+32(%[b]), %%ymm13\n\t"                                                        \
-    "vbroadcastss " #ao "(%[a]), %%ymm14\n\t"                                                      \
-    "vbroadcastss " #ao "+4(%[a]), %%ymm15\n\t"                                                    \
-    "vfmadd231ps %%ymm12, %%ymm14, %%ymm0\n\t"                                                     \
-    "vfmadd231ps %%ymm13, %%ymm14, %%ymm1\n\t"                                                     \
-    "vfmadd231ps %%ymm12, %%ymm15, %%ymm2\n\t"                                                     \
-    "vfmadd231ps %%ymm13, %%ymm15, %%ymm3\n\t"                                                     \
-    "vbroadcastss " #ao "+8(%[a]), %%ymm14\n\t"                                                    \
-    "vbroadcastss " #ao "+12(%[a]), %%ymm15\n\t"                                                   \
-    "vfmadd231ps %%ymm12, %%ymm14, %%ymm4\n\t"                                                     \
-    "vfmadd231ps %%ymm13, %%ymm14, %%ymm5\n\t"                                                     \
-    "vfmadd231ps %%ymm12, %%ymm15, %%ymm6\n\t"                                                     \
-    "vfmadd231ps %%ymm13, %%ymm15, %%ymm7\n\t"                                                     \
-    "vbroadcastss " #ao "+16(%[a]), %%ymm14\n\t"                                                   \
-    "vbroadcastss " #ao "+20(%[a]), %%ymm15\n\t"                                                   \
-    "vfmadd231ps %%ymm12, %%ymm14, %%ymm8\n\t"                                                     \
-    "vfmadd231ps %%ymm13, %%ymm14, %%ymm9\n\t"                                                     \
-    "vfmadd231ps %%ymm12, %%ymm15, %%ymm10\n\t"                                                    \
-    "vfmadd231ps %%ymm13, %%ymm15, %%ymm11\n\t"
+/* The packed case (ldb == 16; unaligned loads, since a B read in place may have ldb 16 too), the
+ * one the big GEMMs spend their time in, with the k loop in inline assembly: GCC's register
+ * allocation of the intrinsic version rotates accumulators through spare registers and loses
+ * ~10% at this size. The common tile (full, no clamp) finishes inside the assembly: C rows added
+ * straight from memory, bias added, rows stored; spilling the accumulators for the C epilogue
+ * cost about 6% of a 1024^3 SGEMM at KC = 256. The sums are the same: (acc + C) + bias.
+ *
+ * Tiles of R = 2, 4 or 6 rows of the same 6-row A panel: a ragged last row block (a batch of 8
+ * is 6 + 2, of 32 is 30 + 2) runs the smallest R that holds its rows instead of 6 rows of which
+ * most are padding. Each row gets the same FMAs in the same order whatever R, so the result does
+ * not depend on the variant. Fixed assignment: ymm(2i), ymm(2i+1) row i, ymm12-13 the B row,
+ * ymm14-15 two broadcast A values. */
+#define CK_B_ROW(bo) "vmovups " #bo "(%[b]), %%ymm12\n\t" "vmovups " #bo "+32(%[b]), %%ymm13\n\t"
+/* Rows at A offsets o0, o1 (bytes, within the k-slice at ao) into (z0, z1) and (z2, z3). */
+#define CK_A_PAIR(ao, o0, o1, z0, z1, z2, z3)                                                          \
+    "vbroadcastss " #ao "+" #o0 "(%[a]), %%ymm14\n\t" "vbroadcastss " #ao "+" #o1 "(%[a]), %%ymm15\n\t" \
+    "vfmadd231ps %%ymm12, %%ymm14, %%ymm" #z0 "\n\t" "vfmadd231ps %%ymm13, %%ymm14, %%ymm" #z1 "\n\t"  \
+    "vfmadd231ps %%ymm12, %%ymm15, %%ymm" #z2 "\n\t" "vfmadd231ps %%ymm13, %%ymm15, %%ymm" #z3 "\n\t"
+#define CK_K_STEP_2(ao, bo) CK_B_ROW(bo) CK_A_PAIR(ao, 0, 4, 0, 1, 2, 3)
+#define CK_K_STEP_4(ao, bo) CK_K_STEP_2(ao, bo) CK_A_PAIR(ao, 8, 12, 4, 5, 6, 7)
+#define CK_K_STEP_6(ao, bo) CK_K_STEP_4(ao, bo) CK_A_PAIR(ao, 16, 20, 8, 9, 10, 11)
+
+#define CK_ZERO2(z0, z1) "vxorps %%ymm" #z0 ", %%ymm" #z0 ", %%ymm" #z0 "\n\t" "vxorps %%ymm" #z1 ", %%ymm" #z1 ", %%ymm" #z1 "\n\t"
+#define CK_ZERO_2 CK_ZERO2(0, 1) CK_ZERO2(2, 3)
+#define CK_ZERO_4 CK_ZERO_2 CK_ZERO2(4, 5) CK_ZERO2(6, 7)
+#define CK_ZERO_6 CK_ZERO_4 CK_ZERO2(8, 9) CK_ZERO2(10, 11)
+
+/* C rows: row r at base c or c3 (rows 0 and 3) plus 0, 1 or 2 times ldc. */
+#define CK_ROW0 "(%[c])"
+#define CK_ROW1 "(%[c],%[ldc])"
+#define CK_ROW2 "(%[c],%[ldc],2)"
+#define CK_ROW3 "(%[c3])"
+#define CK_ROW4 "(%[c3],%[ldc])"
+#define CK_ROW5 "(%[c3],%[ldc],2)"
+#define CK_ADD_C(row, z0, z1) \
+    "vaddps " row ", %%ymm" #z0 ", %%ymm" #z0 "\n\t" "vaddps 32" row ", %%ymm" #z1 ", %%ymm" #z1 "\n\t"
+#define CK_ADD_BIAS(z0, z1) "vaddps %%ymm12, %%ymm" #z0 ", %%ymm" #z0 "\n\t" "vaddps %%ymm13, %%ymm" #z1 ", %%ymm" #z1 "\n\t"
+#define CK_STORE_C(row, z0, z1) "vmovups %%ymm" #z0 ", " row "\n\t" "vmovups %%ymm" #z1 ", 32" row "\n\t"
+#define CK_ADD_C_2 CK_ADD_C(CK_ROW0, 0, 1) CK_ADD_C(CK_ROW1, 2, 3)
+#define CK_ADD_C_4 CK_ADD_C_2 CK_ADD_C(CK_ROW2, 4, 5) CK_ADD_C(CK_ROW3, 6, 7)
+#define CK_ADD_C_6 CK_ADD_C_4 CK_ADD_C(CK_ROW4, 8, 9) CK_ADD_C(CK_ROW5, 10, 11)
+#define CK_ADD_BIAS_2 CK_ADD_BIAS(0, 1) CK_ADD_BIAS(2, 3)
+#define CK_ADD_BIAS_4 CK_ADD_BIAS_2 CK_ADD_BIAS(4, 5) CK_ADD_BIAS(6, 7)
+#define CK_ADD_BIAS_6 CK_ADD_BIAS_4 CK_ADD_BIAS(8, 9) CK_ADD_BIAS(10, 11)
+#define CK_STORE_C_2 CK_STORE_C(CK_ROW0, 0, 1) CK_STORE_C(CK_ROW1, 2, 3)
+#define CK_STORE_C_4 CK_STORE_C_2 CK_STORE_C(CK_ROW2, 4, 5) CK_STORE_C(CK_ROW3, 6, 7)
+#define CK_STORE_C_6 CK_STORE_C_4 CK_STORE_C(CK_ROW4, 8, 9) CK_STORE_C(CK_ROW5, 10, 11)
+/* All 12 registers go to acc whatever R (rows past R hold stale values the epilogue ignores),
+ * so acc never holds uninitialised memory. */
+#define CK_SPILL2(z0, z1, o0, o1) "vmovaps %%ymm" #z0 ", " #o0 "(%[acc])\n\t" "vmovaps %%ymm" #z1 ", " #o1 "(%[acc])\n\t"
+#define CK_SPILL_ALL                                                                                    \
+    CK_SPILL2(0, 1, 0, 32) CK_SPILL2(2, 3, 64, 96) CK_SPILL2(4, 5, 128, 160) CK_SPILL2(6, 7, 192, 224) \
+    CK_SPILL2(8, 9, 256, 288) CK_SPILL2(10, 11, 320, 352)
+#define CK_CLOBBER_2 "xmm0", "xmm1", "xmm2", "xmm3"
+#define CK_CLOBBER_4 CK_CLOBBER_2, "xmm4", "xmm5", "xmm6", "xmm7"
+#define CK_CLOBBER_6 CK_CLOBBER_4, "xmm8", "xmm9", "xmm10", "xmm11"
+
+/* k loop of R rows, then mode 1: (+ bias) store; 2: + C (+ bias) store; 0: spill to acc. */
+#define CK_GEMM_TILE(R)                                                                                 \
+    static void ck_gemm_tile_##R##x16(size_t kc, const float *a, const float *b, size_t mode, float *c,  \
+                                      size_t ldc_bytes, const float *bias, __m256 *acc) {                \
+        size_t k4 = kc / 4, k1 = kc % 4;                                                                  \
+        char *c3 = (char *)c + 3 * ldc_bytes;                                                             \
+        __asm__ volatile(CK_ZERO_##R "test %[k4], %[k4]\n\t"                                              \
+                         "jz 2f\n\t"                                                                      \
+                         ".p2align 5\n"                                                                   \
+                         "1:\n\t"                                                                         \
+                         "prefetcht0 512(%[b])\n\t" CK_K_STEP_##R(0, 0) CK_K_STEP_##R(24, 64)             \
+                             CK_K_STEP_##R(48, 128) CK_K_STEP_##R(72, 192) "add $96, %[a]\n\t"           \
+                         "add $256, %[b]\n\t"                                                             \
+                         "dec %[k4]\n\t"                                                                  \
+                         "jnz 1b\n"                                                                       \
+                         "2:\n\t"                                                                         \
+                         "test %[k1], %[k1]\n\t"                                                          \
+                         "jz 4f\n"                                                                        \
+                         "3:\n\t" CK_K_STEP_##R(0, 0) "add $24, %[a]\n\t"                                 \
+                         "add $64, %[b]\n\t"                                                              \
+                         "dec %[k1]\n\t"                                                                  \
+                         "jnz 3b\n"                                                                       \
+                         "4:\n\t"                                                                         \
+                         "test %[mode], %[mode]\n\t"                                                      \
+                         "jz 8f\n\t"                                                                      \
+                         "cmp $2, %[mode]\n\t"                                                            \
+                         "jne 5f\n\t" CK_ADD_C_##R "5:\n\t"                                               \
+                         "test %[bias], %[bias]\n\t"                                                      \
+                         "jz 6f\n\t"                                                                      \
+                         "vmovups (%[bias]), %%ymm12\n\t"                                                 \
+                         "vmovups 32(%[bias]), %%ymm13\n\t" CK_ADD_BIAS_##R "6:\n\t" CK_STORE_C_##R        \
+                         "jmp 9f\n"                                                                       \
+                         "8:\n\t" CK_SPILL_ALL "9:"                                                       \
+                         : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)                         \
+                         : [acc] "r"(acc), [mode] "r"(mode), [c] "r"(c), [c3] "r"(c3), [ldc] "r"(ldc_bytes), \
+                           [bias] "r"(bias)                                                               \
+                         : "memory", "cc", CK_CLOBBER_##R, "xmm12", "xmm13", "xmm14", "xmm15");           \
+    }
+CK_GEMM_TILE(2)
+CK_GEMM_TILE(4)
+CK_GEMM_TILE(6)
 
 static void ck_gemm_6x16_packed(size_t mr, size_t nr, size_t kc, const float *a, const float *b, float *c,
                                 size_t ldc, const float *bias, unsigned flags, const ck_f32_clamp *clamp) {
@@ -130,119 +203,16 @@ static void ck_gemm_6x16_packed(size_t mr, size_t nr, size_t kc, const float *a,
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + i * ldc + nr - 1), _MM_HINT_T0);
     }
-    /* The common tile (full, no clamp) finishes inside the assembly: C rows added straight from
-     * memory, bias added, rows stored. Spilling the accumulators for the C epilogue cost about 6%
-     * of a 1024^3 SGEMM at KC = 256. The sums are the same: (acc + C) + bias either way. */
-    const int full = mr == 6 && nr == 16 && !clamp->enabled;
-    size_t mode = full ? ((flags & CK_UK_LOAD_C) ? 2 : 1) : 0; /* 0: spill to acc */
-    const size_t ldc_bytes = ldc * sizeof(float);
-    float *c3 = c + 3 * ldc;
+    const size_t R = mr <= 2 ? 2 : (mr <= 4 ? 4 : 6);
+    const int full = mr == R && nr == 16 && !clamp->enabled;
+    const size_t mode = full ? ((flags & CK_UK_LOAD_C) ? 2 : 1) : 0; /* 0: spill to acc */
     __m256 acc[12] __attribute__((aligned(32)));
-    size_t k4 = kc / 4, k1 = kc % 4;
-    __asm__ volatile(
-        "vxorps %%ymm0, %%ymm0, %%ymm0\n\t"
-        "vxorps %%ymm1, %%ymm1, %%ymm1\n\t"
-        "vxorps %%ymm2, %%ymm2, %%ymm2\n\t"
-        "vxorps %%ymm3, %%ymm3, %%ymm3\n\t"
-        "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
-        "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
-        "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
-        "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
-        "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
-        "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
-        "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
-        "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
-        "test %[k4], %[k4]\n\t"
-        "jz 2f\n\t"
-        ".p2align 5\n"
-        "1:\n\t"
-        "prefetcht0 512(%[b])\n\t"
-        CK_K_STEP(0, 0)
-        CK_K_STEP(24, 64)
-        CK_K_STEP(48, 128)
-        CK_K_STEP(72, 192)
-        "add $96, %[a]\n\t"
-        "add $256, %[b]\n\t"
-        "dec %[k4]\n\t"
-        "jnz 1b\n"
-        "2:\n\t"
-        "test %[k1], %[k1]\n\t"
-        "jz 4f\n"
-        "3:\n\t"
-        CK_K_STEP(0, 0)
-        "add $24, %[a]\n\t"
-        "add $64, %[b]\n\t"
-        "dec %[k1]\n\t"
-        "jnz 3b\n"
-        "4:\n\t"
-        "test %[mode], %[mode]\n\t"
-        "jz 8f\n\t"
-        "cmp $2, %[mode]\n\t"
-        "jne 5f\n\t"
-        "vaddps (%[c]), %%ymm0, %%ymm0\n\t"
-        "vaddps 32(%[c]), %%ymm1, %%ymm1\n\t"
-        "vaddps (%[c],%[ldc]), %%ymm2, %%ymm2\n\t"
-        "vaddps 32(%[c],%[ldc]), %%ymm3, %%ymm3\n\t"
-        "vaddps (%[c],%[ldc],2), %%ymm4, %%ymm4\n\t"
-        "vaddps 32(%[c],%[ldc],2), %%ymm5, %%ymm5\n\t"
-        "vaddps (%[c3]), %%ymm6, %%ymm6\n\t"
-        "vaddps 32(%[c3]), %%ymm7, %%ymm7\n\t"
-        "vaddps (%[c3],%[ldc]), %%ymm8, %%ymm8\n\t"
-        "vaddps 32(%[c3],%[ldc]), %%ymm9, %%ymm9\n\t"
-        "vaddps (%[c3],%[ldc],2), %%ymm10, %%ymm10\n\t"
-        "vaddps 32(%[c3],%[ldc],2), %%ymm11, %%ymm11\n"
-        "5:\n\t"
-        "test %[bias], %[bias]\n\t"
-        "jz 6f\n\t"
-        "vmovups (%[bias]), %%ymm12\n\t"
-        "vmovups 32(%[bias]), %%ymm13\n\t"
-        "vaddps %%ymm12, %%ymm0, %%ymm0\n\t"
-        "vaddps %%ymm13, %%ymm1, %%ymm1\n\t"
-        "vaddps %%ymm12, %%ymm2, %%ymm2\n\t"
-        "vaddps %%ymm13, %%ymm3, %%ymm3\n\t"
-        "vaddps %%ymm12, %%ymm4, %%ymm4\n\t"
-        "vaddps %%ymm13, %%ymm5, %%ymm5\n\t"
-        "vaddps %%ymm12, %%ymm6, %%ymm6\n\t"
-        "vaddps %%ymm13, %%ymm7, %%ymm7\n\t"
-        "vaddps %%ymm12, %%ymm8, %%ymm8\n\t"
-        "vaddps %%ymm13, %%ymm9, %%ymm9\n\t"
-        "vaddps %%ymm12, %%ymm10, %%ymm10\n\t"
-        "vaddps %%ymm13, %%ymm11, %%ymm11\n"
-        "6:\n\t"
-        "vmovups %%ymm0, (%[c])\n\t"
-        "vmovups %%ymm1, 32(%[c])\n\t"
-        "vmovups %%ymm2, (%[c],%[ldc])\n\t"
-        "vmovups %%ymm3, 32(%[c],%[ldc])\n\t"
-        "vmovups %%ymm4, (%[c],%[ldc],2)\n\t"
-        "vmovups %%ymm5, 32(%[c],%[ldc],2)\n\t"
-        "vmovups %%ymm6, (%[c3])\n\t"
-        "vmovups %%ymm7, 32(%[c3])\n\t"
-        "vmovups %%ymm8, (%[c3],%[ldc])\n\t"
-        "vmovups %%ymm9, 32(%[c3],%[ldc])\n\t"
-        "vmovups %%ymm10, (%[c3],%[ldc],2)\n\t"
-        "vmovups %%ymm11, 32(%[c3],%[ldc],2)\n\t"
-        "jmp 9f\n"
-        "8:\n\t"
-        "vmovaps %%ymm0, 0(%[acc])\n\t"
-        "vmovaps %%ymm1, 32(%[acc])\n\t"
-        "vmovaps %%ymm2, 64(%[acc])\n\t"
-        "vmovaps %%ymm3, 96(%[acc])\n\t"
-        "vmovaps %%ymm4, 128(%[acc])\n\t"
-        "vmovaps %%ymm5, 160(%[acc])\n\t"
-        "vmovaps %%ymm6, 192(%[acc])\n\t"
-        "vmovaps %%ymm7, 224(%[acc])\n\t"
-        "vmovaps %%ymm8, 256(%[acc])\n\t"
-        "vmovaps %%ymm9, 288(%[acc])\n\t"
-        "vmovaps %%ymm10, 320(%[acc])\n\t"
-        "vmovaps %%ymm11, 352(%[acc])\n"
-        "9:\n\t"
-        : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)
-        : [acc] "r"(acc), [mode] "r"(mode), [c] "r"(c), [c3] "r"(c3), [ldc] "r"(ldc_bytes), [bias] "r"(bias)
-        : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-          "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+    const size_t ldc_bytes = ldc * sizeof(float);
+    if (R == 6) ck_gemm_tile_6x16(kc, a, b, mode, c, ldc_bytes, bias, acc);
+    else if (R == 4) ck_gemm_tile_4x16(kc, a, b, mode, c, ldc_bytes, bias, acc);
+    else ck_gemm_tile_2x16(kc, a, b, mode, c, ldc_bytes, bias, acc);
     if (mode == 0) ck_gemm_6x16_epilogue(acc, mr, nr, c, ldc, bias, flags, clamp);
 }
-#undef CK_K_STEP
 #endif
 
 void ck_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *CK_RESTRICT a,
