@@ -98,6 +98,8 @@ CK_INLINE void ck_gemm_6x16_body(size_t mr, size_t nr, size_t kc, const float *C
 
 
 #if defined(__GNUC__) && defined(__x86_64__)
+#include "../f32-gemm-asm-tile.h"
+
 /* The packed case (ldb == 16; unaligned loads, since a B read in place may have ldb 16 too), the
  * one the big GEMMs spend their time in, with the k loop in inline assembly: GCC's register
  * allocation of the intrinsic version rotates accumulators through spare registers and loses
@@ -161,33 +163,12 @@ CK_INLINE void ck_gemm_6x16_body(size_t mr, size_t nr, size_t kc, const float *C
                                       size_t ldc_bytes, const float *bias, __m256 *acc) {                \
         size_t k4 = kc / 4, k1 = kc % 4;                                                                  \
         char *c3 = (char *)c + 3 * ldc_bytes;                                                             \
-        __asm__ volatile(CK_ZERO_##R "test %[k4], %[k4]\n\t"                                              \
-                         "jz 2f\n\t"                                                                      \
-                         ".p2align 5\n"                                                                   \
-                         "1:\n\t"                                                                         \
-                         "prefetcht0 512(%[b])\n\t" CK_K_STEP_##R(0, 0) CK_K_STEP_##R(24, 64)             \
-                             CK_K_STEP_##R(48, 128) CK_K_STEP_##R(72, 192) "add $96, %[a]\n\t"           \
-                         "add $256, %[b]\n\t"                                                             \
-                         "dec %[k4]\n\t"                                                                  \
-                         "jnz 1b\n"                                                                       \
-                         "2:\n\t"                                                                         \
-                         "test %[k1], %[k1]\n\t"                                                          \
-                         "jz 4f\n"                                                                        \
-                         "3:\n\t" CK_K_STEP_##R(0, 0) "add $24, %[a]\n\t"                                 \
-                         "add $64, %[b]\n\t"                                                              \
-                         "dec %[k1]\n\t"                                                                  \
-                         "jnz 3b\n"                                                                       \
-                         "4:\n\t"                                                                         \
-                         "test %[mode], %[mode]\n\t"                                                      \
-                         "jz 8f\n\t"                                                                      \
-                         "cmp $2, %[mode]\n\t"                                                            \
-                         "jne 5f\n\t" CK_ADD_C_##R "5:\n\t"                                               \
-                         "test %[bias], %[bias]\n\t"                                                      \
-                         "jz 6f\n\t"                                                                      \
-                         "vmovups (%[bias]), %%ymm12\n\t"                                                 \
-                         "vmovups 32(%[bias]), %%ymm13\n\t" CK_ADD_BIAS_##R "6:\n\t" CK_STORE_C_##R        \
-                         "jmp 9f\n"                                                                       \
-                         "8:\n\t" CK_SPILL_ALL "9:"                                                       \
+        __asm__ volatile(CK_GEMM_ASM_TILE(CK_ZERO_##R, "prefetcht0 512(%[b])\n\t",                            \
+                                          CK_K_STEP_##R(0, 0) CK_K_STEP_##R(24, 64) CK_K_STEP_##R(48, 128)  \
+                                              CK_K_STEP_##R(72, 192),                                       \
+                                          96, 256, CK_K_STEP_##R(0, 0), 24, 64, CK_ADD_C_##R,               \
+                                          "vmovups (%[bias]), %%ymm12\n\tvmovups 32(%[bias]), %%ymm13\n\t", \
+                                          CK_ADD_BIAS_##R, CK_STORE_C_##R, CK_SPILL_ALL)                    \
                          : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)                         \
                          : [acc] "r"(acc), [mode] "r"(mode), [c] "r"(c), [c3] "r"(c3), [ldc] "r"(ldc_bytes), \
                            [bias] "r"(bias)                                                               \

@@ -57,6 +57,8 @@ CK_INLINE void ck_gemm_12x32_body(size_t mr, size_t nr, size_t kc, const float *
 
 
 #if defined(__GNUC__) && defined(__x86_64__)
+#include "../f32-gemm-asm-tile.h"
+
 /* The packed case (ldb == 32), the one the big GEMMs spend their time in, with the k loop and
  * the full-tile epilogue in inline assembly, as csrc/x86/avx2/f32-gemm-6x16.c does: GCC kept
  * the k loop in registers but spilled all 24 accumulators to the stack before the epilogue,
@@ -135,35 +137,13 @@ CK_INLINE void ck_gemm_12x32_body(size_t mr, size_t nr, size_t kc, const float *
         size_t k4 = kc / 4, k1 = kc % 4;                                                                  \
         const size_t ldc3 = 3 * ldc_bytes;                                                                \
         char *c3 = (char *)c + ldc3, *c6 = c3 + ldc3, *c9 = c6 + ldc3;                                    \
-        __asm__ volatile(CK_ZERO_##R "test %[k4], %[k4]\n\t"                                              \
-                         "jz 2f\n\t"                                                                      \
-                         ".p2align 5\n"                                                                   \
-                         "1:\n\t"                                                                         \
-                         "prefetcht0 576(%[a])\n\t"                                                       \
-                         "prefetcht0 640(%[a])\n\t"                                                       \
-                         "prefetcht0 704(%[a])\n\t" CK_K_STEP_##R(0, 0) CK_K_STEP_##R(48, 128)            \
-                             CK_K_STEP_##R(96, 256) CK_K_STEP_##R(144, 384) "add $192, %[a]\n\t"         \
-                         "add $512, %[b]\n\t"                                                             \
-                         "dec %[k4]\n\t"                                                                  \
-                         "jnz 1b\n"                                                                       \
-                         "2:\n\t"                                                                         \
-                         "test %[k1], %[k1]\n\t"                                                          \
-                         "jz 4f\n"                                                                        \
-                         "3:\n\t" CK_K_STEP_##R(0, 0) "add $48, %[a]\n\t"                                 \
-                         "add $128, %[b]\n\t"                                                             \
-                         "dec %[k1]\n\t"                                                                  \
-                         "jnz 3b\n"                                                                       \
-                         "4:\n\t"                                                                         \
-                         "test %[mode], %[mode]\n\t"                                                      \
-                         "jz 8f\n\t"                                                                      \
-                         "cmp $2, %[mode]\n\t"                                                            \
-                         "jne 5f\n\t" CK_ADD_C_##R "5:\n\t"                                               \
-                         "test %[bias], %[bias]\n\t"                                                      \
-                         "jz 6f\n\t"                                                                      \
-                         "vmovups (%[bias]), %%zmm24\n\t"                                                 \
-                         "vmovups 64(%[bias]), %%zmm25\n\t" CK_ADD_BIAS_##R "6:\n\t" CK_STORE_C_##R        \
-                         "jmp 9f\n"                                                                       \
-                         "8:\n\t" CK_SPILL_ALL "9:"                                                       \
+        __asm__ volatile(CK_GEMM_ASM_TILE(CK_ZERO_##R,                                                      \
+                                          "prefetcht0 576(%[a])\n\tprefetcht0 640(%[a])\n\tprefetcht0 704(%[a])\n\t", \
+                                          CK_K_STEP_##R(0, 0) CK_K_STEP_##R(48, 128) CK_K_STEP_##R(96, 256) \
+                                              CK_K_STEP_##R(144, 384),                                      \
+                                          192, 512, CK_K_STEP_##R(0, 0), 48, 128, CK_ADD_C_##R,             \
+                                          "vmovups (%[bias]), %%zmm24\n\tvmovups 64(%[bias]), %%zmm25\n\t", \
+                                          CK_ADD_BIAS_##R, CK_STORE_C_##R, CK_SPILL_ALL)                    \
                          : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)                         \
                          : [acc] "r"(acc), [mode] "r"(mode), [c] "r"(c), [c3] "r"(c3), [c6] "r"(c6),      \
                            [c9] "r"(c9), [ldc] "r"(ldc_bytes), [bias] "r"(bias)                           \
