@@ -47,6 +47,12 @@ ck_status ck_f32_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, in
     return ck_dispatch.gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
 }
 
+/* One definition (compiled for the baseline ISA) rather than an inline copy of every kind's loop
+ * in each kernel that calls it; it runs once per tile. */
+void ck_activate_tile_f32(size_t mr, size_t nr, float *c, size_t ldc, ck_activation act) {
+    for (size_t i = 0; i < mr; i++) ck_activate_span_f32(c + i * ldc, nr, act);
+}
+
 ck_status ck_f32_activation(int64_t n, float *x, ck_activation act) {
     if (n < 0 || act.kind < 0 || act.kind >= CK_ACT_COUNT_) return CK_EINVAL;
     if (n == 0 || act.kind == CK_ACT_LINEAR) return CK_OK;

@@ -212,10 +212,7 @@ CK_INLINE ck_f32_clamp ck_clamp_for(ck_activation act, int *needs_scalar_pass) {
 }
 
 /* Apply a non-trivial activation to an mr x nr tile just written (still in L1). */
-CK_INLINE void ck_activate_tile_f32(size_t mr, size_t nr, float *c, size_t ldc, ck_activation act) {
-    for (size_t i = 0; i < mr; i++)
-        for (size_t j = 0; j < nr; j++) c[i * ldc + j] = ck_activate_f32(c[i * ldc + j], act);
-}
+void ck_activate_tile_f32(size_t mr, size_t nr, float *c, size_t ldc, ck_activation act);
 
 /* Flush-to-zero + denormals-are-zero around a kernel run: denormal operands make FMAs take
  * microcode assists that cost ~100x. Each OpenMP thread sets and restores its own MXCSR. */
