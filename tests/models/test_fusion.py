@@ -7,7 +7,7 @@ import pytest
 
 import convkit
 from convkit import layers as L
-from convkit._fusion import FusedStep
+from convkit._fusion import FusedStep, MergeActivationStep
 
 
 def _randomize(model, seed=0):
@@ -96,3 +96,46 @@ def test_batchnorm_on_another_axis_runs_unfused():
     _randomize(model)
     x = np.random.default_rng(4).standard_normal((2, 5, 5, 5)).astype(np.float32)
     np.testing.assert_allclose(model.predict(x, verbose=0), _layer_by_layer(model, x), rtol=1e-6, atol=1e-6)
+
+
+def _merge_steps(model):
+    return [s[0] for s in model._plan.steps if isinstance(s[0], MergeActivationStep)]
+
+
+def test_residual_add_then_relu_runs_in_place_and_matches():
+    """Add -> ReLU (the residual join of a ResNet block) and Concatenate -> swish fuse into one
+    step whose activation runs on the merge's own output: the same bits as the layers called in
+    turn, and the inputs untouched."""
+    conv, add1, relu1 = L.Conv2D(4, 3, padding="same"), L.Add(), L.ReLU()
+    cat, swish, add2, relu6 = L.Concatenate(), L.Activation("swish"), L.Add(), L.ReLU(6.0)
+    inp = L.Input((6, 6, 4))
+    joined = relu1(add1([conv(inp), inp]))
+    c = swish(cat([joined, inp]))
+    model = convkit.Model(inp, relu6(add2([c, c])))
+    _randomize(model)
+
+    def layer_by_layer(x):
+        j = relu1(add1([conv(x), x]))
+        cc = swish(cat([j, x]))
+        return relu6(add2([cc, cc]))
+
+    x = np.random.default_rng(6).standard_normal((3, 6, 6, 4)).astype(np.float32) * 3
+    for _ in range(2):  # the first call builds the layers, the second runs the fused steps built
+        x_copy = x.copy()
+        got = model.predict(x, verbose=0)
+        assert len(_merge_steps(model)) == 3
+        np.testing.assert_array_equal(x, x_copy)
+        np.testing.assert_array_equal(got, layer_by_layer(x))
+        x[0, 0, 0, 0] = np.nan  # NaN goes through the in-place activation as through the layer
+
+
+def test_merge_output_seen_elsewhere_is_not_fused():
+    inp = L.Input((4, 4, 2))
+    s = L.Add()([inp, inp])
+    r = L.ReLU()(s)
+    model = convkit.Model(inp, [r, s])  # the sum is a model output: the ReLU must not overwrite it
+    x = np.random.default_rng(7).standard_normal((2, 4, 4, 2)).astype(np.float32)
+    relu, total = model.predict(x, verbose=0)
+    assert not _merge_steps(model)
+    np.testing.assert_array_equal(total, x + x)
+    np.testing.assert_array_equal(relu, np.maximum(x + x, 0))
