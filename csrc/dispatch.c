@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "convkit/dispatch.h"
+#include "convkit/ref.h"
 
 ck_status ck_f32_gemm__ref_status(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
                                   int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc) {
@@ -41,6 +42,7 @@ static void ck_fill_ref(ck_dispatch_table *t) {
     t->gemm_is_fast = 0;
     t->conv_small_ukernel = (ck_f32_conv_small_ukernel){NULL, 0, 0};
     t->small_wide_1d = 0;
+    t->activate_span = ck_f32_activate_span__ref;
     t->winograd_input = ck_f32_winograd_input_4x4_3x3__scalar;
     t->winograd_output = ck_f32_winograd_output_4x4_3x3__scalar;
 }

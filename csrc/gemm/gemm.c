@@ -2,6 +2,7 @@
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/ref.h"
+#include "convkit/threads.h"
 #include "convkit/validate.h"
 
 /* CK_OK when the arguments are valid and there is work; *done = 1 when there is none. */
@@ -47,16 +48,19 @@ ck_status ck_f32_gemm_packed(int64_t M, int64_t N, int64_t K, const float *A, in
     return ck_dispatch.gemm(M, N, K, A, lda, B, ldb, bias, act, C, ldc);
 }
 
-/* One definition (compiled for the baseline ISA) rather than an inline copy of every kind's loop
- * in each kernel that calls it; it runs once per tile. */
+/* The path's activation kernel on each row of a tile just written (still in L1). */
 void ck_activate_tile_f32(size_t mr, size_t nr, float *c, size_t ldc, ck_activation act) {
-    for (size_t i = 0; i < mr; i++) ck_activate_span_f32(c + i * ldc, nr, act);
+    for (size_t i = 0; i < mr; i++) ck_dispatch.activate_span(c + i * ldc, nr, act);
 }
 
 ck_status ck_f32_activation(int64_t n, float *x, ck_activation act) {
     if (n < 0 || act.kind < 0 || act.kind >= CK_ACT_COUNT_) return CK_EINVAL;
     if (n == 0 || act.kind == CK_ACT_LINEAR) return CK_OK;
     if (x == NULL) return CK_EINVAL;
-    ck_f32_activation__ref(n, x, act);
+    /* In chunks of 4096 values over the team (each value's result is independent of its chunk). */
+    const int64_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
+    CK_PARALLEL_FOR(n * 8)
+    for (int64_t c = 0; c < chunks; c++)
+        ck_dispatch.activate_span(x + c * chunk, (size_t)(n - c * chunk < chunk ? n - c * chunk : chunk), act);
     return CK_OK;
 }

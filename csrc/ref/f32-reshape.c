@@ -79,10 +79,4 @@ void ck_f32_resize_bilinear_2d__ref(int64_t batch, int64_t C, int64_t IH, int64_
     }
 }
 
-/* In chunks of 4096 values, each through one kind's loop (ck_activate_span_f32). */
-void ck_f32_activation__ref(int64_t n, float *x, ck_activation act) {
-    const int64_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
-    CK_PARALLEL_FOR(n * 8)
-    for (int64_t c = 0; c < chunks; c++)
-        ck_activate_span_f32(x + c * chunk, (size_t)(n - c * chunk < chunk ? n - c * chunk : chunk), act);
-}
+void ck_f32_activate_span__ref(float *x, size_t n, ck_activation act) { ck_activate_span_f32(x, n, act); }

@@ -185,7 +185,7 @@ static void ck_wino_out_unit(const ck_wino_ctx *c, int64_t g, int64_t t0, int64_
     if (c->scalar_act)
         for (int k = 0; k < 16; k++)
             if (optrs[k] != junk)
-                for (int64_t j = 0; j < nc; j++) optrs[k][j] = ck_activate_f32(optrs[k][j], c->act);
+                ck_dispatch.activate_span(optrs[k], (size_t)nc, c->act);
 }
 
 /* Work split: 0 = the rule in ck_wino_run, 1 = every block shared by the team (the original

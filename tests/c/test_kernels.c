@@ -175,6 +175,68 @@ static void test_pack_a(void) {
             }
 }
 
+/* ---- activations over spans (the path's activate_span: vector exp on AVX2 / AVX-512) -------- */
+
+static double act_want(int kind, double x) {
+    if (kind == CK_ACT_EXPONENTIAL) return exp(x);
+    const double s = 1.0 / (1.0 + exp(-x));
+    return kind == CK_ACT_SIGMOID ? s : x * s;
+}
+
+/* Within 4 ulp of the double-precision value plus 2^-147 (the denormals), NaN for
+ * NaN and the limits at +-inf; and each value's result the same bits whatever span it is in. */
+static void test_activation_span(void) {
+    static const int kinds[] = {CK_ACT_EXPONENTIAL, CK_ACT_SIGMOID, CK_ACT_SILU};
+    enum { N = 4096 + 40 };
+    static float x[N], y[N], z[N];
+    for (int i = 0; i < 4096; i++) x[i] = -110.0f + 210.0f * (float)i / 4095.0f; /* exp(-110) .. overflow */
+    for (int i = 0; i < 24; i++) x[4096 + i] = ldexpf(1.0f + (float)i / 24.0f, -30 + 2 * i) * (i % 2 ? -1.0f : 1.0f);
+    const float special[16] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -87.3f, -87.4f, -103.9f,
+                               -103.98f, -104.0f, 88.72f, 88.7228f, 88.73f, 1e-8f, -1e-8f, 0.5f};
+    memcpy(x + 4096 + 24, special, sizeof special);
+    for (int k = 0; k < 3; k++) {
+        const ck_activation act = {kinds[k], 0.0f};
+        memcpy(y, x, sizeof x);
+        ck_dispatch.activate_span(y, N, act);
+        double worst = 0.0;
+        int bad = -1;
+        for (int i = 0; i < N && bad < 0; i++) {
+            const double want = act_want(kinds[k], (double)x[i]);
+            if (isnan(want) || isnan(y[i])) {
+                if (isnan(want) != isnan(y[i])) bad = i;
+                continue;
+            }
+            if (isinf((float)want) || isinf(y[i])) { /* beyond FLT_MAX in float: inf */
+                if ((float)want != y[i]) bad = i;
+                continue;
+            }
+            const double err = fabs((double)y[i] - want);
+            const double ulp = fabs(want) >= 0x1p-126 ? ldexp(1.0, ilogb(want) - 23) : 0x1p-149;
+            /* plus the denormal floor, which silu multiplies by |x| (up to ~110) when the sigmoid
+             * underflows into the denormals, in libm's path as in the vector ones */
+            const double floor_ = 0x1p-147 * (kinds[k] == CK_ACT_SILU ? fmax(1.0, fabs((double)x[i])) : 1.0);
+            const double bound = (fabs(want) >= 0x1p-126 ? 4.0 * ulp : 0.0) + floor_;
+            if (err > bound) bad = i;
+            if (err / ulp > worst) worst = err / ulp;
+        }
+        /* spans of every length 1..40 at odd offsets give the same bits as the one long span */
+        for (int len = 1; len <= 40 && bad < 0; len++)
+            for (int off = len; off + len <= N && bad < 0; off += 997) {
+                memcpy(z, x + off, (size_t)len * sizeof(float));
+                ck_dispatch.activate_span(z, (size_t)len, act);
+                if (memcmp(z, y + off, (size_t)len * sizeof(float)) != 0) bad = off;
+            }
+        checks++;
+        if (bad >= 0) {
+            failures++;
+            fprintf(stderr, "FAIL activate_span[%s] kind=%d at x=%.9g: got %.9g want %.9g\n", ck_dispatch_isa_name(),
+                    kinds[k], (double)x[bad], (double)y[bad], act_want(kinds[k], (double)x[bad]));
+        } else if (getenv("CK_TEST_VERBOSE")) {
+            printf("activate_span[%s] kind=%d: worst %.2f ulp\n", ck_dispatch_isa_name(), kinds[k], worst);
+        }
+    }
+}
+
 /* ---- convolution ----------------------------------------------------------------------------- */
 
 static void test_conv_one(const ck_conv_shape *s, int act_i, int with_bias, int algo) {
@@ -715,6 +777,7 @@ int main(int argc, char **argv) {
         test_depthwise();
         test_depthwise_edges();
         test_pool();
+        test_activation_span();
         printf("%-7s %d checks, %d failures\n", isas[i], checks - before_checks, failures - before);
     }
     return failures ? 1 : 0;

@@ -18,6 +18,9 @@ typedef ck_status (*ck_gemm_kernel_fn)(int64_t M, int64_t N, int64_t K, const fl
                                        const float *B, int64_t ldb, const float *bias, ck_activation act,
                                        float *C, int64_t ldc);
 typedef void (*ck_pool_kernel_fn)(const ck_pool_shape *shape, const float *x, float *y);
+/* An activation over n values in place; each value's result must not depend on its position
+ * (tails are computed like full vectors), so spans of any length give the same bits. */
+typedef void (*ck_activate_span_fn)(float *x, size_t n, ck_activation act);
 
 /* Direct convolution microkernel for few input channels (csrc/conv/f32-conv-small.c): for npix
  * output pixels of a row and one nr-column panel of the igemm's packed weights ([NR bias][ks][kc]
@@ -51,6 +54,8 @@ typedef struct ck_dispatch_table {
     /* 1 when that direct kernel also beats the igemm on 1D convolutions with many channels
      * ('auto' in conv.c): measured so on AVX2, not on AVX-512. */
     int small_wide_1d;
+    /* Activations over arrays and output tiles that are no clamp (sigmoid, swish, ...). */
+    ck_activate_span_fn activate_span;
     /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
     ck_f32_winograd_input_fn winograd_input;
     ck_f32_winograd_output_fn winograd_output;
@@ -76,6 +81,9 @@ void ck_f32_conv_small_ukernel_6x16__avx2(size_t npix, size_t nr, size_t kc, siz
 void ck_f32_conv_small_ukernel_12x32__avx512(size_t npix, size_t nr, size_t kc, size_t ks, const float *const *rows,
                                              size_t ps, const float *w, float *c, size_t ldc,
                                              const ck_f32_clamp *clamp);
+
+void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act);
+void ck_f32_activate_span__avx512(float *x, size_t n, ck_activation act);
 
 /* Reference kernels (csrc/ref/). */
 void ck_f32_gemm__ref(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,

@@ -1,0 +1,70 @@
+/* AVX2+FMA activations over spans, 8 values a vector: exp, sigmoid and silu (swish) with a
+ * vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
+ * as csrc/x86/avx512/f32-activation-16.c (Cephes' expf polynomial), with 2^n built in the
+ * exponent field as two factors 2^floor(n/2) * 2^(n - floor(n/2)), each a normal float, so
+ * results down to the denormals come out right. The tail goes through a padded vector, so a
+ * value's result does not depend on where it sits in a span. */
+#include <string.h>
+
+#include "convkit/activation.h"
+#include "convkit/dispatch.h"
+
+#include <immintrin.h>
+
+CK_INLINE __m256 ck_pow2i8(__m256i e) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
+}
+
+CK_INLINE __m256 ck_exp8(__m256 x) {
+    const __m256 hi = _mm256_set1_ps(88.7228394f), lo = _mm256_set1_ps(-103.972084f);
+    const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), xc);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    const __m256i ni = _mm256_cvtps_epi32(n), n1 = _mm256_srai_epi32(ni, 1);
+    __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, ck_pow2i8(n1)), ck_pow2i8(_mm256_sub_epi32(ni, n1)));
+    /* above the largest finite result +inf and below the smallest denormal 0, as expf; NaN stays */
+    y = _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(x, hi, _CMP_GT_OQ));
+    y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LT_OQ));
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+/* 1 / (1 + e^-|x|) for x >= 0, e^-|x| / (1 + e^-|x|) below: the split of ck_sigmoid_f32. */
+CK_INLINE __m256 ck_sigmoid8(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 ax = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    const __m256 e = ck_exp8(_mm256_sub_ps(_mm256_setzero_ps(), ax));
+    const __m256 d = _mm256_add_ps(one, e);
+    const __m256 num = _mm256_blendv_ps(one, e, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+    return _mm256_blendv_ps(_mm256_div_ps(num, d), x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+CK_INLINE __m256 ck_act8(__m256 v, int kind) {
+    if (kind == CK_ACT_EXPONENTIAL) return ck_exp8(v);
+    if (kind == CK_ACT_SIGMOID) return ck_sigmoid8(v);
+    return _mm256_mul_ps(v, ck_sigmoid8(v)); /* silu */
+}
+
+void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) {
+    const int kind = act.kind;
+    if (kind != CK_ACT_EXPONENTIAL && kind != CK_ACT_SIGMOID && kind != CK_ACT_SILU) {
+        ck_activate_span_f32(x, n, act);
+        return;
+    }
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, ck_act8(_mm256_loadu_ps(x + i), kind));
+    if (i < n) {
+        float tail[8] = {0};
+        memcpy(tail, x + i, (n - i) * sizeof(float));
+        _mm256_storeu_ps(tail, ck_act8(_mm256_loadu_ps(tail), kind));
+        memcpy(x + i, tail, (n - i) * sizeof(float));
+    }
+}
