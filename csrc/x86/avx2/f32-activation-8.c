@@ -1,5 +1,5 @@
-/* AVX2+FMA activations over spans, 8 values a vector: exp, sigmoid and silu (swish) with a
- * vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
+/* AVX2+FMA activations over spans, 8 values a vector: exp, sigmoid, silu (swish), tanh and
+ * gelu(approximate=True) with a vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
  * as csrc/x86/avx512/f32-activation-16.c (Cephes' expf polynomial), with 2^n built in the
  * exponent field as two factors 2^floor(n/2) * 2^(n - floor(n/2)), each a normal float, so
  * results down to the denormals come out right. The tail goes through a padded vector, so a
@@ -47,15 +47,42 @@ CK_INLINE __m256 ck_sigmoid8(__m256 x) {
     return _mm256_blendv_ps(_mm256_div_ps(num, d), x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
+/* Cephes' tanhf: an odd polynomial below |x| = 0.625, 1 - 2 / (e^2|x| + 1) with the sign above. */
+CK_INLINE __m256 ck_tanh8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256 ax = _mm256_andnot_ps(sign, x), z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+    const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, z), p, x);
+    const __m256 e = ck_exp8(_mm256_add_ps(ax, ax));
+    __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+    big = _mm256_or_ps(big, _mm256_and_ps(x, sign)); /* the sign of x */
+    const __m256 y = _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
 CK_INLINE __m256 ck_act8(__m256 v, int kind) {
-    if (kind == CK_ACT_EXPONENTIAL) return ck_exp8(v);
-    if (kind == CK_ACT_SIGMOID) return ck_sigmoid8(v);
-    return _mm256_mul_ps(v, ck_sigmoid8(v)); /* silu */
+    switch (kind) {
+    case CK_ACT_EXPONENTIAL: return ck_exp8(v);
+    case CK_ACT_SIGMOID: return ck_sigmoid8(v);
+    case CK_ACT_SILU: return _mm256_mul_ps(v, ck_sigmoid8(v));
+    case CK_ACT_TANH: return ck_tanh8(v);
+    default: { /* gelu(approximate=True), in the scalar formula's order */
+        const __m256 inner = _mm256_mul_ps(
+            _mm256_set1_ps(0.7978845608028654f),
+            _mm256_add_ps(v, _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), v), v), v)));
+        return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), v), _mm256_add_ps(_mm256_set1_ps(1.0f), ck_tanh8(inner)));
+    }
+    }
 }
 
 void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) {
     const int kind = act.kind;
-    if (kind != CK_ACT_EXPONENTIAL && kind != CK_ACT_SIGMOID && kind != CK_ACT_SILU) {
+    if (kind != CK_ACT_EXPONENTIAL && kind != CK_ACT_SIGMOID && kind != CK_ACT_SILU && kind != CK_ACT_TANH &&
+        kind != CK_ACT_GELU_TANH) {
         ck_activate_span_f32(x, n, act);
         return;
     }
