@@ -1,5 +1,5 @@
 /* AVX2+FMA activations over spans, 8 values a vector: exp, sigmoid, silu (swish), tanh and
- * gelu(approximate=True) with a vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
+ * gelu (exact and approximate) with a vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
  * as csrc/x86/avx512/f32-activation-16.c (Cephes' expf polynomial), with 2^n built in the
  * exponent field as two factors 2^floor(n/2) * 2^(n - floor(n/2)), each a normal float, so
  * results down to the denormals come out right. The tail goes through a padded vector, so a
@@ -64,12 +64,45 @@ CK_INLINE __m256 ck_tanh8(__m256 x) {
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
+/* gelu(x) = x/2 (1 + erf(x/sqrt2)) as x/2 (2 - erfc(t)) for x >= 0 and x/2 erfc(t) below, t = |x|/sqrt2:
+ * no cancellation in the negative tail. erfc(t) = e^-t^2 R(t), R fitted here (least squares on the
+ * relative error, t in [0, 10.3]) as a degree-10 polynomial in u = 2 / (2 + t); e^-t^2 from the
+ * rounded x^2/2 times 1 - (its rounding error, exact by FMA). */
+CK_INLINE __m256 ck_gelu8(__m256 x) {
+    const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f));
+    const __m256 t = _mm256_min_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), z), _mm256_set1_ps(10.5f)); /* erfc(10.5) is 0 in float */
+    const __m256 u = _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(_mm256_set1_ps(2.0f), t));
+    __m256 r = _mm256_set1_ps(2.385141142e-02f);
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(-1.889318526e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(5.915135741e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(-9.005070925e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(6.279191971e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(-2.204166651e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(2.735662162e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(2.262575775e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(2.848587632e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(2.818816900e-01f));
+    r = _mm256_fmadd_ps(r, u, _mm256_set1_ps(7.163786904e-06f));
+    /* t^2 = x^2 / 2 from x itself (exact as a pair by FMA): rounding x/sqrt2 first cost up to
+     * ~180 ulp of e^-t^2 in the far negative tail */
+    const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-15.0f)), _mm256_set1_ps(15.0f)); /* inf: no NaN */
+    const __m256 xx = _mm256_mul_ps(xc, xc);
+    const __m256 t2 = _mm256_mul_ps(xx, _mm256_set1_ps(0.5f));
+    const __m256 t2lo = _mm256_mul_ps(_mm256_fmsub_ps(xc, xc, xx), _mm256_set1_ps(0.5f));
+    __m256 e = ck_exp8(_mm256_sub_ps(_mm256_setzero_ps(), t2));
+    e = _mm256_fnmadd_ps(e, t2lo, e);
+    const __m256 ec = _mm256_mul_ps(e, r);
+    const __m256 y = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_blendv_ps(ec, _mm256_sub_ps(_mm256_set1_ps(2.0f), ec), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ)));
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
 CK_INLINE __m256 ck_act8(__m256 v, int kind) {
     switch (kind) {
     case CK_ACT_EXPONENTIAL: return ck_exp8(v);
     case CK_ACT_SIGMOID: return ck_sigmoid8(v);
     case CK_ACT_SILU: return _mm256_mul_ps(v, ck_sigmoid8(v));
     case CK_ACT_TANH: return ck_tanh8(v);
+    case CK_ACT_GELU_ERF: return ck_gelu8(v);
     default: { /* gelu(approximate=True), in the scalar formula's order */
         const __m256 inner = _mm256_mul_ps(
             _mm256_set1_ps(0.7978845608028654f),
@@ -82,7 +115,7 @@ CK_INLINE __m256 ck_act8(__m256 v, int kind) {
 void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) {
     const int kind = act.kind;
     if (kind != CK_ACT_EXPONENTIAL && kind != CK_ACT_SIGMOID && kind != CK_ACT_SILU && kind != CK_ACT_TANH &&
-        kind != CK_ACT_GELU_TANH) {
+        kind != CK_ACT_GELU_TANH && kind != CK_ACT_GELU_ERF) {
         ck_activate_span_f32(x, n, act);
         return;
     }
