@@ -1,5 +1,5 @@
 /* AVX2+FMA activations over spans, 8 values a vector: exp, sigmoid, silu (swish), tanh and
- * gelu (exact and approximate) with a vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
+ * gelu (exact and approximate), elu and selu with a vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
  * as csrc/x86/avx512/f32-activation-16.c (Cephes' expf polynomial), with 2^n built in the
  * exponent field as two factors 2^floor(n/2) * 2^(n - floor(n/2)), each a normal float, so
  * results down to the denormals come out right. The tail goes through a padded vector, so a
@@ -96,13 +96,31 @@ CK_INLINE __m256 ck_gelu8(__m256 x) {
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
-CK_INLINE __m256 ck_act8(__m256 v, int kind) {
+/* e^x - 1: below |x| = 0.5 the Taylor series to x^8 (the next term is under 1e-8 of the
+ * result), where e^x - 1 would cancel; above, the vector exp minus 1. */
+CK_INLINE __m256 ck_expm1_8(__m256 x) {
+    __m256 p = _mm256_set1_ps(1.0f / 40320.0f);
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 5040.0f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 720.0f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, x, _mm256_set1_ps(0.5f));
+    const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(x, x), p, x);
+    const __m256 big = _mm256_sub_ps(ck_exp8(x), _mm256_set1_ps(1.0f));
+    const __m256 y = _mm256_blendv_ps(big, small, _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(0.5f), _CMP_LT_OQ));
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+CK_INLINE __m256 ck_act8(__m256 v, int kind, float alpha) {
     switch (kind) {
     case CK_ACT_EXPONENTIAL: return ck_exp8(v);
     case CK_ACT_SIGMOID: return ck_sigmoid8(v);
     case CK_ACT_SILU: return _mm256_mul_ps(v, ck_sigmoid8(v));
     case CK_ACT_TANH: return ck_tanh8(v);
     case CK_ACT_GELU_ERF: return ck_gelu8(v);
+    case CK_ACT_ELU: return _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(alpha), ck_expm1_8(v)), v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ));
+    case CK_ACT_SELU: return _mm256_mul_ps(_mm256_set1_ps(1.0507009873554805f), _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(1.6732632423543772f), ck_expm1_8(v)), v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ)));
     default: { /* gelu(approximate=True), in the scalar formula's order */
         const __m256 inner = _mm256_mul_ps(
             _mm256_set1_ps(0.7978845608028654f),
@@ -115,16 +133,16 @@ CK_INLINE __m256 ck_act8(__m256 v, int kind) {
 void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) {
     const int kind = act.kind;
     if (kind != CK_ACT_EXPONENTIAL && kind != CK_ACT_SIGMOID && kind != CK_ACT_SILU && kind != CK_ACT_TANH &&
-        kind != CK_ACT_GELU_TANH && kind != CK_ACT_GELU_ERF) {
+        kind != CK_ACT_GELU_TANH && kind != CK_ACT_GELU_ERF && kind != CK_ACT_ELU && kind != CK_ACT_SELU) {
         ck_activate_span_f32(x, n, act);
         return;
     }
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, ck_act8(_mm256_loadu_ps(x + i), kind));
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, ck_act8(_mm256_loadu_ps(x + i), kind, act.alpha));
     if (i < n) {
         float tail[8] = {0};
         memcpy(tail, x + i, (n - i) * sizeof(float));
-        _mm256_storeu_ps(tail, ck_act8(_mm256_loadu_ps(tail), kind));
+        _mm256_storeu_ps(tail, ck_act8(_mm256_loadu_ps(tail), kind, act.alpha));
         memcpy(x + i, tail, (n - i) * sizeof(float));
     }
 }
