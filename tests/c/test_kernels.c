@@ -182,6 +182,8 @@ static double act_want(int kind, double x) {
     if (kind == CK_ACT_ELU) return x > 0 ? x : 0.7 * expm1(x);
     if (kind == CK_ACT_SELU) return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * expm1(x));
     if (kind == CK_ACT_TANH) return tanh(x);
+    if (kind == CK_ACT_SOFTPLUS) return log1p(exp(-fabs(x))) + fmax(x, 0.0);
+    if (kind == CK_ACT_MISH) return x * tanh(log1p(exp(-fabs(x))) + fmax(x, 0.0));
     if (kind == CK_ACT_GELU_ERF) return 0.5 * x * erfc(-x * 0.70710678118654752);
     if (kind == CK_ACT_GELU_TANH) return 0.5 * x * (1.0 + tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
     const double s = 1.0 / (1.0 + exp(-x));
@@ -192,7 +194,7 @@ static double act_want(int kind, double x) {
  * NaN and the limits at +-inf; and each value's result the same bits whatever span it is in. */
 static void test_activation_span(void) {
     static const int kinds[] = {CK_ACT_EXPONENTIAL, CK_ACT_SIGMOID, CK_ACT_SILU, CK_ACT_TANH, CK_ACT_GELU_TANH,
-                                CK_ACT_GELU_ERF, CK_ACT_ELU, CK_ACT_SELU};
+                                CK_ACT_GELU_ERF, CK_ACT_ELU, CK_ACT_SELU, CK_ACT_SOFTPLUS, CK_ACT_MISH};
     enum { N = 4096 + 40 };
     static float x[N], y[N], z[N];
     for (int i = 0; i < 4096; i++) x[i] = -110.0f + 210.0f * (float)i / 4095.0f; /* exp(-110) .. overflow */
@@ -200,7 +202,7 @@ static void test_activation_span(void) {
     const float special[16] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -87.3f, -87.4f, -103.9f,
                                -103.98f, -104.0f, 88.72f, 88.7228f, 88.73f, 1e-8f, -1e-8f, 0.5f};
     memcpy(x + 4096 + 24, special, sizeof special);
-    for (int k = 0; k < 8; k++) {
+    for (int k = 0; k < 10; k++) {
         const ck_activation act = {kinds[k], kinds[k] == CK_ACT_ELU ? 0.7f : 0.0f};
         memcpy(y, x, sizeof x);
         ck_dispatch.activate_span(y, N, act);
@@ -219,8 +221,8 @@ static void test_activation_span(void) {
             const double err = fabs((double)y[i] - want);
             const double ulp = fabs(want) >= 0x1p-126 ? ldexp(1.0, ilogb(want) - 23) : 0x1p-149;
             /* plus the denormal floor, which silu multiplies by |x| (up to ~110) when the sigmoid
-             * underflows into the denormals, in libm's path as in the vector ones */
-            double floor_ = 0x1p-147 * (kinds[k] == CK_ACT_SILU ? fmax(1.0, fabs((double)x[i])) : 1.0);
+             * (mish: the softplus) underflows into the denormals, in libm's path as in the vector ones */
+            double floor_ = 0x1p-147 * (kinds[k] == CK_ACT_SILU || kinds[k] == CK_ACT_MISH ? fmax(1.0, fabs((double)x[i])) : 1.0);
             /* gelu's 1 + tanh(..) cancels for x < -3 in float, in libm's path as in the vector ones;
              * so does the reference path's 1 + erf(..), while the vector paths use erfc there and
              * are held to 8 ulp (about 6 measured over [-15, 15]) */

@@ -1,5 +1,6 @@
 /* AVX2+FMA activations over spans, 8 values a vector: exp, sigmoid, silu (swish), tanh and
- * gelu (exact and approximate), elu and selu with a vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
+ * gelu (exact and approximate), elu, selu, softplus and mish with a
+ * vector exp; every other kind goes to the scalar loops (ck_activate_span_f32). The same method
  * as csrc/x86/avx512/f32-activation-16.c (Cephes' expf polynomial), with 2^n built in the
  * exponent field as two factors 2^floor(n/2) * 2^(n - floor(n/2)), each a normal float, so
  * results down to the denormals come out right. The tail goes through a padded vector, so a
@@ -112,6 +113,38 @@ CK_INLINE __m256 ck_expm1_8(__m256 x) {
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
+/* log1p(y) for 0 <= y <= 1: u = 1 + y, log u = e ln2 + log(1 + m - 1) with u = 2^e m and m within
+ * [sqrt(1/2), sqrt(2)] (m - 1 exact), log(1 + s) = s - s^2/2 + s^3 Q(s), Q of degree 8 fitted here for
+ * relative error; then + (y - (u - 1)) / u for what rounding 1 + y lost. */
+CK_INLINE __m256 ck_log1p01_8(__m256 y) {
+    const __m256 u = _mm256_add_ps(_mm256_set1_ps(1.0f), y);
+    const __m256 upper = _mm256_cmp_ps(u, _mm256_set1_ps(1.41421356f), _CMP_GT_OQ);
+    const __m256 mm = _mm256_blendv_ps(u, _mm256_mul_ps(u, _mm256_set1_ps(0.5f)), upper);
+    const __m256 e = _mm256_and_ps(upper, _mm256_set1_ps(1.0f));
+    const __m256 m = _mm256_sub_ps(mm, _mm256_set1_ps(1.0f));
+    __m256 q = _mm256_set1_ps(6.607418507e-02f);
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(-1.150657758e-01f));
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(1.185741350e-01f));
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(-1.242961809e-01f));
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(1.422647238e-01f));
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(-1.666700244e-01f));
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(2.000177950e-01f));
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(-2.500002086e-01f));
+    q = _mm256_fmadd_ps(q, m, _mm256_set1_ps(3.333331645e-01f));
+    const __m256 m2 = _mm256_mul_ps(m, m);
+    __m256 r = _mm256_fmadd_ps(_mm256_mul_ps(m2, m), q, _mm256_fnmadd_ps(_mm256_set1_ps(0.5f), m2, m));
+    r = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), r);
+    r = _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), r);
+    return _mm256_add_ps(r, _mm256_div_ps(_mm256_sub_ps(y, _mm256_sub_ps(u, _mm256_set1_ps(1.0f))), u));
+}
+
+/* softplus(x) = log1p(e^-|x|) + max(x, 0), as ck_softplus_f32. */
+CK_INLINE __m256 ck_softplus8(__m256 x) {
+    const __m256 y = _mm256_add_ps(ck_log1p01_8(ck_exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x)))),
+                               _mm256_max_ps(x, _mm256_setzero_ps()));
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
 CK_INLINE __m256 ck_act8(__m256 v, int kind, float alpha) {
     switch (kind) {
     case CK_ACT_EXPONENTIAL: return ck_exp8(v);
@@ -119,6 +152,8 @@ CK_INLINE __m256 ck_act8(__m256 v, int kind, float alpha) {
     case CK_ACT_SILU: return _mm256_mul_ps(v, ck_sigmoid8(v));
     case CK_ACT_TANH: return ck_tanh8(v);
     case CK_ACT_GELU_ERF: return ck_gelu8(v);
+    case CK_ACT_SOFTPLUS: return ck_softplus8(v);
+    case CK_ACT_MISH: return _mm256_mul_ps(v, ck_tanh8(ck_softplus8(v)));
     case CK_ACT_ELU: return _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(alpha), ck_expm1_8(v)), v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ));
     case CK_ACT_SELU: return _mm256_mul_ps(_mm256_set1_ps(1.0507009873554805f), _mm256_blendv_ps(_mm256_mul_ps(_mm256_set1_ps(1.6732632423543772f), ck_expm1_8(v)), v, _mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ)));
     default: { /* gelu(approximate=True), in the scalar formula's order */
@@ -133,7 +168,8 @@ CK_INLINE __m256 ck_act8(__m256 v, int kind, float alpha) {
 void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) {
     const int kind = act.kind;
     if (kind != CK_ACT_EXPONENTIAL && kind != CK_ACT_SIGMOID && kind != CK_ACT_SILU && kind != CK_ACT_TANH &&
-        kind != CK_ACT_GELU_TANH && kind != CK_ACT_GELU_ERF && kind != CK_ACT_ELU && kind != CK_ACT_SELU) {
+        kind != CK_ACT_GELU_TANH && kind != CK_ACT_GELU_ERF && kind != CK_ACT_ELU && kind != CK_ACT_SELU &&
+        kind != CK_ACT_SOFTPLUS && kind != CK_ACT_MISH) {
         ck_activate_span_f32(x, n, act);
         return;
     }
