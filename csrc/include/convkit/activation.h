@@ -67,7 +67,8 @@ CK_INLINE float ck_activate_f32(float x, ck_activation act) {
     case CK_ACT_SOFTPLUS: return ck_softplus_f32(x);
     case CK_ACT_SOFTSIGN: return x / (1.0f + fabsf(x));
     case CK_ACT_SILU: return x * ck_sigmoid_f32(x);
-    case CK_ACT_GELU_ERF: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    /* 1 + erf(z) = erfc(-z): no cancellation in the negative tail (1 + erff gave 0 below x = -5) */
+    case CK_ACT_GELU_ERF: return 0.5f * x * erfcf(x * -0.70710678118654752f);
     case CK_ACT_GELU_TANH: {
         const float c = 0.7978845608028654f; /* sqrt(2 / pi) */
         return 0.5f * x * (1.0f + tanhf(c * (x + 0.044715f * x * x * x)));
