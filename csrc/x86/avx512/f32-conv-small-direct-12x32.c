@@ -12,7 +12,8 @@
  * weight row, zmm26-27 broadcasts. Every pixel gets the FMAs of the intrinsic loop in the same
  * order, so a pixel's result does not depend on the tile it falls in. With `store` (all 32
  * columns) the tile goes straight to C, rows ldc_bytes apart, after the clamp of ck_clamp16
- * when store is 2 (max with lo, min with hi, NaN kept); otherwise to acc for the C epilogue.
+ * when store is 2 (max with lo, min with hi, NaN kept); otherwise all 24 registers to acc for
+ * the C epilogue (which clamps the whole array before storing the tile's rows).
  * With a short reduction (9 k-steps for 3x3 RGB) the round trip through acc cost about as much
  * as a third of the FMAs. */
 #define CK_BC(addr, z) "vbroadcastss " addr ", %%zmm" #z "\n\t"
@@ -28,7 +29,6 @@
 #define CK_CLAMP_PIX(z0, z1) CK_CLAMP1(z0, 24) CK_CLAMP1(z1, 25)
 #define CK_STORE_PIX(z0, z1) \
     "vmovups %%zmm" #z0 ", (%[a0])\n\t" "vmovups %%zmm" #z1 ", 64(%[a0])\n\t" "add %[a3], %[a0]\n\t"
-#define CK_SPILL_PIX(z0, z1, o0, o1) "vmovaps %%zmm" #z0 ", " #o0 "(%[acc])\n\t" "vmovaps %%zmm" #z1 ", " #o1 "(%[acc])\n\t"
 
 #define CK_INIT_4 CK_INIT1(0, 1) CK_INIT1(2, 3) CK_INIT1(4, 5) CK_INIT1(6, 7)
 #define CK_INIT_8 CK_INIT_4 CK_INIT1(8, 9) CK_INIT1(10, 11) CK_INIT1(12, 13) CK_INIT1(14, 15)
@@ -50,17 +50,6 @@
 #define CK_STORE_4 CK_STORE_PIX(0, 1) CK_STORE_PIX(2, 3) CK_STORE_PIX(4, 5) CK_STORE_PIX(6, 7)
 #define CK_STORE_8 CK_STORE_4 CK_STORE_PIX(8, 9) CK_STORE_PIX(10, 11) CK_STORE_PIX(12, 13) CK_STORE_PIX(14, 15)
 #define CK_STORE_12 CK_STORE_8 CK_STORE_PIX(16, 17) CK_STORE_PIX(18, 19) CK_STORE_PIX(20, 21) CK_STORE_PIX(22, 23)
-#define CK_SPILL_4 CK_SPILL_PIX(0, 1, 0, 64) CK_SPILL_PIX(2, 3, 128, 192) CK_SPILL_PIX(4, 5, 256, 320) CK_SPILL_PIX(6, 7, 384, 448)
-#define CK_SPILL_8 \
-    CK_SPILL_4 CK_SPILL_PIX(8, 9, 512, 576) CK_SPILL_PIX(10, 11, 640, 704) CK_SPILL_PIX(12, 13, 768, 832) CK_SPILL_PIX(14, 15, 896, 960)
-#define CK_SPILL_12                                                                                  \
-    CK_SPILL_8 CK_SPILL_PIX(16, 17, 1024, 1088) CK_SPILL_PIX(18, 19, 1152, 1216) CK_SPILL_PIX(20, 21, 1280, 1344) \
-    CK_SPILL_PIX(22, 23, 1408, 1472)
-
-#define CK_CLOBBER_4 "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
-#define CK_CLOBBER_8 CK_CLOBBER_4, "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
-#define CK_CLOBBER_12 \
-    CK_CLOBBER_8, "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23"
 
 /* One R-pixel tile: bias, ks taps of kc steps, then store (1), clamp and store (2) or spill (0). */
 #define CK_SMALL_TILE(R)                                                                            \
@@ -90,12 +79,12 @@
                          "vbroadcastss %[hi], %%zmm27\n\t" CK_CLAMP_##R "5:\n\t"                      \
                          "mov %[c], %[a0]\n\t"                                                        \
                          "mov %[ldc], %[a3]\n\t" CK_STORE_##R "jmp 4f\n"                              \
-                         "3:\n\t" CK_SPILL_##R "4:"                                                   \
+                         "3:\n\t" CK_ZMM_SPILL_ALL "4:"                                                   \
                          : [rows] "+r"(rows), [ks] "+r"(ks), [w] "+r"(w), [a0] "=&r"(a0), [a3] "=&r"(a3), \
                            [a6] "=&r"(a6), [a9] "=&r"(a9), [k] "=&r"(k)                              \
                          : [kc] "r"(kc), [poff] "r"(poff_bytes), [ps] "r"(ps_bytes), [acc] "r"(acc),  \
                            [store] "m"(store), [c] "m"(c), [ldc] "m"(ldc_bytes), [lo] "m"(lo), [hi] "m"(hi) \
-                         : "memory", "cc", "k1", CK_CLOBBER_##R, "xmm24", "xmm25", "xmm26", "xmm27");  \
+                         : "memory", "cc", "k1", CK_ZMM_CLOBBER_##R, "xmm24", "xmm25", "xmm26", "xmm27");  \
         (void)a6, (void)a9;                                                                           \
     }
 CK_SMALL_TILE(4)

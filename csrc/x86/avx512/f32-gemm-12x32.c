@@ -118,17 +118,6 @@ CK_INLINE void ck_gemm_12x32_body(size_t mr, size_t nr, size_t kc, const float *
     CK_STORE_C_4 CK_STORE_C(CK_ROW4, 8, 9) CK_STORE_C(CK_ROW5, 10, 11) CK_STORE_C(CK_ROW6, 12, 13) CK_STORE_C(CK_ROW7, 14, 15)
 #define CK_STORE_C_12 \
     CK_STORE_C_8 CK_STORE_C(CK_ROW8, 16, 17) CK_STORE_C(CK_ROW9, 18, 19) CK_STORE_C(CK_ROW10, 20, 21) CK_STORE_C(CK_ROW11, 22, 23)
-/* All 24 registers go to acc whatever R (rows past R hold stale values the epilogue ignores),
- * so acc never holds uninitialised memory. */
-#define CK_SPILL2(z0, z1, o0, o1) "vmovaps %%zmm" #z0 ", " #o0 "(%[acc])\n\t" "vmovaps %%zmm" #z1 ", " #o1 "(%[acc])\n\t"
-#define CK_SPILL_ALL                                                                                          \
-    CK_SPILL2(0, 1, 0, 64) CK_SPILL2(2, 3, 128, 192) CK_SPILL2(4, 5, 256, 320) CK_SPILL2(6, 7, 384, 448)       \
-    CK_SPILL2(8, 9, 512, 576) CK_SPILL2(10, 11, 640, 704) CK_SPILL2(12, 13, 768, 832) CK_SPILL2(14, 15, 896, 960) \
-    CK_SPILL2(16, 17, 1024, 1088) CK_SPILL2(18, 19, 1152, 1216) CK_SPILL2(20, 21, 1280, 1344)                  \
-    CK_SPILL2(22, 23, 1408, 1472)
-#define CK_CLOBBER_4 "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
-#define CK_CLOBBER_8 CK_CLOBBER_4, "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
-#define CK_CLOBBER_12 CK_CLOBBER_8, "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23"
 
 /* k loop of R rows, then mode 1: (+ bias) store; 2: + C (+ bias) store; 0: spill to acc. */
 #define CK_GEMM_TILE(R)                                                                                 \
@@ -143,11 +132,11 @@ CK_INLINE void ck_gemm_12x32_body(size_t mr, size_t nr, size_t kc, const float *
                                               CK_K_STEP_##R(144, 384),                                      \
                                           192, 512, CK_K_STEP_##R(0, 0), 48, 128, CK_ADD_C_##R,             \
                                           "vmovups (%[bias]), %%zmm24\n\tvmovups 64(%[bias]), %%zmm25\n\t", \
-                                          CK_ADD_BIAS_##R, CK_STORE_C_##R, CK_SPILL_ALL)                    \
+                                          CK_ADD_BIAS_##R, CK_STORE_C_##R, CK_ZMM_SPILL_ALL)                    \
                          : [a] "+r"(a), [b] "+r"(b), [k4] "+r"(k4), [k1] "+r"(k1)                         \
                          : [acc] "r"(acc), [mode] "r"(mode), [c] "r"(c), [c3] "r"(c3), [c6] "r"(c6),      \
                            [c9] "r"(c9), [ldc] "r"(ldc_bytes), [bias] "r"(bias)                           \
-                         : "memory", "cc", CK_CLOBBER_##R, "xmm24", "xmm25", "xmm26", "xmm27");           \
+                         : "memory", "cc", CK_ZMM_CLOBBER_##R, "xmm24", "xmm25", "xmm26", "xmm27");           \
     }
 CK_GEMM_TILE(4)
 CK_GEMM_TILE(8)

@@ -45,6 +45,21 @@ CK_INLINE void ck_store_tile_12x32(__m512 acc[2 * CK_MR], size_t mr, size_t nr, 
     }
 }
 
+/* For the inline-assembly kernels of this folder (zmm(2i), zmm(2i+1) holding row or pixel i):
+ * the registers a tile of 4, 8 or 12 rows writes, and all 24 accumulators stored to %[acc] for
+ * the C epilogue (rows past a tile's own hold stale values the epilogue never stores, so acc
+ * never holds uninitialised memory). */
+#define CK_ZMM_CLOBBER_4 "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7"
+#define CK_ZMM_CLOBBER_8 CK_ZMM_CLOBBER_4, "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+#define CK_ZMM_CLOBBER_12 CK_ZMM_CLOBBER_8, "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23"
+#define CK_ZMM_SPILL2(z0, z1, o0, o1) \
+    "vmovaps %%zmm" #z0 ", " #o0 "(%[acc])\n\t" "vmovaps %%zmm" #z1 ", " #o1 "(%[acc])\n\t"
+#define CK_ZMM_SPILL_ALL                                                                                        \
+    CK_ZMM_SPILL2(0, 1, 0, 64) CK_ZMM_SPILL2(2, 3, 128, 192) CK_ZMM_SPILL2(4, 5, 256, 320)                      \
+    CK_ZMM_SPILL2(6, 7, 384, 448) CK_ZMM_SPILL2(8, 9, 512, 576) CK_ZMM_SPILL2(10, 11, 640, 704)                 \
+    CK_ZMM_SPILL2(12, 13, 768, 832) CK_ZMM_SPILL2(14, 15, 896, 960) CK_ZMM_SPILL2(16, 17, 1024, 1088)           \
+    CK_ZMM_SPILL2(18, 19, 1152, 1216) CK_ZMM_SPILL2(20, 21, 1280, 1344) CK_ZMM_SPILL2(22, 23, 1408, 1472)
+
 /* One row of the one-row kernels: clamp and store columns 0..nr-1 (nr <= 32) of acc0, acc1. */
 CK_INLINE void ck_store_row_32(__m512 acc0, __m512 acc1, size_t nr, float *c, const ck_f32_clamp *clamp) {
     if (clamp->enabled) {
