@@ -158,6 +158,11 @@ def fuse_steps(steps, kept_slots):
         r = readers.get(outs[0], [])
         return r[0] if len(r) == 1 else None
 
+    def activation_reader(j):
+        """The fusable activation of step j (None when there is no step j, it has call keyword
+        arguments, or it is no fusable activation layer)."""
+        return _fusable_activation(steps[j][0]) if j is not None and not steps[j][3] else None
+
     fused, consumed = [], set()
     for i, step in enumerate(steps):
         if i in consumed:
@@ -165,7 +170,7 @@ def fuse_steps(steps, kept_slots):
         layer, args, outs, kwargs = step
         if not kwargs and isinstance(args, list) and isinstance(layer, Merge):
             j = sole_reader(step)
-            act = _fusable_activation(steps[j][0]) if j is not None and not steps[j][3] else None
+            act = activation_reader(j)
             if act is not None:
                 consumed.add(j)
                 fused.append((MergeActivationStep(layer, steps[j][0], act), args, steps[j][2], {}))
@@ -179,12 +184,10 @@ def fuse_steps(steps, kept_slots):
             chain.append(steps[j][0])
             taken.append(j)
             j = sole_reader(steps[j])
-        act = None
-        if j is not None and not steps[j][3]:
-            act = _fusable_activation(steps[j][0])
-            if act is not None:
-                chain.append(steps[j][0])
-                taken.append(j)
+        act = activation_reader(j)
+        if act is not None:
+            chain.append(steps[j][0])
+            taken.append(j)
         if not taken:
             fused.append(step)
             continue
