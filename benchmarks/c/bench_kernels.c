@@ -1,7 +1,8 @@
 /* Quick GFLOP/s of the GEMM and convolution paths from C (median of several runs), next to the
  * register-only FMA peak. Not a test; for the full comparison with NumPy/ONNX Runtime/PyTorch see
  * benchmarks/.
- *   tests/c/build.sh benchmarks/c/bench_kernels.c /tmp/ck-bench && /tmp/ck-bench [isa] [threads] [reps] */
+ *   tests/c/build.sh benchmarks/c/bench_kernels.c /tmp/ck-bench && /tmp/ck-bench [isa] [threads] [reps] [sets]
+ * sets: gemm, conv (the default: both), small, dw, pool, winograd, direct, act. */
 #define _POSIX_C_SOURCE 200112L
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/kernels.h"
+#include "convkit/ref.h"
 #include "convkit/winograd.h"
 
 static double now(void) {
@@ -222,6 +224,31 @@ static void bench_pool(const char *name, int is_max, int64_t h, int64_t w_, int6
     free(x), free(y);
 }
 
+/* An activation over a 32x56x56x64 tensor in place, the path's kernel (ck_f32_activation, one
+ * thread per the caller's setting) against the scalar loops (ck_f32_activate_span__ref), medians
+ * of reps with the input restored before each (not timed). */
+static void bench_activation(const char *name, int kind) {
+    const size_t n = (size_t)32 * 56 * 56 * 64;
+    float *src = randbuf(n), *x = malloc(n * sizeof(float));
+    for (size_t i = 0; i < n; i++) src[i] *= 8.0f; /* [-4, 4) */
+    const ck_activation act = {kind, 1.0f};
+    double t[64], tr[64];
+    for (int r = -1; r < reps; r++) {
+        memcpy(x, src, n * sizeof(float));
+        double t0 = now();
+        ck_f32_activation((int64_t)n, x, act);
+        if (r >= 0) t[r] = now() - t0;
+        memcpy(x, src, n * sizeof(float));
+        t0 = now();
+        ck_f32_activate_span__ref(x, n, act);
+        if (r >= 0) tr[r] = now() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof(double), cmp_double);
+    qsort(tr, (size_t)reps, sizeof(double), cmp_double);
+    printf("| %s | %.2f ms | %.2f ms | %.1fx |\n", name, t[reps / 2] * 1e3, tr[reps / 2] * 1e3, tr[reps / 2] / t[reps / 2]);
+    free(src), free(x);
+}
+
 int main(int argc, char **argv) {
     const char *isa = argc > 1 ? argv[1] : "auto";
     const int threads = argc > 2 ? atoi(argv[2]) : 1;
@@ -261,6 +288,8 @@ int main(int argc, char **argv) {
         bench_gemm(1024, 1024, 1024);
         bench_gemm(256, 256, 256);
         bench_gemm(1, 1024, 1024);
+        bench_gemm(32, 1000, 2048); /* ragged row blocks: 32 = 12 + 12 + 8 (AVX-512), 30 + 2 (AVX2) */
+        bench_gemm(8, 1000, 2048);
     }
     if (!*only || strstr(only, "conv")) {
         bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, a);
@@ -319,6 +348,15 @@ int main(int argc, char **argv) {
     if (strstr(only, "direct")) {
         bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, CK_ALGO_DIRECT);
         bench_conv("1x8x8x1 3x3 ->1", 1, 1, 8, 8, 1, 1, 3, 3, 1, 1, CK_ALGO_DIRECT);
+    }
+    if (strstr(only, "act")) { /* activations over a 32x56x56x64 tensor: this path vs the scalar loops */
+        static const struct { const char *name; int kind; } acts[] = {
+            {"relu", CK_ACT_RELU}, {"sigmoid", CK_ACT_SIGMOID}, {"silu", CK_ACT_SILU}, {"tanh", CK_ACT_TANH},
+            {"gelu", CK_ACT_GELU_ERF}, {"gelu_approximate", CK_ACT_GELU_TANH}, {"elu", CK_ACT_ELU},
+            {"selu", CK_ACT_SELU}, {"softplus", CK_ACT_SOFTPLUS}, {"mish", CK_ACT_MISH},
+            {"exponential", CK_ACT_EXPONENTIAL}};
+        printf("\n| activation (32x56x56x64) | this path | scalar loops | speed-up |\n|---|---|---|---|\n");
+        for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) bench_activation(acts[i].name, acts[i].kind);
     }
     return 0;
 }
