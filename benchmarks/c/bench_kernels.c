@@ -345,6 +345,13 @@ int main(int argc, char **argv) {
             bench_conv("8x32x32x32 3x3 same ->32", 8, 1, 32, 32, 32, 1, 3, 3, 1, 32, algos[i]);
         }
     }
+    if (strstr(only, "longk")) { /* long reductions (K >= 490): indirect GEMM vs tile im2col (5th argument 1 or 2) */
+        bench_conv("1x14x14x256 3x3 same ->256", 1, 1, 14, 14, 256, 1, 3, 3, 1, 256, CK_ALGO_GEMM);
+        bench_conv("1x7x7x512 3x3 same ->512", 1, 1, 7, 7, 512, 1, 3, 3, 1, 512, CK_ALGO_GEMM);
+        bench_conv("conv1d 1x3199x512 k3 s2 ->512 (wav2vec-c1)", 1, 1, 1, 3199, 512, 1, 1, 3, 2, 512, CK_ALGO_GEMM);
+        bench_conv("conv1d 8x1014x70 k7 ->256 (charcnn)", 8, 1, 1, 1014, 70, 1, 1, 7, 1, 256, CK_ALGO_GEMM);
+        bench_conv("1x56x56x64 3x3 s2 same ->128", 1, 1, 56, 56, 64, 1, 3, 3, 2, 128, CK_ALGO_GEMM);
+    }
     if (strstr(only, "direct")) {
         bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, CK_ALGO_DIRECT);
         bench_conv("1x8x8x1 3x3 ->1", 1, 1, 8, 8, 1, 1, 3, 3, 1, 1, CK_ALGO_DIRECT);

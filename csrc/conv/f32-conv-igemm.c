@@ -24,8 +24,8 @@
  * k-major NR panel with ldb = NR, so both ways read the same packed weights.
  *
  * Work split: units are (group, column block, run of MR pixel tiles); every thread takes one
- * contiguous range of units (load balance to within one unit, and a thread's consecutive units
- * share a weight column block that stays in its cache). Only *who* computes a tile depends on the
+ * contiguous range of units, balanced by cost (panels x pixels) to within one unit, and a
+ * thread's consecutive units share a weight column block that stays in its cache. Only *who* computes a tile depends on the
  * thread count: each output element is always the same sequence of FMAs (the whole reduction in
  * one igemm call, or the KC blocks in order), so results are bitwise identical whatever the
  * thread count. */
@@ -59,6 +59,31 @@ static int ck_conv_use_tiles(int64_t cig, int64_t K, int64_t npanels) {
     (void)cig, (void)K, (void)npanels;
     if (ck_conv_gemm_mode != 0) return ck_conv_gemm_mode == 2;
     return 0;
+}
+
+/* Work before unit u, in panel-pixels: units run (group, column block, pixel run), and a unit's
+ * cost is its block's panels times its run's pixels. The last column block is often narrower
+ * (16 panels in blocks of 3 leave 1), so equal unit counts are not equal work: wav2vec's
+ * 3199x512 k3 s2 -> 512 layer gave one of two threads 9 panels per run and the other 7. */
+static int64_t ck_conv_cost_before(int64_t u, int64_t runs, int64_t nblocks, int64_t block_panels,
+                                   int64_t npanels, int64_t pix_per_run, int64_t P) {
+    const int64_t g = u / (runs * nblocks), nb = (u / runs) % nblocks, r = u % runs;
+    const int64_t q0 = nb * block_panels, width = ck_min64(npanels, q0 + block_panels) - q0;
+    return g * npanels * P + q0 * P + width * ck_min64(P, r * pix_per_run);
+}
+
+/* First unit of thread tid: the first whose preceding work reaches tid/team of the total. */
+static int64_t ck_conv_unit_at_cost(int64_t units, int64_t runs, int64_t nblocks, int64_t block_panels,
+                                    int64_t npanels, int64_t pix_per_run, int64_t P, int64_t G, int tid, int team) {
+    if (tid >= team) return units;
+    const int64_t target = G * npanels * P / team * tid + G * npanels * P % team * tid / team;
+    int64_t lo = 0, hi = units; /* smallest u in [lo, hi] with cost_before(u) >= target */
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (ck_conv_cost_before(mid, runs, nblocks, block_panels, npanels, pix_per_run, P) >= target) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo;
 }
 
 /* Indirection for MR output pixels starting at p0 (mr valid, the rest repeat the last one). */
@@ -210,7 +235,10 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
             /* (implicit barrier: the weights are packed) */
         }
 
-        const int64_t u_begin = units * tid / team, u_end = units * (tid + 1) / team;
+        const int64_t u_begin =
+            ck_conv_unit_at_cost(units, runs, nblocks, block_panels, npanels, run * MR, P, G, tid, team);
+        const int64_t u_end =
+            ck_conv_unit_at_cost(units, runs, nblocks, block_panels, npanels, run * MR, P, G, tid + 1, team);
         for (int64_t u = u_begin; u < u_end; u++) {
             const int64_t r = u % runs, nb = (u / runs) % nblocks, g = u / (runs * nblocks);
             const int64_t p_begin = r * run * MR, p_end = ck_min64(P, p_begin + run * MR);

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import convkit
+import reference as ref
 
 
 def test_cpu_info_keys():
@@ -94,3 +95,23 @@ def test_results_identical_with_one_or_two_threads(isa, rng, restore_threads):
     for a, b in zip(one, two):
         # The static partition never splits a reduction, so results match to the bit.
         np.testing.assert_array_equal(a, b)
+
+
+def test_gemm_conv_with_a_narrow_last_column_block_is_identical_for_any_thread_count(
+    isa, rng, restore_threads, nan_filled_outputs
+):
+    # 1536-long reductions make the weight panels large enough that a column block holds only a
+    # few of them, and 17 output panels (AVX-512: 32 columns each; AVX2: 16) leave a narrow last
+    # block: the split by cost then cuts ranges inside a block. Whoever computes a tile, each
+    # output is the same sum, and none is left unwritten (outputs start as NaN).
+    x = rng.standard_normal((2, 41, 512)).astype(np.float32)
+    w = (rng.standard_normal((3, 512, 544)) / 40).astype(np.float32)
+    b = rng.standard_normal(544).astype(np.float32)
+    results = []
+    for n in (1, 2, 3, 5):
+        convkit.set_num_threads(n)
+        results.append(convkit.ops.conv(x, w, 2, "valid", bias=b, algorithm="gemm"))
+    for r in results[1:]:
+        np.testing.assert_array_equal(results[0], r)
+    expected = ref.conv(x.astype(np.float64), w.astype(np.float64), 2, "valid", bias=b.astype(np.float64))
+    np.testing.assert_allclose(results[0], expected, rtol=1e-4, atol=1e-4)
