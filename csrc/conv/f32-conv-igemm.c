@@ -40,6 +40,9 @@ static int64_t ck_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t ck_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+/* Rows of the weight matrix per unit when the panels are packed at the call. */
+#define CK_PACK_ROWS 64
+
 /* Forced choice between the two ways (tests and benchmarks); 0 lets the heuristic decide. */
 static int ck_conv_gemm_mode = 0;
 void ck_f32_conv_gemm_set_mode(int mode) { ck_conv_gemm_mode = mode; }
@@ -195,6 +198,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     const int64_t units = G * nblocks * runs;
 
     float *wpack = NULL;
+    const int64_t pack_chunks = ck_max64(1, ck_cdiv64(K, CK_PACK_ROWS));
     if (packed == NULL) {
         wpack = ck_scratch_alloc((size_t)(G * npanels * panel_floats) * sizeof(float));
         if (wpack == NULL) return CK_ENOMEM;
@@ -226,11 +230,14 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
 #ifdef CK_HAVE_OPENMP
 #pragma omp for schedule(static)
 #endif
-            for (int64_t gp = 0; gp < G * npanels; gp++)
+            /* By (group, chunk of rows): each thread streams whole rows of w. */
+            for (int64_t gc = 0; gc < G * pack_chunks; gc++)
             {
-                const int64_t g = gp / npanels, j0 = (gp % npanels) * NR, col0 = g * COG + j0;
-                ck_f32_pack_panel_nr(K, ck_min64(NR, COG - j0), NR, w + col0, CO, bias ? bias + col0 : NULL,
-                                     wpack + gp * panel_floats);
+                const int64_t g = gc / pack_chunks, r0 = (gc % pack_chunks) * CK_PACK_ROWS;
+                float *gdst = wpack + g * npanels * panel_floats;
+                if (r0 == 0) ck_f32_pack_panels_bias(COG, NR, bias ? bias + g * COG : NULL, gdst, panel_floats);
+                ck_f32_pack_panels_rows(r0, ck_min64(K, r0 + CK_PACK_ROWS), COG, NR, w + g * COG, CO, gdst,
+                                        panel_floats);
             }
             /* (implicit barrier: the weights are packed) */
         }

@@ -83,9 +83,7 @@ static ck_status ck_conv_small_run(const ck_conv_shape *s, const float *x, const
     if (packed == NULL) {
         wpack = ck_scratch_alloc((size_t)(npanels * panel_floats) * sizeof(float));
         if (wpack == NULL) return CK_ENOMEM;
-        for (int64_t q = 0; q < npanels; q++)
-            ck_f32_pack_panel_nr(K, ck_min64(NR, CO - q * NR), NR, w + q * NR, CO, bias ? bias + q * NR : NULL,
-                                 wpack + q * panel_floats);
+        ck_f32_pack_panels_nr(K, CO, NR, w, CO, bias, wpack, panel_floats);
     }
     const float *wp = packed ? packed : wpack;
     /* Per thread: RT segment buffers, RT row bases, ks row pointers. One zero segment shared. */

@@ -8,20 +8,43 @@
 #include "convkit/gemm.h"
 #include "convkit/validate.h"
 
-void ck_f32_pack_panel_nr(int64_t rows, int64_t cols_valid, int64_t nr, const float *CK_RESTRICT w, int64_t ldw,
-                          const float *CK_RESTRICT bias, float *CK_RESTRICT dst) {
-    for (int64_t j = 0; j < nr; j++) dst[j] = (bias && j < cols_valid) ? bias[j] : 0.0f;
-    dst += nr;
-    if (cols_valid == nr) {
-        for (int64_t r = 0; r < rows; r++, dst += nr) memcpy(dst, w + r * ldw, (size_t)nr * sizeof(float));
-        return;
-    }
-    for (int64_t r = 0; r < rows; r++, dst += nr) {
+void ck_f32_pack_panels_rows(int64_t r0, int64_t r1, int64_t cols, int64_t nr, const float *CK_RESTRICT w,
+                             int64_t ldw, float *CK_RESTRICT dst, int64_t panel_stride) {
+    const int64_t full = cols / nr, rest = cols - full * nr;
+    /* Along each row of w, not down each panel: one NR-wide strip per panel walked the whole
+     * matrix once per panel (rows ldw apart), and packing 4608x512 weights took 0.94-0.98 ms
+     * against 0.65 ms row by row (Xeon, 1 thread). Whole panels of the vector kernels' widths
+     * are copies of constant size that the compiler inlines. */
+    for (int64_t r = r0; r < r1; r++) {
         const float *src = w + r * ldw;
-        int64_t j = 0;
-        for (; j < cols_valid; j++) dst[j] = src[j];
-        for (; j < nr; j++) dst[j] = 0.0f;
+        float *out = dst + nr + r * nr;
+        if (nr == 32)
+            for (int64_t q = 0; q < full; q++) memcpy(out + q * panel_stride, src + q * 32, 32 * sizeof(float));
+        else if (nr == 16)
+            for (int64_t q = 0; q < full; q++) memcpy(out + q * panel_stride, src + q * 16, 16 * sizeof(float));
+        else
+            for (int64_t q = 0; q < full; q++) memcpy(out + q * panel_stride, src + q * nr, (size_t)nr * sizeof(float));
+        if (rest > 0) {
+            float *last = out + full * panel_stride;
+            int64_t j = 0;
+            for (; j < rest; j++) last[j] = src[full * nr + j];
+            for (; j < nr; j++) last[j] = 0.0f;
+        }
     }
+}
+
+void ck_f32_pack_panels_bias(int64_t cols, int64_t nr, const float *CK_RESTRICT bias, float *CK_RESTRICT dst,
+                             int64_t panel_stride) {
+    const int64_t npanels = (cols + nr - 1) / nr;
+    for (int64_t q = 0; q < npanels; q++)
+        for (int64_t j = 0; j < nr; j++)
+            dst[q * panel_stride + j] = (bias && q * nr + j < cols) ? bias[q * nr + j] : 0.0f;
+}
+
+void ck_f32_pack_panels_nr(int64_t rows, int64_t cols, int64_t nr, const float *CK_RESTRICT w, int64_t ldw,
+                           const float *CK_RESTRICT bias, float *CK_RESTRICT dst, int64_t panel_stride) {
+    ck_f32_pack_panels_bias(cols, nr, bias, dst, panel_stride);
+    ck_f32_pack_panels_rows(0, rows, cols, nr, w, ldw, dst, panel_stride);
 }
 
 /* Start of the 64-byte aligned area inside a caller's buffer. */
@@ -82,12 +105,8 @@ static ck_status ck_pack_into(int kind, int64_t nr, int64_t mr, int64_t G, int64
     h.cout = cout;
     float *dst = (float *)(start + CK_PACKED_HEADER_BYTES);
     for (int64_t g = 0; g < G; g++)
-        for (int64_t q = 0; q < npanels; q++) {
-            const int64_t j0 = q * nr, col0 = g * cog + j0;
-            const int64_t valid = cog - j0 < nr ? cog - j0 : nr;
-            ck_f32_pack_panel_nr(K, valid, nr, K > 0 ? w + col0 : NULL, ldw, bias ? bias + col0 : NULL,
-                                 dst + (g * npanels + q) * panel_floats);
-        }
+        ck_f32_pack_panels_nr(K, cog, nr, K > 0 ? w + g * cog : NULL, ldw, bias ? bias + g * cog : NULL,
+                              dst + g * npanels * panel_floats, panel_floats);
     memcpy((void *)start, &h, sizeof h);
     return CK_OK;
 }

@@ -138,11 +138,16 @@ void ck_f32_gemm_pack_b_panel(size_t kc, size_t nr_valid, size_t nr, const float
  * as ck_f32_gemm_pack_b_panel on each), the last one zero-padded. */
 void ck_f32_gemm_pack_b(size_t kc, size_t ncols, size_t nr, const float *b, size_t ldb, float *dst);
 
-/* One NR-column panel [NR bias][rows][NR] of a k-major weight matrix w (row stride ldw, first
- * column at w): columns past cols_valid and the bias row (when bias is NULL) are zero. The packed
- * layout of convolution weights (rows = taps*CIG, per group) and of Dense kernels (rows = K). */
-void ck_f32_pack_panel_nr(int64_t rows, int64_t cols_valid, int64_t nr, const float *w, int64_t ldw,
-                          const float *bias, float *dst);
+/* The NR-column panels [NR bias][rows][NR] of a k-major weight matrix w (rows x cols, row stride
+ * ldw), panel q at dst + q * panel_stride: columns past cols in the last panel, and the bias rows
+ * when bias is NULL, are zero. The packed layout of convolution weights (rows = taps*CIG, per
+ * group) and of Dense kernels (rows = K). _rows packs rows [r0, r1) of every panel (threads
+ * share a matrix by rows), _bias the bias rows alone. */
+void ck_f32_pack_panels_nr(int64_t rows, int64_t cols, int64_t nr, const float *w, int64_t ldw, const float *bias,
+                           float *dst, int64_t panel_stride);
+void ck_f32_pack_panels_rows(int64_t r0, int64_t r1, int64_t cols, int64_t nr, const float *w, int64_t ldw,
+                             float *dst, int64_t panel_stride);
+void ck_f32_pack_panels_bias(int64_t cols, int64_t nr, const float *bias, float *dst, int64_t panel_stride);
 
 /* ---- weights packed once (csrc/conv/f32-conv-pack.c) ---------------------------------------
  * A caller-owned buffer: slack to reach 64-byte alignment, a 64-byte header saying what was
