@@ -26,6 +26,11 @@ DW_CASES = [
     (3, (5, 6, 7), 3, 2, 3, 1, 1, "same", True, "elu", "channels_last"),
     (3, (5, 5, 5), 4, 1, 2, 2, 1, "valid", False, None, "channels_first"),
     (3, (6, 6, 6), 2, 1, 2, 1, 2, "same", True, None, "channels_last"),
+    # more than one 64-channel block per row (the vector path's work units), ragged last block
+    (1, (37,), 131, 1, 9, 1, 1, "same", True, "gelu", "channels_last"),
+    (1, (29,), 67, 1, 3, 2, 1, "valid", True, "relu", "channels_first"),
+    (2, (9, 11), 100, 1, 3, 2, 1, "same", True, "relu6", "channels_last"),
+    (2, (5, 6), 65, 1, 3, 1, 1, "same", False, "sigmoid", "channels_last"),
 ]
 
 
@@ -99,3 +104,22 @@ def test_depthwise_equals_grouped_conv(isa, rng, assert_close):
     dw = convkit.ops.depthwise_conv(x, w, padding="same")
     grouped = convkit.ops.conv(x, w.reshape(3, 3, 1, 10), padding="same", groups=5)
     assert_close(dw, grouped.astype(np.float64))
+
+
+def test_depthwise_one_row_is_identical_for_any_thread_count(isa, rng):
+    # A 1D layer at batch 1 is a single output row; its channel blocks are what the threads
+    # share. Each output is the same sum whoever computes it.
+    x = rng.standard_normal((1, 300, 200)).astype(np.float32)
+    w = rng.standard_normal((9, 200, 1)).astype(np.float32)
+    b = rng.standard_normal(200).astype(np.float32)
+    before = convkit.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2, 3):
+            convkit.set_num_threads(n)
+            outs.append(convkit.ops.depthwise_conv(x, w, 1, "same", bias=b, activation="silu"))
+    finally:
+        convkit.set_num_threads(before)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(outs[0], o)
+    np.testing.assert_allclose(outs[0], ref.depthwise_conv(x, w, 1, "same", 1, b, "silu"), rtol=1e-4, atol=1e-5)

@@ -1,10 +1,10 @@
 /* AVX2+FMA depthwise convolution, channels-last, vectorised over channels (8 floats a vector,
  * masked loads/stores for the channels past the last multiple of 8).
  *
- * Work is split over output rows (batch x out_d x out_h); within a row the kd/kh taps that fall
- * inside the input are found once, and the row is cut in three along W: a left and a right border
- * (pixels whose window crosses the padding: the kw taps are clipped, one pixel at a time) and an
- * interior where every kw tap is inside, computed without a branch:
+ * Work is split over output rows (batch x out_d x out_h) and blocks of channels; within a row
+ * the kd/kh taps that fall inside the input are found once, and the row is cut in three along W:
+ * a left and a right border (pixels whose window crosses the padding: the kw taps are clipped,
+ * one pixel at a time) and an interior where every kw tap is inside, computed without a branch:
  *  - 3x3, dilation 1, stride 1 or 2, with all three kernel rows inside (MobileNet's case): one
  *    channel vector at a time with its nine weights in registers while the row streams by; at
  *    stride 1 each input column is loaded once and feeds the three outputs that use it;
@@ -186,7 +186,7 @@ static void ck_dw_stream3(const ck_dw_row *g, const float *xb, float *yp, int64_
 }
 
 /* KW is a parameter so the common 3-tap case gets a specialised, unrolled copy. */
-CK_INLINE void ck_dw_row_m1(const ck_dw_ctx *ctx, int64_t row, const int64_t KW) {
+CK_INLINE void ck_dw_row_m1(const ck_dw_ctx *ctx, int64_t row, int64_t c_begin, int64_t c_end, const int64_t KW) {
     const ck_conv_shape *s = ctx->s;
     const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
     const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
@@ -220,8 +220,8 @@ CK_INLINE void ck_dw_row_m1(const ck_dw_ctx *ctx, int64_t row, const int64_t KW)
                             ? ctx->x + (((n * ID + bd + kd0 * s->dilation[0]) * IH + bh + kh0 * s->dilation[1]) * IW) * C
                             : ctx->x;
 
-    for (int64_t cb = 0; cb < C; cb += CK_DW_CBLOCK) {
-        const int64_t ce = cb + CK_DW_CBLOCK < C ? cb + CK_DW_CBLOCK : C;
+    for (int64_t cb = c_begin; cb < c_end; cb += CK_DW_CBLOCK) {
+        const int64_t ce = cb + CK_DW_CBLOCK < c_end ? cb + CK_DW_CBLOCK : c_end;
         const int64_t cfull = cb + ((ce - cb) & ~(int64_t)7), tail = ce - cfull;
         const __m256i tmask = ck_dw_mask8(tail > 0 ? tail : 8);
         int64_t ow = 0;
@@ -323,15 +323,22 @@ void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *s, const float *x, cons
     const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
     const int m1 = s->out_channels == s->in_channels, k3 = s->kernel_size[2] == 3;
 
+    /* Units: (row, block of CK_DW_CBLOCK channels), so a layer of one row (1D, batch 1: 4000x128
+     * k9 is a single row) still feeds every thread; each unit sweeps its row for its channels. */
+    const int64_t C = s->out_channels;
+    const int64_t cblocks = m1 ? (C + CK_DW_CBLOCK - 1) / CK_DW_CBLOCK : 1;
     CK_PARALLEL_FOR(rows * row_len * taps)
-    for (int64_t r = 0; r < rows; r++) {
+    for (int64_t u = 0; u < rows * cblocks; u++) {
+        const int64_t r = u / cblocks, c0 = (u % cblocks) * CK_DW_CBLOCK;
+        const int64_t c1 = m1 && c0 + CK_DW_CBLOCK < C ? c0 + CK_DW_CBLOCK : C;
         const ck_fpenv env = ck_fpenv_enter();
-        if (m1 && k3) ck_dw_row_m1(&ctx, r, 3);
-        else if (m1) ck_dw_row_m1(&ctx, r, s->kernel_size[2]);
+        if (m1 && k3) ck_dw_row_m1(&ctx, r, c0, c1, 3);
+        else if (m1) ck_dw_row_m1(&ctx, r, c0, c1, s->kernel_size[2]);
         else ck_dw_row_mult(&ctx, r);
         if (ctx.post_act) {
             float *yr = y + r * row_len;
-            for (int64_t i = 0; i < row_len; i++) yr[i] = ck_activate_f32(yr[i], act);
+            for (int64_t p = 0; p < s->out_size[2]; p++)
+                for (int64_t c = c0; c < c1; c++) yr[p * C + c] = ck_activate_f32(yr[p * C + c], act);
         }
         ck_fpenv_leave(env);
     }
