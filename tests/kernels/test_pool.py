@@ -27,6 +27,9 @@ CASES = [
     (3, (5, 6, 7), 2, 2, None, "valid", "channels_last"),
     (3, (5, 5, 5), 3, 3, 2, "same", "channels_first"),
     (3, (6, 7, 5), 2, (2, 3, 1), (1, 2, 3), "same", "channels_last"),
+    # rows longer than one 64-pixel run (the vector path's work unit), ragged last run
+    (1, (200,), 5, 3, 1, "same", "channels_last"),
+    (2, (3, 151), 9, 2, None, "valid", "channels_first"),
 ]
 
 
@@ -76,3 +79,22 @@ def test_global_pools(isa, rng, rank, spatial, fmt, keepdims, assert_close):
         if keepdims and fmt == "channels_first":
             expected = ref.to_channels_first(expected)
         assert_close(op(xin, fmt, keepdims), expected)
+
+
+@pytest.mark.parametrize("kind", ["max", "average"])
+def test_pool_one_row_is_identical_for_any_thread_count(isa, rng, kind):
+    # A 1D layer at batch 1 is one output row; its runs of pixels are what the threads share.
+    x = rng.standard_normal((1, 5000, 24)).astype(np.float32)
+    op = convkit.ops.max_pool if kind == "max" else convkit.ops.average_pool
+    before = convkit.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2, 3):
+            convkit.set_num_threads(n)
+            outs.append(op(x, 5, 2, "same"))
+    finally:
+        convkit.set_num_threads(before)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(outs[0], o)
+    oracle = ref.max_pool if kind == "max" else ref.average_pool
+    np.testing.assert_allclose(outs[0], oracle(x, 5, 2, "same"), rtol=1e-6, atol=1e-6)
