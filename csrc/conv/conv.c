@@ -226,6 +226,12 @@ ck_status ck_f32_conv_transpose_nd(const ck_conv_shape *shape, const float *x, c
     if (st != CK_OK) return st;
     if (!ck_act_valid(act) || (shape->batch > 0 && (x == NULL || y == NULL)) || w == NULL) return CK_EINVAL;
     if (shape->batch == 0) return CK_OK;
+    /* Vector paths: the phases on the convolution drivers; the reference kernel for the "ref"
+     * path and what the phases cannot express. */
+    if (ck_dispatch.gemm_is_fast) {
+        st = ck_f32_conv_transpose_nd__phases(shape, x, w, bias, act, y);
+        if (st != CK_EUNSUPPORTED) return st;
+    }
     ck_dispatch.conv_transpose(shape, x, w, bias, act, y);
     return CK_OK;
 }

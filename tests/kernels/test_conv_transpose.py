@@ -100,3 +100,58 @@ def test_conv_transpose_is_adjoint_of_conv(isa, rng):
     lhs = float(np.sum(fwd.astype(np.float64) * y))
     rhs = float(np.sum(x.astype(np.float64) * back))
     assert abs(lhs - rhs) <= 1e-4 * max(1.0, abs(lhs))
+
+
+# Stride and dilation together: the taps of an output phase are s/gcd(s, d) apart in the kernel,
+# so the phase's convolution has dilation d/gcd(s, d) (csrc/conv/f32-conv-transpose.c).
+STRIDED_DILATED = [(k, s, d, p) for k in (2, 3, 4) for s in (2, 3, 4) for d in (2, 3) for p in ("valid", "same")]
+
+
+@pytest.mark.parametrize("k,s,d,padding", STRIDED_DILATED, ids=[f"k{k}-s{s}-d{d}-{p}" for k, s, d, p in STRIDED_DILATED])
+def test_conv_transpose_stride_with_dilation(isa, k, s, d, padding, assert_close):
+    r = np.random.default_rng(k * 100 + s * 10 + d)
+    x = r.standard_normal((2, 9, 5)).astype(np.float32)
+    w = r.standard_normal((k, 3, 5)).astype(np.float32)
+    got = convkit.ops.conv_transpose(x, w, s, padding, None, None, d)
+    assert_close(got, ref.conv_transpose(x, w, s, padding, None, d))
+
+
+# Sizes at which the phases' convolutions leave the small-work reference route: the indirect
+# GEMM (many channels), Winograd (6x6 kernel, stride 2: 3x3 phases at stride 1), the
+# few-channel direct kernel (3 input channels), groups, 3D and 1D.
+# (spatial, cin, filters, groups, k, stride, padding, output_padding)
+LARGE = [
+    ((12, 13), 64, 48, 1, 3, 2, "same", None),
+    ((10, 10), 32, 32, 1, 6, 2, "same", None),
+    ((20, 18), 3, 16, 1, 4, 2, "same", None),
+    ((9, 9), 64, 64, 4, 3, 2, "valid", 1),
+    ((4, 6, 6), 16, 24, 1, 3, 2, "same", None),
+    ((50,), 64, 32, 1, 5, 3, "valid", None),
+]
+
+
+@pytest.mark.parametrize("case", LARGE, ids=[_id(c) for c in LARGE])
+def test_conv_transpose_large_matches_oracle(isa, case, assert_close):
+    spatial, cin, filters, groups, k, s, padding, op = case
+    r = np.random.default_rng(zlib.crc32(_id(case).encode()))
+    x = r.standard_normal((2, *spatial, cin)).astype(np.float32)
+    w = (r.standard_normal((*ref.as_tuple(k, len(spatial)), filters // groups, cin)) / 8).astype(np.float32)
+    b = r.standard_normal(filters).astype(np.float32)
+    expected = ref.conv_transpose(x, w, s, padding, op, 1, b, "relu", groups=groups)
+    got = convkit.ops.conv_transpose(x, w, s, padding, op, bias=b, activation="relu", groups=groups)
+    assert_close(got, expected, rtol=1e-4)
+
+
+def test_conv_transpose_is_identical_for_any_thread_count(isa, rng):
+    x = rng.standard_normal((2, 11, 12, 48)).astype(np.float32)
+    w = rng.standard_normal((4, 4, 40, 48)).astype(np.float32)
+    before = convkit.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2, 3):
+            convkit.set_num_threads(n)
+            outs.append(convkit.ops.conv_transpose(x, w, 2, "same"))
+    finally:
+        convkit.set_num_threads(before)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(outs[0], o)

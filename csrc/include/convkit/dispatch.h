@@ -94,6 +94,10 @@ void ck_f32_depthwise_conv_nd__ref(const ck_conv_shape *shape, const float *x, c
                                    const float *bias, ck_activation act, float *y);
 void ck_f32_conv_transpose_nd__ref(const ck_conv_shape *shape, const float *x, const float *w,
                                    const float *bias, ck_activation act, float *y);
+/* Transposed convolution as one stride-1 convolution per output phase on ck_f32_conv_nd
+ * (csrc/conv/f32-conv-transpose.c); CK_EUNSUPPORTED for shapes it cannot express. */
+ck_status ck_f32_conv_transpose_nd__phases(const ck_conv_shape *shape, const float *x, const float *w,
+                                           const float *bias, ck_activation act, float *y);
 void ck_f32_max_pool_nd__ref(const ck_pool_shape *shape, const float *x, float *y);
 void ck_f32_avg_pool_nd__ref(const ck_pool_shape *shape, const float *x, float *y);
 

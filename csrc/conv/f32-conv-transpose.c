@@ -1,0 +1,161 @@
+/* Transposed convolution as stride-1 convolutions, one per output phase (the sub-pixel
+ * decomposition: Shi et al., "Real-Time Single Image and Video Super-Resolution Using an
+ * Efficient Sub-Pixel Convolutional Neural Network", 2016, and the phase split of strided
+ * deconvolution in Zhang et al., "Accelerating the Super-Resolution CNN", 2016).
+ *
+ * Per spatial dimension with stride s, dilation d and crop c: output o receives input i through
+ * tap k exactly when o + c = i*s + k*d (see convkit/kernels.h). Outputs of one phase
+ * rho = (o + c) mod s, o = o0 + s*j, are fed only by the taps with k*d = rho (mod s); for those,
+ * k*d = s*m_k + rho and i = q0 + j - m_k with q0 = (o0 + c - rho) / s. Consecutive such taps
+ * are s/g apart in k and d/g apart in m (g = gcd(d, s)). Taken in reverse order that is an
+ * ordinary convolution of the input over j: stride 1, dilation d/g, kernel U taps,
+ * pad_before m_max - q0. Every output belongs to exactly one phase, so each phase runs on the
+ * fast convolution driver (ck_f32_conv_nd: Winograd, small-channel direct, or indirect GEMM,
+ * bias and activation fused) into a scratch grid, which is then copied to its strided places in
+ * y. A phase with no taps is act(bias).
+ *
+ * Results do not depend on the thread count (the drivers' guarantee; the copy is a copy). The
+ * reference kernel (csrc/ref/f32-conv-transpose-nd.c) remains for the "ref" path and for the
+ * shapes this cannot express: a crop so large that a phase would need negative padding (more
+ * than the kernel's reach, which Keras's padding rules never produce). Scratch: the weights of
+ * one phase (at most the kernel's size) and one phase's output (about y / prod(strides)). */
+#include <string.h>
+
+#include "convkit/dispatch.h"
+#include "convkit/gemm.h"
+#include "convkit/threads.h"
+
+/* One spatial dimension of one phase. */
+typedef struct ck_tphase {
+    int64_t o0, n;   /* first output position, count (stride s apart) */
+    int64_t taps;    /* U, the kernel taps feeding it, listed in k[] in increasing order */
+    int64_t dil;     /* dilation of the equivalent convolution */
+    int64_t pad;     /* its pad_before (may come out negative: not expressible) */
+} ck_tphase;
+
+static int64_t ck_gcd64(int64_t a, int64_t b) {
+    while (b != 0) {
+        const int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+/* Phase rho of a dimension; fills k[0..taps) (taps <= K). */
+static ck_tphase ck_tphase_of(int64_t rho, int64_t O, int64_t K, int64_t s, int64_t d, int64_t c, int64_t *k) {
+    ck_tphase p;
+    p.o0 = ((rho - c) % s + s) % s;
+    p.n = p.o0 < O ? (O - p.o0 + s - 1) / s : 0;
+    p.taps = 0;
+    for (int64_t t = 0; t < K; t++)
+        if ((t * d) % s == rho) k[p.taps++] = t;
+    p.dil = p.taps > 1 ? d / ck_gcd64(d, s) : 1;
+    const int64_t q0 = (p.o0 + c - rho) / s;
+    p.pad = p.taps > 0 ? (k[p.taps - 1] * d - rho) / s - q0 : 0;
+    return p;
+}
+
+ck_status ck_f32_conv_transpose_nd__phases(const ck_conv_shape *s, const float *x, const float *w,
+                                           const float *bias, ck_activation act, float *y) {
+    const int D = CK_SPATIAL_DIMS;
+    const int64_t CI = s->in_channels, CO = s->out_channels, G = s->groups;
+    const int64_t CIG = CI / G, COG = CO / G;
+    const int64_t *const nphase = s->stride;
+    int64_t taps_total = 1, grid_max = s->batch; /* the kernel's taps; the largest phase output */
+    for (int d = 0; d < D; d++) {
+        taps_total *= s->kernel_size[d];
+        grid_max *= (s->out_size[d] + s->stride[d] - 1) / s->stride[d];
+    }
+    /* The taps of one phase per dimension, then the phase's kernel and output. */
+    int64_t *kd_ = ck_scratch_alloc((size_t)(s->kernel_size[0] + s->kernel_size[1] + s->kernel_size[2]) *
+                                    sizeof(int64_t));
+    if (kd_ == NULL) return CK_ENOMEM;
+    int64_t *kh_ = kd_ + s->kernel_size[0], *kw_ = kh_ + s->kernel_size[1];
+    /* Every phase's padding must be expressible (checked before anything is written). */
+    for (int d = 0; d < D; d++)
+        for (int64_t r = 0; r < nphase[d]; r++) {
+            const ck_tphase p = ck_tphase_of(r, s->out_size[d], s->kernel_size[d], s->stride[d], s->dilation[d],
+                                             s->pad_before[d], kd_);
+            if (p.n > 0 && p.taps > 0 && p.pad < 0) {
+                ck_scratch_free(kd_);
+                return CK_EUNSUPPORTED;
+            }
+        }
+    float *wsub = ck_scratch_alloc((size_t)(taps_total * CIG * CO) * sizeof(float));
+    float *tmp = ck_scratch_alloc((size_t)(grid_max * CO) * sizeof(float));
+    if (wsub == NULL || tmp == NULL) {
+        ck_scratch_free(kd_);
+        ck_scratch_free(wsub);
+        ck_scratch_free(tmp);
+        return CK_ENOMEM;
+    }
+    ck_status status = CK_OK;
+    const int64_t KH = s->kernel_size[1], KW = s->kernel_size[2];
+    const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
+    for (int64_t rd = 0; rd < nphase[0] && status == CK_OK; rd++) {
+        const ck_tphase pd = ck_tphase_of(rd, OD, s->kernel_size[0], s->stride[0], s->dilation[0], s->pad_before[0], kd_);
+        for (int64_t rh = 0; rh < nphase[1] && status == CK_OK; rh++) {
+            const ck_tphase ph = ck_tphase_of(rh, OH, KH, s->stride[1], s->dilation[1], s->pad_before[1], kh_);
+            for (int64_t rw = 0; rw < nphase[2] && status == CK_OK; rw++) {
+                const ck_tphase pw = ck_tphase_of(rw, OW, KW, s->stride[2], s->dilation[2], s->pad_before[2], kw_);
+                if (pd.n == 0 || ph.n == 0 || pw.n == 0) continue;
+                const int64_t cells = s->batch * pd.n * ph.n * pw.n;
+                if (pd.taps == 0 || ph.taps == 0 || pw.taps == 0) {
+                    /* Nothing reaches these outputs: the empty sum. */
+                    for (int64_t co = 0; co < CO; co++) tmp[co] = ck_activate_f32(bias ? bias[co] : 0.0f, act);
+                    for (int64_t i = 1; i < cells; i++) memcpy(tmp + i * CO, tmp, (size_t)CO * sizeof(float));
+                } else {
+                    /* The phase's kernel in the convolution layout [vd][vh][vw][ci][co], taps in
+                     * reverse: w is [kd][kh][kw][cog][g*CIG + ci]. */
+                    const int64_t U = pd.taps * ph.taps * pw.taps;
+                    CK_PARALLEL_FOR(U * CIG * CO)
+                    for (int64_t v = 0; v < U; v++) {
+                        const int64_t vw = v % pw.taps, vh = (v / pw.taps) % ph.taps, vd = v / (pw.taps * ph.taps);
+                        const int64_t tap = (kd_[pd.taps - 1 - vd] * KH + kh_[ph.taps - 1 - vh]) * KW +
+                                            kw_[pw.taps - 1 - vw];
+                        const float *src = w + tap * COG * CI;
+                        float *dst = wsub + v * CIG * CO;
+                        /* a COG x CIG transpose per group, in 16x16 blocks (one of the two sides
+                         * is strided; whole columns of it were ~8% of a 4x4 stride-2 layer) */
+                        for (int64_t g = 0; g < G; g++)
+                            for (int64_t c0 = 0; c0 < COG; c0 += 16)
+                                for (int64_t i0 = 0; i0 < CIG; i0 += 16) {
+                                    const int64_t c1 = c0 + 16 < COG ? c0 + 16 : COG;
+                                    const int64_t i1 = i0 + 16 < CIG ? i0 + 16 : CIG;
+                                    for (int64_t ci = i0; ci < i1; ci++)
+                                        for (int64_t cog = c0; cog < c1; cog++)
+                                            dst[ci * CO + g * COG + cog] = src[cog * CI + g * CIG + ci];
+                                }
+                    }
+                    ck_conv_shape sub = *s;
+                    const ck_tphase *ps[3] = {&pd, &ph, &pw};
+                    for (int d = 0; d < D; d++) {
+                        sub.out_size[d] = ps[d]->n;
+                        sub.kernel_size[d] = ps[d]->taps;
+                        sub.stride[d] = 1;
+                        sub.dilation[d] = ps[d]->dil;
+                        sub.pad_before[d] = ps[d]->pad;
+                    }
+                    status = ck_f32_conv_nd(&sub, x, wsub, bias, act, CK_ALGO_AUTO, tmp);
+                    if (status != CK_OK) break;
+                }
+                /* Each phase cell to its place in y. */
+                const int64_t sd = s->stride[0], sh = s->stride[1], sw = s->stride[2];
+                CK_PARALLEL_FOR(cells * CO)
+                for (int64_t row = 0; row < s->batch * pd.n * ph.n; row++) {
+                    const int64_t jh = row % ph.n, jd = (row / ph.n) % pd.n, n = row / (ph.n * pd.n);
+                    const int64_t od = pd.o0 + sd * jd, oh = ph.o0 + sh * jh;
+                    float *yrow = y + ((n * OD + od) * OH + oh) * OW * CO;
+                    const float *trow = tmp + row * pw.n * CO;
+                    for (int64_t jw = 0; jw < pw.n; jw++)
+                        memcpy(yrow + (pw.o0 + sw * jw) * CO, trow + jw * CO, (size_t)CO * sizeof(float));
+                }
+            }
+        }
+    }
+    ck_scratch_free(kd_);
+    ck_scratch_free(wsub);
+    ck_scratch_free(tmp);
+    return status;
+}
