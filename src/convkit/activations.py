@@ -70,9 +70,13 @@ class Activation:
         """Apply to an array; returns a new float32 array (the input is not modified)."""
         arr = _args.as_float32_array(x, "x")
         if self.kind >= 0:
-            # Never write into the caller's memory: copy unless the conversion made a new array.
-            out = arr if (arr is not x and arr.flags.owndata) else arr.copy()
-            _core.activation_inplace(out.reshape(-1), self.kind, self.alpha)
+            # Never write into the caller's memory: in place only on an array the conversion
+            # made; otherwise read the input and write a new array in one pass.
+            if arr is not x and arr.flags.owndata:
+                _core.activation_inplace(arr.reshape(-1), self.kind, self.alpha)
+                return arr
+            out = np.empty_like(arr)
+            _core.activation_copy(arr.reshape(-1), out.reshape(-1), self.kind, self.alpha)
             return out
         if self.name == "softmax":
             return _softmax(arr)

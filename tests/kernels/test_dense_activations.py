@@ -78,3 +78,16 @@ def test_conv_with_axis_activation(isa, rng, assert_close):
     for name in ("softmax", "log_softmax"):
         got = convkit.ops.conv(x, w, padding="same", activation=name)
         assert_close(got, ref.activation(ref.conv(x, w, padding="same"), name))
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "gelu", "linear"])
+def test_activation_copy_and_in_place_agree(isa, rng, name):
+    # float32 input: read once into a new array (ck_f32_activation_copy); float64: converted,
+    # then activated in place. Several 4096-value chunks and a ragged tail; a read-only input.
+    x = rng.standard_normal((3, 5000)).astype(np.float32) * 4
+    x.flags.writeable = False
+    from_f32 = convkit.ops.activation(x, name)
+    from_f64 = convkit.ops.activation(x.astype(np.float64), name)
+    np.testing.assert_array_equal(from_f32, from_f64)
+    assert not np.shares_memory(from_f32, x)
+    np.testing.assert_allclose(from_f32, ref.activation(x, name), rtol=1e-5, atol=1e-6)

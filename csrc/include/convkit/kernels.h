@@ -69,6 +69,8 @@ ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t l
 
 /* In-place activation over n contiguous values. */
 ck_status ck_f32_activation(int64_t n, float *x, ck_activation act);
+/* y = act(x) over n contiguous values in one pass (x and y must not overlap). */
+ck_status ck_f32_activation_copy(int64_t n, const float *x, float *y, ck_activation act);
 
 /* ---- weights packed once ------------------------------------------------------------------
  * A layer packs its kernel once (when it gets its weights) into a caller-owned buffer, for the

@@ -49,6 +49,7 @@ cdef extern from "convkit/kernels.h" nogil:
     ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
                           int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc)
     ck_status ck_f32_activation(int64_t n, float *x, ck_activation act)
+    ck_status ck_f32_activation_copy(int64_t n, const float *x, float *y, ck_activation act)
     ck_status ck_f32_max_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
     ck_status ck_f32_avg_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
     ck_status ck_f32_global_max_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y)

@@ -41,6 +41,20 @@ def activation_inplace(float[::1] x, int act_kind, float act_alpha):
     check_status(st, "activation")
 
 
+def activation_copy(const float[::1] x, float[::1] y, int act_kind, float act_alpha):
+    """y = act(x) in one pass; x and y are distinct arrays of the same length."""
+    cdef ck_status st
+    cdef ck_activation act = make_activation(act_kind, act_alpha)
+    cdef int64_t n = x.shape[0]
+    if y.shape[0] != n:
+        raise ValueError(f"activation_copy: x has {n} values, y {y.shape[0]}")
+    if n == 0:
+        return
+    with nogil:
+        st = ck_f32_activation_copy(n, &x[0], &y[0], act)
+    check_status(st, "activation")
+
+
 cdef class PackedDense:
     """A Dense kernel (K, N) and bias packed once for the dispatch path in use (ck_f32_gemm_pack).
     `run` computes exactly what gemm does with the same arguments; it repacks first if the
