@@ -29,14 +29,20 @@ static ck_status ck_check_global(int64_t batch, int64_t spatial, int64_t channel
     return CK_OK;
 }
 
+/* The table's kernel; the reference one before ck_dispatch_init has filled the table. */
+static void ck_global_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y, int is_max) {
+    (ck_dispatch.global_pool ? ck_dispatch.global_pool : ck_f32_global_pool__ref)(batch, spatial, channels, x, y,
+                                                                                  is_max);
+}
+
 ck_status ck_f32_global_max_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y) {
     ck_status st = ck_check_global(batch, spatial, channels, x, y);
-    if (st == CK_OK && batch > 0) ck_f32_global_pool__ref(batch, spatial, channels, x, y, 1);
+    if (st == CK_OK && batch > 0) ck_global_pool(batch, spatial, channels, x, y, 1);
     return st;
 }
 
 ck_status ck_f32_global_avg_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y) {
     ck_status st = ck_check_global(batch, spatial, channels, x, y);
-    if (st == CK_OK && batch > 0) ck_f32_global_pool__ref(batch, spatial, channels, x, y, 0);
+    if (st == CK_OK && batch > 0) ck_global_pool(batch, spatial, channels, x, y, 0);
     return st;
 }

@@ -98,3 +98,26 @@ def test_pool_one_row_is_identical_for_any_thread_count(isa, rng, kind):
         np.testing.assert_array_equal(outs[0], o)
     oracle = ref.max_pool if kind == "max" else ref.average_pool
     np.testing.assert_allclose(outs[0], oracle(x, 5, 2, "same"), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels", [64, 131, 7])
+def test_global_pools_give_the_reference_paths_bits(isa, rng, channels):
+    # Whole 64-channel blocks, a ragged one and a lone partial vector; NaNs with distinct
+    # payloads (the first one down a column is the max, as on the reference path), signed zeros.
+    x = rng.standard_normal((2, 37, channels)).astype(np.float32)
+    bits = x.view(np.uint32)
+    bits[0, 5, 3] = 0x7FC00011
+    bits[0, 9, 3] = 0x7FC00022
+    bits[1, 0, channels - 1] = 0xFFC00033
+    x[:, :, 1] = 0.0
+    x[1, 4:, 1] = -0.0
+    got = [convkit.ops.global_max_pool(x), convkit.ops.global_average_pool(x)]
+    before = convkit.cpu_info()["isa"]
+    try:
+        convkit._set_isa("ref")
+        want = [convkit.ops.global_max_pool(x), convkit.ops.global_average_pool(x)]
+    finally:
+        convkit._set_isa(before)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.view(np.uint32), w.view(np.uint32))
+    assert got[0].view(np.uint32)[0, 3] == 0x7FC00011

@@ -18,6 +18,9 @@ typedef ck_status (*ck_gemm_kernel_fn)(int64_t M, int64_t N, int64_t K, const fl
                                        const float *B, int64_t ldb, const float *bias, ck_activation act,
                                        float *C, int64_t ldc);
 typedef void (*ck_pool_kernel_fn)(const ck_pool_shape *shape, const float *x, float *y);
+/* Global max (is_max) or average pooling, [batch, spatial, channels] -> [batch, channels]. */
+typedef void (*ck_global_pool_fn)(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y,
+                                  int is_max);
 /* An activation over n values in place; each value's result must not depend on its position
  * (tails are computed like full vectors), so spans of any length give the same bits. */
 typedef void (*ck_activate_span_fn)(float *x, size_t n, ck_activation act);
@@ -59,6 +62,7 @@ typedef struct ck_dispatch_table {
     /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
     ck_f32_winograd_input_fn winograd_input;
     ck_f32_winograd_output_fn winograd_output;
+    ck_global_pool_fn global_pool;
 } ck_dispatch_table;
 
 /* The table in use. Read-only after ck_dispatch_init(). */
@@ -108,5 +112,7 @@ void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *shape, const float *x, 
                                     const float *bias, ck_activation act, float *y);
 void ck_f32_max_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float *y);
 void ck_f32_avg_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float *y);
+void ck_f32_global_pool__avx2(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y,
+                              int is_max);
 
 #endif /* CONVKIT_DISPATCH_H */

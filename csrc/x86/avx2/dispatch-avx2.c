@@ -21,6 +21,7 @@ void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
     t->depthwise_conv = ck_f32_depthwise_conv_nd__avx2;
     t->max_pool = ck_f32_max_pool_nd__avx2;
     t->avg_pool = ck_f32_avg_pool_nd__avx2;
+    t->global_pool = ck_f32_global_pool__avx2;
     t->conv_small_ukernel = (ck_f32_conv_small_ukernel){ck_f32_conv_small_ukernel_6x16__avx2, 6, 16};
     t->small_wide_1d = 1;
     t->activate_span = ck_f32_activate_span__avx2;

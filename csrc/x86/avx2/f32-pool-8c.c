@@ -1,7 +1,7 @@
 /* AVX2 max and average pooling, channels-last, vectorised over channels: 32 channels (four
  * vectors) at a time, then single vectors, then a masked tail. Work is split over runs of output
- * pixels along rows (batch x out_d x out_h); each output's window is clipped to the input once (padding cells are
- * neither maxed over nor counted) and then walked without a branch.
+ * pixels along rows (batch x out_d x out_h); each output's window is clipped to the input once
+ * (padding cells are neither maxed over nor counted) and then walked without a branch.
  *
  * Semantics are the reference kernel's (csrc/ref/f32-pool-nd.c), bit for bit:
  *  - max: ties keep the earlier cell (max(v, m) returns m when equal); NaN wins as in numpy.max.
@@ -167,4 +167,80 @@ void ck_f32_avg_pool_nd__avx2(const ck_pool_shape *s, const float *x, float *y) 
     const int64_t runs = ck_pool_runs(s), units = s->batch * s->out_size[0] * s->out_size[1] * runs;
     CK_PARALLEL_FOR(CK_POOL_WORK(s))
     for (int64_t u = 0; u < units; u++) ck_pool_unit(s, x, y, u, runs, 0);
+}
+
+/* ---- global pooling ----------------------------------------------------------------------------
+ * Units: (sample, 64 channels), so one sample (ResNet's 1x7x7x512 head) still feeds every thread.
+ * Eight accumulators take a unit's full 64 channels down the positions in one pass; each
+ * channel's sum or max runs over the positions in order, as the reference kernel's, so the
+ * results are its bits (max keeps the first of equal values, so -0/+0 agree, and the first NaN). */
+#define CK_GPOOL_CB 64
+
+CK_INLINE __m256 ck_gpool_step(__m256 acc, __m256 v, __m256 *nan, const int is_max) {
+    if (!is_max) return _mm256_add_ps(acc, v);
+    *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    return _mm256_max_ps(v, acc); /* v > acc ? v : acc */
+}
+
+/* Stores a finished vector of channels [c, c + n); for max, a lane that met a NaN gets the
+ * first NaN down its column, payload included, as the reference kernel keeps it. */
+CK_INLINE void ck_gpool_store(__m256 acc, __m256 nan, __m256 count, const float *x, int64_t spatial,
+                              int64_t channels, float *y, int64_t c, int64_t n, const int is_max) {
+    const __m256i m = ck_pool_mask8(n);
+    if (!is_max) {
+        _mm256_maskstore_ps(y + c, m, _mm256_div_ps(acc, count));
+        return;
+    }
+    _mm256_maskstore_ps(y + c, m, acc);
+    const int lanes = _mm256_movemask_ps(nan);
+    for (int64_t l = 0; lanes != 0 && l < n; l++)
+        if (lanes & (1 << l))
+            for (int64_t s = 0; s < spatial; s++)
+                if (x[s * channels + c + l] != x[s * channels + c + l]) {
+                    y[c + l] = x[s * channels + c + l];
+                    break;
+                }
+}
+
+CK_INLINE void ck_gpool_unit(int64_t spatial, int64_t channels, const float *x, float *y, int64_t c0, int64_t c1,
+                             const int is_max) {
+    const __m256 init = _mm256_set1_ps(is_max ? -INFINITY : 0.0f), count = _mm256_set1_ps((float)spatial);
+    if (c1 - c0 == CK_GPOOL_CB) {
+        __m256 acc[8], nan[8];
+        for (int v = 0; v < 8; v++) acc[v] = init, nan[v] = _mm256_setzero_ps();
+        for (int64_t s = 0; s < spatial; s++) {
+            const float *xp = x + s * channels + c0;
+#pragma GCC unroll 8
+            for (int v = 0; v < 8; v++) acc[v] = ck_gpool_step(acc[v], _mm256_loadu_ps(xp + 8 * v), &nan[v], is_max);
+        }
+        for (int v = 0; v < 8; v++) ck_gpool_store(acc[v], nan[v], count, x, spatial, channels, y, c0 + 8 * v, 8, is_max);
+        return;
+    }
+    /* the ragged last block: a vector at a time, the last one masked */
+    for (int64_t c = c0; c < c1; c += 8) {
+        const __m256i m = ck_pool_mask8(c1 - c < 8 ? c1 - c : 8);
+        __m256 acc = init, nan = _mm256_setzero_ps();
+        for (int64_t s = 0; s < spatial; s++) acc = ck_gpool_step(acc, _mm256_maskload_ps(x + s * channels + c, m), &nan, is_max);
+        ck_gpool_store(acc, nan, count, x, spatial, channels, y, c, c1 - c < 8 ? c1 - c : 8, is_max);
+    }
+}
+
+void ck_f32_global_pool__avx2(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y,
+                              int is_max) {
+    const int64_t blocks = (channels + CK_GPOOL_CB - 1) / CK_GPOOL_CB;
+    if (is_max) {
+        CK_PARALLEL_FOR(batch * spatial * channels)
+        for (int64_t u = 0; u < batch * blocks; u++) {
+            const int64_t n = u / blocks, c0 = (u % blocks) * CK_GPOOL_CB;
+            ck_gpool_unit(spatial, channels, x + n * spatial * channels, y + n * channels, c0,
+                          c0 + CK_GPOOL_CB < channels ? c0 + CK_GPOOL_CB : channels, 1);
+        }
+    } else {
+        CK_PARALLEL_FOR(batch * spatial * channels)
+        for (int64_t u = 0; u < batch * blocks; u++) {
+            const int64_t n = u / blocks, c0 = (u % blocks) * CK_GPOOL_CB;
+            ck_gpool_unit(spatial, channels, x + n * spatial * channels, y + n * channels, c0,
+                          c0 + CK_GPOOL_CB < channels ? c0 + CK_GPOOL_CB : channels, 0);
+        }
+    }
 }
