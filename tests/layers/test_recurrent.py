@@ -155,3 +155,36 @@ def test_recurrent_wrong_rank_raises():
 def test_recurrent_bad_units():
     with pytest.raises(ValueError, match="units"):
         GRU(0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SimpleRNN(7, activation="relu", return_sequences=True),
+    lambda: SimpleRNN(5, return_state=True),
+    lambda: LSTM(6, return_sequences=True, return_state=True),
+    lambda: LSTM(9, activation="relu", recurrent_activation="hard_sigmoid", go_backwards=True),
+    lambda: GRU(8, return_sequences=True, return_state=True),
+    lambda: GRU(4, activation="gelu", recurrent_activation="sigmoid"),
+], ids=["simple-relu", "simple-state", "lstm", "lstm-relu-hard", "gru", "gru-gelu"])
+@pytest.mark.parametrize("batch", [1, 13])
+def test_c_time_loop_gives_the_python_loops_bits(isa, rng, make, batch, monkeypatch):
+    # The time loop runs in C (ck_f32_rnn_sequence) for built-in activations; the Python loop is
+    # kept for the rest. Both must compute the same numbers, operation for operation.
+    layer = make()
+    x = rng.standard_normal((batch, 11, 3)).astype(np.float32)
+    h0 = rng.standard_normal((batch, layer.units)).astype(np.float32)
+    init = [h0, h0 * 0.5] if isinstance(layer, LSTM) else h0
+    layer(x)
+    assert layer._c_cell() is not None
+    fast = layer(x, initial_state=init)
+    monkeypatch.setattr(type(layer), "_c_cell", lambda self: None)
+    slow = layer(x, initial_state=init)
+    fast = fast if isinstance(fast, list) else [fast]
+    slow = slow if isinstance(slow, list) else [slow]
+    assert len(fast) == len(slow)
+    for f, s in zip(fast, slow):
+        np.testing.assert_array_equal(f, s)
+
+
+def test_gru_reset_before_keeps_the_python_loop():
+    assert GRU(3, reset_after=False)._c_cell() is None
+    assert SimpleRNN(3, activation=lambda v: v)._c_cell() is None

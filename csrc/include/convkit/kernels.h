@@ -69,6 +69,19 @@ ck_status ck_f32_gemm(int64_t M, int64_t N, int64_t K, const float *A, int64_t l
 
 /* In-place activation over n contiguous values. */
 ck_status ck_f32_activation(int64_t n, float *x, ck_activation act);
+/* The time loop of a recurrent layer over a whole sequence (csrc/gemm/f32-recurrent.c):
+ *   xproj: [n, steps, G*units], each step's input projection x_t @ kernel + input bias;
+ *   rkernel: [units, G*units]; rbias: the GRU's recurrent bias [3*units] or NULL (others: NULL);
+ *   h (and c, LSTM): [n, units], the initial state on entry and the final one on return;
+ *   seq: [n, steps, units] receives h after every step, or NULL.
+ * G = 1 (CK_RNN_SIMPLE: h = act(x_t + h @ U)), 4 (CK_RNN_LSTM: gates i, f, g, o) or 3
+ * (CK_RNN_GRU: gates z, r, h, reset applied after the recurrent product as Keras's
+ * reset_after=True). act is the cell's activation, rec_act the gates'. */
+typedef enum ck_rnn_cell { CK_RNN_SIMPLE = 0, CK_RNN_LSTM = 1, CK_RNN_GRU = 2 } ck_rnn_cell;
+ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units, const float *xproj,
+                              const float *rkernel, const float *rbias, ck_activation act, ck_activation rec_act,
+                              float *h, float *c, float *seq);
+
 /* y = act(x) over n contiguous values in one pass (x and y must not overlap). */
 ck_status ck_f32_activation_copy(int64_t n, const float *x, float *y, ck_activation act);
 

@@ -50,6 +50,9 @@ cdef extern from "convkit/kernels.h" nogil:
                           int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc)
     ck_status ck_f32_activation(int64_t n, float *x, ck_activation act)
     ck_status ck_f32_activation_copy(int64_t n, const float *x, float *y, ck_activation act)
+    ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units, const float *xproj,
+                                  const float *rkernel, const float *rbias, ck_activation act,
+                                  ck_activation rec_act, float *h, float *c, float *seq)
     ck_status ck_f32_max_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
     ck_status ck_f32_avg_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
     ck_status ck_f32_global_max_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y)

@@ -55,6 +55,51 @@ def activation_copy(const float[::1] x, float[::1] y, int act_kind, float act_al
     check_status(st, "activation")
 
 
+def rnn_sequence(int cell, const float[:, :, ::1] xproj, const float[:, ::1] rkernel, object rbias,
+                 int act_kind, float act_alpha, int rec_kind, float rec_alpha, float[:, ::1] h, object c,
+                 object seq):
+    """The recurrence of SimpleRNN (cell 0), LSTM (1) or GRU reset_after (2) over all steps:
+    h (and c) hold the initial state and get the final one; seq (n, steps, units) or None gets
+    every step's h. See ck_f32_rnn_sequence."""
+    cdef int64_t n = xproj.shape[0], steps = xproj.shape[1], units = h.shape[1]
+    cdef int64_t gates = 4 if cell == 1 else (3 if cell == 2 else 1)
+    cdef const float[::1] rb
+    cdef float[:, ::1] cm
+    cdef float[:, :, ::1] sm
+    cdef const float *rbp = NULL
+    cdef float *cp = NULL
+    cdef float *sp = NULL
+    cdef ck_activation act = make_activation(act_kind, act_alpha)
+    cdef ck_activation rec = make_activation(rec_kind, rec_alpha)
+    cdef ck_status st
+    if (h.shape[0] != n or xproj.shape[2] != gates * units or rkernel.shape[0] != units
+            or rkernel.shape[1] != gates * units):
+        raise ValueError("rnn_sequence: inconsistent array shapes passed to the C core")
+    if rbias is not None:
+        rb = rbias
+        if rb.shape[0] != gates * units:
+            raise ValueError("rnn_sequence: recurrent bias length differs from the kernel's columns")
+        rbp = &rb[0]
+    if c is not None:
+        cm = c
+        if cm.shape[0] != n or cm.shape[1] != units:
+            raise ValueError("rnn_sequence: cell state shape differs from the hidden state's")
+        if n > 0:
+            cp = &cm[0, 0]
+    if seq is not None:
+        sm = seq
+        if sm.shape[0] != n or sm.shape[1] != steps or sm.shape[2] != units:
+            raise ValueError("rnn_sequence: sequence output has the wrong shape")
+        if n > 0 and steps > 0:
+            sp = &sm[0, 0, 0]
+    if n == 0 or steps == 0:
+        return
+    with nogil:
+        st = ck_f32_rnn_sequence(cell, n, steps, units, &xproj[0, 0, 0], &rkernel[0, 0], rbp, act, rec,
+                                 &h[0, 0], cp, sp)
+    check_status(st, "recurrent layer")
+
+
 cdef class PackedDense:
     """A Dense kernel (K, N) and bias packed once for the dispatch path in use (ck_f32_gemm_pack).
     `run` computes exactly what gemm does with the same arguments; it repacks first if the

@@ -12,6 +12,7 @@ symbolic `initial_state` (a numeric `initial_state=[...]` works in eager calls).
 import numpy as np
 
 from convkit import _args, activations, constraints, initializers, ops, regularizers
+from convkit._ext import _core
 from convkit.layers.base import InputSpec, Layer
 from convkit.layers.convolutional import positive_int
 
@@ -139,14 +140,33 @@ class BaseRNN(Layer):
         projected = ops.dense(x, self.kernel.value, prepared["input_bias"])  # (n, steps, units * gates)
         states = self._initial_states(n, initial_state)
         seq = np.empty((n, steps, self.units), np.float32) if self.return_sequences else None
-        for t in range(steps):
-            states = self._step(projected[:, t], states, prepared)
-            if seq is not None:
-                seq[:, t] = states[0]
+        cell = self._c_cell()
+        if cell is not None:
+            # The whole time loop in C (same operations, same bits as the loop below).
+            rec = self.recurrent_activation
+            _core.rnn_sequence(cell, np.ascontiguousarray(projected), prepared["recurrent_kernel"],
+                               prepared.get("recurrent_bias"), self.activation.kind, self.activation.alpha,
+                               rec.kind if rec is not None else 0, rec.alpha if rec is not None else 0.0,
+                               states[0], states[1] if len(states) > 1 else None, seq)
+        else:
+            for t in range(steps):
+                states = self._step(projected[:, t], states, prepared)
+                if seq is not None:
+                    seq[:, t] = states[0]
         output = seq if seq is not None else states[0]
         if self.return_state:
             return [output] + states
         return output
+
+    _c_cell_id = None  # the cell's ck_rnn_cell when the C loop can run it
+
+    def _c_cell(self):
+        """The C core's cell id when its loop computes this layer (built-in activations), else None."""
+        if self._c_cell_id is None or not self.activation.fusable:
+            return None
+        if self.recurrent_activation is not None and not self.recurrent_activation.fusable:
+            return None
+        return self._c_cell_id
 
     def compute_output_shape(self, input_shape):
         n, steps, _ = tuple(input_shape)
@@ -187,6 +207,8 @@ class BaseRNN(Layer):
 class SimpleRNN(BaseRNN):
     """h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)."""
 
+    _c_cell_id = 0
+
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
                  recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
@@ -210,6 +232,7 @@ class LSTM(BaseRNN):
 
     _gates = 4
     _n_states = 2
+    _c_cell_id = 1
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
@@ -254,6 +277,10 @@ class GRU(BaseRNN):
     default) applies the reset gate after the recurrent product and keeps two biases."""
 
     _gates = 3
+
+    @property
+    def _c_cell_id(self):
+        return 2 if self.reset_after else None  # reset before the product: the Python loop
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
