@@ -36,13 +36,26 @@ _AXIS = ("softmax", "log_softmax")
 NAMES = tuple(sorted(_FUSED) + list(_AXIS))
 
 
+def softmax_last_axis(x, log=False):
+    """Softmax (log-softmax) over the last axis, row by row in C."""
+    arr = np.ascontiguousarray(x, dtype=np.float32)
+    out = np.empty_like(arr)
+    if arr.size:
+        _core.softmax_rows(arr.reshape(-1, arr.shape[-1]), log, out.reshape(-1, arr.shape[-1]))
+    return out
+
+
 def _softmax(x, axis=-1):
+    if axis == -1 or axis == np.ndim(x) - 1:
+        return softmax_last_axis(x)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return (e / np.sum(e, axis=axis, keepdims=True)).astype(np.float32, copy=False)
 
 
 def _log_softmax(x, axis=-1):
+    if axis == -1 or axis == np.ndim(x) - 1:
+        return softmax_last_axis(x, log=True)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))).astype(np.float32, copy=False)
 

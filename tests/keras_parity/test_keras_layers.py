@@ -108,6 +108,12 @@ CASES = [
     ("BatchNormalization", dict(), (2, 4, 5, 3)),
     ("BatchNormalization", dict(axis=1, epsilon=1e-5), (2, 3, 4, 5)),
     ("BatchNormalization", dict(center=False), (3, 6)),
+    ("LayerNormalization", dict(), (2, 4, 5, 19)),
+    ("LayerNormalization", dict(axis=[-2, -1], epsilon=1e-5), (2, 4, 5, 3)),
+    ("LayerNormalization", dict(rms_scaling=True), (3, 70)),
+    ("LayerNormalization", dict(rms_scaling=True, scale=False, axis=[1, 2]), (3, 4, 6)),
+    ("LayerNormalization", dict(center=False, scale=False), (3, 6)),
+    ("Softmax", dict(), (4, 1000)),
     ("Embedding", dict(input_dim=11, output_dim=4), (3, 5)),
     # --- recurrent
     ("SimpleRNN", dict(units=4), (2, 5, 3)),

@@ -79,3 +79,59 @@ def test_batchnorm_wrong_weight_shape():
 def test_batchnorm_bad_axis():
     with pytest.raises(ValueError, match="axis"):
         BatchNormalization(axis=5)(np.zeros((2, 3), np.float32))
+
+
+# ---- LayerNormalization ------------------------------------------------------------------------
+
+def _ln(x, axes, eps, gamma, beta, rms):
+    x = x.astype(np.float64)
+    var = x.var(axis=axes, keepdims=True)
+    out = x / np.sqrt(var + eps) if rms else (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(var + eps)
+    bshape = [x.shape[i] if i in axes else 1 for i in range(x.ndim)]
+    if gamma is not None:
+        out = out * gamma.reshape(bshape)
+    if beta is not None:
+        out = out + beta.reshape(bshape)
+    return out
+
+
+@pytest.mark.parametrize("in_shape, axis, rms, center, scale", [
+    ((4, 6), -1, False, True, True),           # trailing axis: the C rows
+    ((2, 5, 7, 67), -1, False, True, True),    # rows longer than the 8 summing lanes, ragged
+    ((2, 3, 4, 5), [-2, -1], False, True, False),
+    ((2, 3, 4, 5), [1, 3], False, False, True),  # not trailing: the NumPy path
+    ((3, 70), -1, True, True, True),           # rms_scaling: gamma only
+    ((2, 3, 9), [1, 2], True, False, False),
+])
+def test_layer_normalization_matches_oracle(in_shape, axis, rms, center, scale, rng, assert_close):
+    from convkit.layers import LayerNormalization
+
+    layer = LayerNormalization(axis=axis, epsilon=1e-3, rms_scaling=rms, center=center, scale=scale)
+    x = (rng.standard_normal(in_shape) * 3 + 5).astype(np.float32)  # off zero: the variance is centred
+    layer(x)
+    weights = [(rng.standard_normal(w.shape) + 1).astype(np.float32) for w in layer.get_weights()]
+    layer.set_weights(weights)
+    assert len(weights) == (1 if rms else int(center) + int(scale))
+    axes = tuple(sorted(a % x.ndim for a in (axis if isinstance(axis, list) else [axis])))
+    gamma = weights[0] if (scale or rms) else None
+    beta = weights[-1] if center and not rms else None
+    assert_close(layer(x), _ln(x, axes, 1e-3, gamma, beta, rms), rtol=1e-5)
+
+
+def test_layer_normalization_rows_are_independent_of_threads_and_nan_stays_in_its_row(rng):
+    import convkit
+    from convkit.layers import LayerNormalization
+
+    x = rng.standard_normal((64, 33, 48)).astype(np.float32)
+    x[5, 7, 3] = np.nan
+    layer = LayerNormalization()
+    before = convkit.get_num_threads()
+    try:
+        convkit.set_num_threads(1)
+        one = layer(x)
+        convkit.set_num_threads(2)
+        two = layer(x)
+    finally:
+        convkit.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
+    assert np.isnan(one[5, 7]).all() and not np.isnan(np.delete(one.reshape(-1, 48), 5 * 33 + 7, axis=0)).any()

@@ -82,6 +82,19 @@ ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units,
                               const float *rkernel, const float *rbias, ck_activation act, ck_activation rec_act,
                               float *h, float *c, float *seq);
 
+/* ---- normalisation (csrc/norm/f32-normalize.c); x and y may be the same array ------------- */
+
+/* Each of `rows` rows of n values: (x - mean) / sqrt(var + epsilon) * gamma + beta, or with rms
+ * x / sqrt(var + epsilon) * gamma (Keras 3's rms_scaling; beta unused). gamma, beta: [n] or NULL. */
+ck_status ck_f32_layer_norm(int64_t rows, int64_t n, const float *x, const float *gamma, const float *beta,
+                            float epsilon, int rms, float *y);
+/* x viewed as [outer, channels, inner]: y = x * scale[c] + shift[c] (BatchNormalization at
+ * inference), each product rounded before the add. */
+ck_status ck_f32_channel_affine(int64_t outer, int64_t channels, int64_t inner, const float *x, const float *scale,
+                                const float *shift, float *y);
+/* Softmax (or log-softmax) of each of `rows` rows of n values. */
+ck_status ck_f32_softmax(int64_t rows, int64_t n, const float *x, int log_softmax, float *y);
+
 /* y = act(x) over n contiguous values in one pass (x and y must not overlap). */
 ck_status ck_f32_activation_copy(int64_t n, const float *x, float *y, ck_activation act);
 

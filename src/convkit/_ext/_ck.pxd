@@ -50,6 +50,11 @@ cdef extern from "convkit/kernels.h" nogil:
                           int64_t ldb, const float *bias, ck_activation act, float *C, int64_t ldc)
     ck_status ck_f32_activation(int64_t n, float *x, ck_activation act)
     ck_status ck_f32_activation_copy(int64_t n, const float *x, float *y, ck_activation act)
+    ck_status ck_f32_layer_norm(int64_t rows, int64_t n, const float *x, const float *gamma, const float *beta,
+                                float epsilon, int rms, float *y)
+    ck_status ck_f32_channel_affine(int64_t outer, int64_t channels, int64_t inner, const float *x,
+                                    const float *scale, const float *shift, float *y)
+    ck_status ck_f32_softmax(int64_t rows, int64_t n, const float *x, int log_softmax, float *y)
     ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units, const float *xproj,
                                   const float *rkernel, const float *rbias, ck_activation act,
                                   ck_activation rec_act, float *h, float *c, float *seq)

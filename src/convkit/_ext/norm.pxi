@@ -1,0 +1,56 @@
+# Normalisations over rows: LayerNormalization, BatchNormalization at inference, softmax.
+
+
+def layer_norm(const float[:, ::1] x, object gamma, object beta, float epsilon, bint rms, float[:, ::1] y):
+    """y = LayerNormalization of each row of x (gamma, beta: (n,) float32 or None)."""
+    cdef int64_t rows = x.shape[0], n = x.shape[1]
+    cdef const float[::1] g
+    cdef const float[::1] b
+    cdef const float *gp = NULL
+    cdef const float *bp = NULL
+    cdef ck_status st
+    if y.shape[0] != rows or y.shape[1] != n:
+        raise ValueError("layer_norm: output shape differs from the input's")
+    if gamma is not None:
+        g = gamma
+        if g.shape[0] != n:
+            raise ValueError("layer_norm: gamma length differs from the row length")
+        gp = &g[0]
+    if beta is not None:
+        b = beta
+        if b.shape[0] != n:
+            raise ValueError("layer_norm: beta length differs from the row length")
+        bp = &b[0]
+    if rows == 0:
+        return
+    with nogil:
+        st = ck_f32_layer_norm(rows, n, &x[0, 0], gp, bp, epsilon, rms, &y[0, 0])
+    check_status(st, "layer_norm")
+
+
+def channel_affine(const float[:, :, ::1] x, const float[::1] scale, const float[::1] shift, float[:, :, ::1] y):
+    """y = x * scale[c] + shift[c] with x viewed as (outer, channels, inner)."""
+    cdef int64_t outer = x.shape[0], channels = x.shape[1], inner = x.shape[2]
+    cdef ck_status st
+    if y.shape[0] != outer or y.shape[1] != channels or y.shape[2] != inner:
+        raise ValueError("channel_affine: output shape differs from the input's")
+    if scale.shape[0] != channels or shift.shape[0] != channels:
+        raise ValueError("channel_affine: scale and shift need one value per channel")
+    if outer == 0:
+        return
+    with nogil:
+        st = ck_f32_channel_affine(outer, channels, inner, &x[0, 0, 0], &scale[0], &shift[0], &y[0, 0, 0])
+    check_status(st, "batch_normalization")
+
+
+def softmax_rows(const float[:, ::1] x, bint log_softmax, float[:, ::1] y):
+    """Softmax (or log-softmax) of each row."""
+    cdef int64_t rows = x.shape[0], n = x.shape[1]
+    cdef ck_status st
+    if y.shape[0] != rows or y.shape[1] != n:
+        raise ValueError("softmax: output shape differs from the input's")
+    if rows == 0:
+        return
+    with nogil:
+        st = ck_f32_softmax(rows, n, &x[0, 0], log_softmax, &y[0, 0])
+    check_status(st, "softmax")
