@@ -115,6 +115,15 @@ CASES = [
     ("LayerNormalization", dict(center=False, scale=False), (3, 6)),
     ("Softmax", dict(), (4, 1000)),
     ("Embedding", dict(input_dim=11, output_dim=4), (3, 5)),
+    ("ELU", dict(), (3, 20)),
+    ("ELU", dict(alpha=0.5), (3, 20)),
+    ("Permute", dict(dims=(2, 1)), (2, 3, 5)),
+    ("Permute", dict(dims=(3, 1, 2)), (2, 3, 4, 5)),
+    ("RepeatVector", dict(n=3), (2, 5)),
+    ("SpatialDropout2D", dict(rate=0.3), (2, 4, 4, 3)),
+    ("GaussianNoise", dict(stddev=0.5), (3, 7)),
+    ("GaussianDropout", dict(rate=0.3), (3, 7)),
+    ("AlphaDropout", dict(rate=0.3), (3, 7)),
     # --- recurrent
     ("SimpleRNN", dict(units=4), (2, 5, 3)),
     ("SimpleRNN", dict(units=4, return_sequences=True, go_backwards=True), (2, 5, 3)),
@@ -180,7 +189,9 @@ def test_layer_matches_keras(case, keras, rng, to_numpy, assert_parity):
         assert tuple(c_shape) == tuple(out_shape)
 
 
-@pytest.mark.parametrize("name, kwargs", [("Add", {}), ("Concatenate", {}), ("Concatenate", {"axis": 1})])
+@pytest.mark.parametrize("name, kwargs", [("Add", {}), ("Concatenate", {}), ("Concatenate", {"axis": 1}),
+                                          ("Subtract", {}), ("Multiply", {}), ("Average", {}), ("Maximum", {}),
+                                          ("Minimum", {})])
 def test_merge_matches_keras(name, kwargs, keras, rng, to_numpy, assert_parity):
     a = rng.standard_normal((2, 3, 4)).astype(np.float32)
     b = rng.standard_normal((2, 3, 4)).astype(np.float32)
