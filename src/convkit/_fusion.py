@@ -133,6 +133,13 @@ class MergeActivationStep:
         return self.act_layer.compute_output_shape(self.merge.compute_output_shape(shapes))
 
     def __call__(self, xs):
+        if self.merge.built and self.act_layer.built and self.activation.fusable and self.merge._c_op is not None:
+            # merge and activation in one C pass over the inputs
+            conv = self.merge._convert_inputs(xs)
+            self.merge._check_input_spec([x.shape for x in conv])
+            y = self.merge._merge_c(conv, self.activation)
+            if y is not None:
+                return y
         y = self.merge(xs)
         if not self.act_layer.built:
             return self.act_layer(y)  # the first call builds the activation layer

@@ -82,6 +82,20 @@ ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units,
                               const float *rkernel, const float *rbias, ck_activation act, ck_activation rec_act,
                               float *h, float *c, float *seq);
 
+/* ---- element-wise merges (csrc/merge/f32-merge.c) --------------------------------------------
+ * y = act(x0 op x1 op ... op x(k-1)) over n values, left to right; CK_MERGE_AVG divides the sum
+ * by k; CK_MERGE_SUB takes exactly two inputs. y may be an input's own memory, never a shifted
+ * overlap of one. */
+typedef enum ck_merge_op {
+    CK_MERGE_ADD = 0,
+    CK_MERGE_SUB = 1,
+    CK_MERGE_MUL = 2,
+    CK_MERGE_AVG = 3,
+    CK_MERGE_MAX = 4,
+    CK_MERGE_MIN = 5
+} ck_merge_op;
+ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_activation act, float *y);
+
 /* ---- normalisation (csrc/norm/f32-normalize.c); x and y may be the same array ------------- */
 
 /* Each of `rows` rows of n values: (x - mean) / sqrt(var + epsilon) * gamma + beta, or with rms

@@ -1,4 +1,6 @@
-# Normalisations over rows: LayerNormalization, BatchNormalization at inference, softmax.
+# Normalisations over rows (LayerNormalization, BatchNormalization at inference, softmax) and
+# element-wise merges.
+from cpython.mem cimport PyMem_Malloc, PyMem_Free
 
 
 def layer_norm(const float[:, ::1] x, object gamma, object beta, float epsilon, bint rms, float[:, ::1] y):
@@ -54,3 +56,33 @@ def softmax_rows(const float[:, ::1] x, bint log_softmax, float[:, ::1] y):
     with nogil:
         st = ck_f32_softmax(rows, n, &x[0, 0], log_softmax, &y[0, 0])
     check_status(st, "softmax")
+
+
+def merge(int op, list arrays, int act_kind, float act_alpha, float[::1] out):
+    """out = act(a0 op a1 op ...) for same-length flat float32 arrays (ck_f32_merge)."""
+    cdef Py_ssize_t k = len(arrays), j
+    cdef int64_t n = out.shape[0]
+    cdef const float[::1] view
+    cdef const float **ptrs
+    cdef ck_status st
+    cdef ck_activation act = make_activation(act_kind, act_alpha)
+    cdef list keep = []
+    if k < 1:
+        raise ValueError("merge: no inputs")
+    ptrs = <const float **>PyMem_Malloc(k * sizeof(float *))
+    if ptrs == NULL:
+        raise MemoryError()
+    try:
+        for j in range(k):
+            view = arrays[j]
+            if view.shape[0] != n:
+                raise ValueError("merge: inputs of different lengths passed to the C core")
+            keep.append(view)
+            ptrs[j] = &view[0] if n > 0 else NULL
+        if n == 0:
+            return
+        with nogil:
+            st = ck_f32_merge(op, k, ptrs, n, act, &out[0])
+        check_status(st, "merge")
+    finally:
+        PyMem_Free(ptrs)

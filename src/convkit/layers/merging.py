@@ -1,8 +1,10 @@
 """Merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate and their
 functional helpers (`add([a, b])`, `concatenate([a, b], axis=-1)` ...). Elementwise merges
-broadcast size-1 dimensions as Keras does; all arithmetic is vectorised numpy."""
+broadcast size-1 dimensions as Keras does. Inputs of one shape are merged in C (ck_f32_merge:
+one threaded pass, the same operations left to right); broadcasting merges use NumPy."""
 import numpy as np
 
+from convkit._ext import _core
 from convkit.layers.base import Layer
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
@@ -53,12 +55,27 @@ class Merge(Layer):
                     raise ValueError(f"Inputs have incompatible shapes. Received shapes {tuple(out)} and {shape}")
         return tuple(out)
 
+    _c_op = None  # the C core's ck_merge_op, for the element-wise merges
+
+    def _merge_c(self, xs, activation=None):
+        """act(merge(xs)) in one C pass for converted inputs of one shape; None otherwise."""
+        if self._c_op is None or any(x.shape != xs[0].shape for x in xs):
+            return None
+        out = np.empty(xs[0].shape, np.float32)
+        kind, alpha = (activation.kind, activation.alpha) if activation is not None else (0, 0.0)
+        _core.merge(self._c_op, [x.reshape(-1) for x in xs], kind, alpha, out.reshape(-1))
+        return out
+
     def call(self, inputs):
+        out = self._merge_c(inputs)
+        if out is not None:
+            return out
         return np.ascontiguousarray(self._merge(inputs), dtype=np.float32)
 
 
 class Add(Merge):
     """Elementwise sum of the inputs."""
+    _c_op = 0
 
     def _merge(self, xs):
         out = xs[0] + xs[1] if len(xs) > 1 else xs[0].copy()
@@ -69,6 +86,7 @@ class Add(Merge):
 
 class Subtract(Merge):
     """inputs[0] - inputs[1] (exactly two inputs)."""
+    _c_op = 1
     _min_inputs = _max_inputs = 2
 
     def _merge(self, xs):
@@ -77,6 +95,7 @@ class Subtract(Merge):
 
 class Multiply(Merge):
     """Elementwise product of the inputs."""
+    _c_op = 2
 
     def _merge(self, xs):
         out = xs[0] * xs[1] if len(xs) > 1 else xs[0].copy()
@@ -87,6 +106,7 @@ class Multiply(Merge):
 
 class Average(Add):
     """Elementwise mean of the inputs."""
+    _c_op = 3
 
     def _merge(self, xs):
         out = Add._merge(self, xs)
@@ -96,6 +116,7 @@ class Average(Add):
 
 class Maximum(Merge):
     """Elementwise maximum of the inputs."""
+    _c_op = 4
 
     def _merge(self, xs):
         out = xs[0]
@@ -106,6 +127,7 @@ class Maximum(Merge):
 
 class Minimum(Merge):
     """Elementwise minimum of the inputs."""
+    _c_op = 5
 
     def _merge(self, xs):
         out = xs[0]

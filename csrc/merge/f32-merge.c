@@ -1,0 +1,67 @@
+/* Element-wise merges of k same-shape arrays (Keras's Add, Subtract, Multiply, Average, Maximum,
+ * Minimum), with an activation applied to each chunk while it is in L1 (a model plan's
+ * Add -> ReLU). NumPy made one single-threaded pass per input and another for the activation.
+ *
+ * Each output is x0 op x1 op x2 ... left to right (Average: the sum, then / k), the operations
+ * and rounding of the NumPy code in convkit.layers.merging, so the same bits; Maximum and Minimum
+ * propagate NaN as numpy.maximum / numpy.minimum. Chunks are independent, so the results do not
+ * depend on the thread count. */
+#include "convkit/dispatch.h"
+#include "convkit/kernels.h"
+#include "convkit/threads.h"
+
+static inline float ck_merge2(int op, float a, float b) {
+    switch (op) {
+    case CK_MERGE_SUB: return a - b;
+    case CK_MERGE_MUL: return a * b;
+    case CK_MERGE_MAX: return (a >= b || a != a) ? a : b;
+    case CK_MERGE_MIN: return (a <= b || a != a) ? a : b;
+    default: return a + b; /* ADD, AVG */
+    }
+}
+
+/* One op over a chunk, the op fixed for the loop so each is a plain vectorisable loop. */
+static void ck_merge_chunk(int op, const float *a, const float *b, float *y, int64_t n) {
+    switch (op) {
+    case CK_MERGE_SUB:
+        for (int64_t i = 0; i < n; i++) y[i] = a[i] - b[i];
+        break;
+    case CK_MERGE_MUL:
+        for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i];
+        break;
+    case CK_MERGE_MAX:
+    case CK_MERGE_MIN:
+        for (int64_t i = 0; i < n; i++) y[i] = ck_merge2(op, a[i], b[i]);
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+        break;
+    }
+}
+
+ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_activation act, float *y) {
+    if (op < 0 || op > CK_MERGE_MIN || k < 1 || n < 0 || act.kind < 0 || act.kind >= CK_ACT_COUNT_) return CK_EINVAL;
+    if (op == CK_MERGE_SUB && k != 2) return CK_EINVAL;
+    if (n == 0) return CK_OK;
+    if (xs == NULL || y == NULL) return CK_EINVAL;
+    for (int64_t j = 0; j < k; j++)
+        if (xs[j] == NULL) return CK_EINVAL;
+    const int64_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
+    CK_PARALLEL_FOR(n * k)
+    for (int64_t c = 0; c < chunks; c++) {
+        const int64_t i0 = c * chunk, len = n - i0 < chunk ? n - i0 : chunk;
+        float *yc = y + i0;
+        if (k == 1) {
+            for (int64_t i = 0; i < len; i++) yc[i] = xs[0][i0 + i];
+        } else {
+            ck_merge_chunk(op, xs[0] + i0, xs[1] + i0, yc, len);
+            for (int64_t j = 2; j < k; j++) ck_merge_chunk(op, yc, xs[j] + i0, yc, len);
+        }
+        if (op == CK_MERGE_AVG) {
+            const float kf = (float)k;
+            for (int64_t i = 0; i < len; i++) yc[i] = yc[i] / kf;
+        }
+        if (act.kind != CK_ACT_LINEAR) ck_dispatch.activate_span(yc, (size_t)len, act);
+    }
+    return CK_OK;
+}
