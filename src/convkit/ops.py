@@ -456,3 +456,44 @@ def dense(inputs, kernel, bias=None, activation=None):
 def activation(inputs, activation):
     """Apply a Keras activation (name or callable) to an array; returns a new float32 array."""
     return _activations.get(activation)(inputs)
+
+
+# ---- helpers for layers (same floor rule: layers call ops, ops call _core) ---------------------
+
+def _channel_affine(x, scale, shift, axis):
+    """x * scale + shift along `axis` (BatchNormalization at inference), one pass in C; x is a
+    float32 C-contiguous array, scale and shift float32 vectors of its axis's length."""
+    out = np.empty_like(x)
+    if out.size == 0:
+        return out
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    view = (outer, x.shape[axis], inner)
+    _core.channel_affine(x.reshape(view), scale, shift, out.reshape(view))
+    return out
+
+
+def _layer_norm_rows(x, n, gamma, beta, epsilon, rms):
+    """LayerNormalization of x (float32, C-contiguous) over its last n values per row."""
+    out = np.empty_like(x)
+    if out.size:
+        _core.layer_norm(x.reshape(-1, n), gamma, beta, epsilon, rms, out.reshape(-1, n))
+    return out
+
+
+def _merge_same_shape(op, xs, activation=None):
+    """act(x0 op x1 op ...) for float32 C-contiguous arrays of one shape (ck_merge_op `op`)."""
+    out = np.empty(xs[0].shape, np.float32)
+    kind, alpha = (activation.kind, activation.alpha) if activation is not None else (0, 0.0)
+    _core.merge(op, [x.reshape(-1) for x in xs], kind, alpha, out.reshape(-1))
+    return out
+
+
+def _rnn_sequence(cell, projected, recurrent_kernel, recurrent_bias, activation, recurrent_activation, states,
+                  sequence):
+    """A recurrent layer's time loop in C (cell: 0 SimpleRNN, 1 LSTM, 2 GRU reset_after); states
+    (h[, c]) are updated in place, sequence (or None) gets every step's h."""
+    rec = recurrent_activation
+    _core.rnn_sequence(cell, np.ascontiguousarray(projected), recurrent_kernel, recurrent_bias, activation.kind,
+                       activation.alpha, rec.kind if rec is not None else 0, rec.alpha if rec is not None else 0.0,
+                       states[0], states[1] if len(states) > 1 else None, sequence)

@@ -4,7 +4,7 @@ broadcast size-1 dimensions as Keras does. Inputs of one shape are merged in C (
 one threaded pass, the same operations left to right); broadcasting merges use NumPy."""
 import numpy as np
 
-from convkit._ext import _core
+from convkit import ops
 from convkit.layers.base import Layer
 
 __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
@@ -61,10 +61,7 @@ class Merge(Layer):
         """act(merge(xs)) in one C pass for converted inputs of one shape; None otherwise."""
         if self._c_op is None or any(x.shape != xs[0].shape for x in xs):
             return None
-        out = np.empty(xs[0].shape, np.float32)
-        kind, alpha = (activation.kind, activation.alpha) if activation is not None else (0, 0.0)
-        _core.merge(self._c_op, [x.reshape(-1) for x in xs], kind, alpha, out.reshape(-1))
-        return out
+        return ops._merge_same_shape(self._c_op, xs, activation)
 
     def call(self, inputs):
         out = self._merge_c(inputs)

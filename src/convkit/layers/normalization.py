@@ -6,8 +6,7 @@ Regularizers and constraints are stored and serialised, never applied (inference
 """
 import numpy as np
 
-from convkit import _args, constraints, initializers, regularizers
-from convkit._ext import _core
+from convkit import _args, constraints, initializers, ops, regularizers
 from convkit.layers.base import InputSpec, Layer
 
 __all__ = ["BatchNormalization", "LayerNormalization"]
@@ -88,17 +87,10 @@ class BatchNormalization(Layer):
     def call(self, inputs):
         prepared = self._prepared()
         axis = _axis_index(self.axis, inputs.ndim, self.name)
-        x = np.ascontiguousarray(inputs, dtype=np.float32)
-        out = np.empty_like(x)
-        if out.size == 0:
-            return out
-        # x * scale + shift per channel, in one pass over rows (the product rounded first, as
-        # NumPy's x * scale followed by += shift did)
-        outer = int(np.prod(x.shape[:axis], dtype=np.int64))
-        inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
-        view = (outer, x.shape[axis], inner)
-        _core.channel_affine(x.reshape(view), prepared["scale"], prepared["shift"], out.reshape(view))
-        return out
+        # x * scale + shift per channel, in one pass (the product rounded first, as NumPy's
+        # x * scale followed by += shift did)
+        return ops._channel_affine(np.ascontiguousarray(inputs, dtype=np.float32), prepared["scale"],
+                                   prepared["shift"], axis)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -172,11 +164,9 @@ class LayerNormalization(Layer):
             # The trailing axes: rows normalised in C, each in one pass while in cache.
             x = np.ascontiguousarray(inputs, dtype=np.float32)
             n = int(np.prod(x.shape[rank - len(axes):], dtype=np.int64))
-            out = np.empty_like(x)
             gamma = self.gamma.value.reshape(-1) if self.gamma is not None else None
             beta = self.beta.value.reshape(-1) if self.beta is not None else None
-            _core.layer_norm(x.reshape(-1, n), gamma, beta, self.epsilon, self.rms_scaling, out.reshape(-1, n))
-            return out
+            return ops._layer_norm_rows(x, n, gamma, beta, self.epsilon, self.rms_scaling)
         if self.rms_scaling:
             # Keras 3: x * rsqrt(var(x) + epsilon) * gamma (the variance about the mean, x itself
             # not centred)

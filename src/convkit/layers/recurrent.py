@@ -12,7 +12,6 @@ symbolic `initial_state` (a numeric `initial_state=[...]` works in eager calls).
 import numpy as np
 
 from convkit import _args, activations, constraints, initializers, ops, regularizers
-from convkit._ext import _core
 from convkit.layers.base import InputSpec, Layer
 from convkit.layers.convolutional import positive_int
 
@@ -143,11 +142,8 @@ class BaseRNN(Layer):
         cell = self._c_cell()
         if cell is not None:
             # The whole time loop in C (same operations, same bits as the loop below).
-            rec = self.recurrent_activation
-            _core.rnn_sequence(cell, np.ascontiguousarray(projected), prepared["recurrent_kernel"],
-                               prepared.get("recurrent_bias"), self.activation.kind, self.activation.alpha,
-                               rec.kind if rec is not None else 0, rec.alpha if rec is not None else 0.0,
-                               states[0], states[1] if len(states) > 1 else None, seq)
+            ops._rnn_sequence(cell, projected, prepared["recurrent_kernel"], prepared.get("recurrent_bias"),
+                              self.activation, self.recurrent_activation, states, seq)
         else:
             for t in range(steps):
                 states = self._step(projected[:, t], states, prepared)
