@@ -64,41 +64,88 @@ static int ck_conv_use_tiles(int64_t cig, int64_t K, int64_t npanels) {
     return 0;
 }
 
-/* Work before unit u, in panel-pixels: units run (group, column block, pixel run), and a unit's
- * cost is its block's panels times its run's pixels. The last column block is often narrower
- * (16 panels in blocks of 3 leave 1), so equal unit counts are not equal work: wav2vec's
- * 3199x512 k3 s2 -> 512 layer gave one of two threads 9 panels per run and the other 7. */
-static int64_t ck_conv_cost_before(int64_t u, int64_t runs, int64_t nblocks, int64_t block_panels,
-                                   int64_t npanels, int64_t pix_per_run, int64_t P) {
-    const int64_t g = u / (runs * nblocks), nb = (u / runs) % nblocks, r = u % runs;
-    const int64_t q0 = nb * block_panels, width = ck_min64(npanels, q0 + block_panels) - q0;
-    return g * npanels * P + q0 * P + width * ck_min64(P, r * pix_per_run);
+/* The units (group, column block, pixel run) in one of two orders: groups outermost, or, when
+ * every group's weights fit the L2 budget together (ResNeXt's 32 groups of 8 channels), groups
+ * innermost, so consecutive units share a pixel tile and its indirection (moved by an offset
+ * instead of rebuilt from the coordinates). */
+typedef struct ck_conv_units {
+    int64_t G, nblocks, runs, block_panels, npanels, pix_per_run, P;
+    int g_inner;
+} ck_conv_units;
+
+static void ck_conv_unit_decode(const ck_conv_units *w, int64_t u, int64_t *g, int64_t *nb, int64_t *r) {
+    if (w->g_inner) {
+        *g = u % w->G, *r = (u / w->G) % w->runs, *nb = u / (w->G * w->runs);
+    } else {
+        *r = u % w->runs, *nb = (u / w->runs) % w->nblocks, *g = u / (w->runs * w->nblocks);
+    }
+}
+
+/* The unit after (g, nb, r) in the same order. */
+static void ck_conv_unit_next(const ck_conv_units *w, int64_t *g, int64_t *nb, int64_t *r) {
+    if (w->g_inner) {
+        if (++*g < w->G) return;
+        *g = 0;
+        if (++*r < w->runs) return;
+        *r = 0, ++*nb;
+    } else {
+        if (++*r < w->runs) return;
+        *r = 0;
+        if (++*nb < w->nblocks) return;
+        *nb = 0, ++*g;
+    }
+}
+
+/* Work before unit u, in panel-pixels: a unit's cost is its block's panels times its run's
+ * pixels. The last column block is often narrower (16 panels in blocks of 3 leave 1), so equal
+ * unit counts are not equal work: wav2vec's 3199x512 k3 s2 -> 512 layer gave one of two threads 9
+ * panels per run and the other 7. */
+static int64_t ck_conv_cost_before(const ck_conv_units *w, int64_t u) {
+    int64_t g, nb, r;
+    ck_conv_unit_decode(w, u, &g, &nb, &r);
+    const int64_t q0 = nb * w->block_panels, width = ck_min64(w->npanels, q0 + w->block_panels) - q0;
+    const int64_t before_r = ck_min64(w->P, r * w->pix_per_run);
+    if (w->g_inner) {
+        const int64_t pix_r = ck_min64(w->P, (r + 1) * w->pix_per_run) - before_r;
+        return q0 * w->G * w->P + width * w->G * before_r + width * pix_r * g;
+    }
+    return g * w->npanels * w->P + q0 * w->P + width * before_r;
 }
 
 /* First unit of thread tid: the first whose preceding work reaches tid/team of the total. */
-static int64_t ck_conv_unit_at_cost(int64_t units, int64_t runs, int64_t nblocks, int64_t block_panels,
-                                    int64_t npanels, int64_t pix_per_run, int64_t P, int64_t G, int tid, int team) {
+static int64_t ck_conv_unit_at_cost(const ck_conv_units *w, int64_t units, int tid, int team) {
     if (tid >= team) return units;
-    const int64_t target = G * npanels * P / team * tid + G * npanels * P % team * tid / team;
+    const int64_t total = w->G * w->npanels * w->P;
+    const int64_t target = total / team * tid + total % team * tid / team;
     int64_t lo = 0, hi = units; /* smallest u in [lo, hi] with cost_before(u) >= target */
     while (lo < hi) {
         const int64_t mid = lo + (hi - lo) / 2;
-        if (ck_conv_cost_before(mid, runs, nblocks, block_panels, npanels, pix_per_run, P) >= target) hi = mid;
+        if (ck_conv_cost_before(w, mid) >= target) hi = mid;
         else lo = mid + 1;
     }
     return lo;
 }
 
-/* Indirection for MR output pixels starting at p0 (mr valid, the rest repeat the last one). */
+/* Indirection for MR output pixels starting at p0 (mr valid, the rest repeat the last one), for
+ * group g: taps in the padding point at zero + g*CIG (zero holds CI zeros), so the pointers of
+ * another group are all these plus a multiple of CIG. */
 static void ck_build_indirection(const ck_conv_shape *s, int64_t p0, int64_t mr, int64_t MR, int64_t g,
                                  const float *x, const float *zero, const float **ind) {
     const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
     const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
     const int64_t KD = s->kernel_size[0], KH = s->kernel_size[1], KW = s->kernel_size[2];
     const int64_t CI = s->in_channels, CIG = CI / s->groups;
+    /* The first pixel's coordinates by division, the next ones by stepping along W with carries
+     * (four 64-bit divisions per pixel cost more than a small tile's FMAs when CIG is 8). */
+    int64_t ow = p0 % OW, oh = (p0 / OW) % OH, od = (p0 / (OW * OH)) % OD, n = p0 / (OW * OH * OD);
     for (int64_t i = 0; i < MR; i++) {
-        const int64_t p = p0 + (i < mr ? i : mr - 1);
-        const int64_t ow = p % OW, oh = (p / OW) % OH, od = (p / (OW * OH)) % OD, n = p / (OW * OH * OD);
+        if (i > 0 && i < mr && ++ow == OW) { /* rows past mr repeat the last pixel */
+            ow = 0;
+            if (++oh == OH) {
+                oh = 0;
+                if (++od == OD) od = 0, n++;
+            }
+        }
         const int64_t d0 = od * s->stride[0] - s->pad_before[0];
         const int64_t h0 = oh * s->stride[1] - s->pad_before[1];
         const int64_t w0 = ow * s->stride[2] - s->pad_before[2];
@@ -110,7 +157,7 @@ static void ck_build_indirection(const ck_conv_shape *s, int64_t p0, int64_t mr,
                 for (int64_t kw = 0; kw < KW; kw++, t++) {
                     const int64_t iw = w0 + kw * s->dilation[2];
                     const int inside = id >= 0 && id < ID && ih >= 0 && ih < IH && iw >= 0 && iw < IW;
-                    ind[t * MR + i] = inside ? x + (((n * ID + id) * IH + ih) * IW + iw) * CI + g * CIG : zero;
+                    ind[t * MR + i] = (inside ? x + (((n * ID + id) * IH + ih) * IW + iw) * CI : zero) + g * CIG;
                 }
             }
         }
@@ -154,7 +201,7 @@ static void ck_pack_a_indirect(const float *const *ind, int64_t MR, int64_t CIG,
  * path adds it only then, so a bias-free layer never adds +0.0f). */
 static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
                                   const float *packed, int has_bias, ck_activation act, float *y) {
-    const ck_f32_igemm_ukernel iuk = ck_dispatch.igemm_ukernel;
+    const ck_f32_igemm_ukernel iuk = *ck_igemm_for(s->groups, s->out_channels / s->groups);
     const ck_f32_gemm_ukernel guk = ck_dispatch.gemm_ukernel;
     const int64_t MR = iuk.mr, NR = iuk.nr;
     const int64_t G = s->groups, CI = s->in_channels, CO = s->out_channels;
@@ -170,7 +217,8 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
 
     const int64_t npanels = ck_cdiv64(COG, NR);
     const int64_t panel_floats = NR * (1 + K);
-    const int tiles = ck_conv_use_tiles(CIG, K, npanels);
+    /* (the tile path runs the gemm kernel on the igemm's panels: only when their shapes agree) */
+    const int tiles = ck_conv_use_tiles(CIG, K, npanels) && iuk.mr == guk.mr && iuk.nr == guk.nr;
     const int64_t KC = tiles ? guk.kc : K;
     const int64_t kc_max = ck_min64(K, KC);
     const int nt = ck_threads_for(P * K * CO);
@@ -196,6 +244,9 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     }
     const int64_t runs = ck_cdiv64(tiles_m, run);
     const int64_t units = G * nblocks * runs;
+    const ck_conv_units order = {G, nblocks, runs, block_panels, npanels, run * MR, P,
+                                 G > 1 && nblocks == 1 && !tiles &&
+                                     G * npanels * panel_floats * (int64_t)sizeof(float) <= iuk.l2_bytes};
 
     float *wpack = NULL;
     const int64_t pack_chunks = ck_max64(1, ck_cdiv64(K, CK_PACK_ROWS));
@@ -205,8 +256,11 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
         has_bias = bias != NULL;
     }
     const float *wp = packed ? packed : wpack;
-    float *zero = ck_scratch_alloc((size_t)CIG * sizeof(float));
-    const float **ind = ck_scratch_alloc((size_t)nt * (size_t)(taps * MR) * sizeof(float *));
+    float *zero = ck_scratch_alloc((size_t)CI * sizeof(float));
+    /* Each thread's indirection on its own cache lines: they are rewritten for every tile, and
+     * two threads sharing a line at the seam ran 32 groups of 8 channels at 1.1x at 2 threads. */
+    const int64_t ind_stride = ck_cdiv64(taps * MR, 8) * 8;
+    const float **ind = ck_scratch_alloc((size_t)nt * (size_t)ind_stride * sizeof(float *));
     float *abuf = tiles ? ck_scratch_alloc((size_t)nt * (size_t)(run * MR * kc_max) * sizeof(float)) : NULL;
     if (zero == NULL || ind == NULL || (tiles && abuf == NULL)) {
         ck_scratch_free(wpack);
@@ -215,7 +269,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
         ck_scratch_free(abuf);
         return CK_ENOMEM;
     }
-    memset(zero, 0, (size_t)CIG * sizeof(float));
+    memset(zero, 0, (size_t)CI * sizeof(float));
 
 #ifdef CK_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -223,7 +277,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     {
         const ck_fpenv fpenv = ck_fpenv_enter();
         const int tid = ck_thread_id(), team = ck_team_size();
-        const float **my_ind = ind + (size_t)tid * (size_t)(taps * MR);
+        const float **my_ind = ind + (size_t)tid * (size_t)ind_stride;
         float *my_a = tiles ? abuf + (size_t)tid * (size_t)(run * MR * kc_max) : NULL;
 
         if (wpack != NULL) {
@@ -242,19 +296,26 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
             /* (implicit barrier: the weights are packed) */
         }
 
-        const int64_t u_begin =
-            ck_conv_unit_at_cost(units, runs, nblocks, block_panels, npanels, run * MR, P, G, tid, team);
-        const int64_t u_end =
-            ck_conv_unit_at_cost(units, runs, nblocks, block_panels, npanels, run * MR, P, G, tid + 1, team);
-        for (int64_t u = u_begin; u < u_end; u++) {
-            const int64_t r = u % runs, nb = (u / runs) % nblocks, g = u / (runs * nblocks);
+        const int64_t u_begin = ck_conv_unit_at_cost(&order, units, tid, team);
+        const int64_t u_end = ck_conv_unit_at_cost(&order, units, tid + 1, team);
+        int64_t ind_p0 = -1, ind_g = 0; /* the tile and group my_ind was built for */
+        int64_t g, nb, r; /* unit u's coordinates, stepped along (divisions once per thread) */
+        ck_conv_unit_decode(&order, u_begin, &g, &nb, &r);
+        for (int64_t u = u_begin; u < u_end; u++, ck_conv_unit_next(&order, &g, &nb, &r)) {
             const int64_t p_begin = r * run * MR, p_end = ck_min64(P, p_begin + run * MR);
             const int64_t q_begin = nb * block_panels, q_end = ck_min64(npanels, q_begin + block_panels);
             const float *gw = wp + g * npanels * panel_floats;
             if (!tiles) {
                 for (int64_t p0 = p_begin; p0 < p_end; p0 += MR) {
                     const int64_t mr = ck_min64(MR, p_end - p0);
-                    ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
+                    if (p0 == ind_p0) {
+                        /* the same pixels for another group: its channels are (g - ind_g)*CIG on */
+                        const int64_t shift = (g - ind_g) * CIG;
+                        for (int64_t i = 0; i < taps * MR; i++) my_ind[i] += shift;
+                    } else {
+                        ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
+                    }
+                    ind_p0 = p0, ind_g = g;
                     /* A ragged tile of few pixels goes one pixel at a time (see row_max). */
                     const int by_row = iuk.row != NULL && mr <= iuk.row_max;
                     for (int64_t q = q_begin; q < q_end; q++) {

@@ -76,7 +76,8 @@ int ck_packed_is_current(const void *packed, size_t packed_bytes) {
     const float *panels;
     const ck_packed_header *h = ck_packed_view(packed, packed_bytes, &panels);
     if (h == NULL || h->path != ck_dispatch_path_id()) return 0;
-    const int nr = h->kind == CK_PACKED_KIND_CONV ? ck_dispatch.igemm_ukernel.nr : ck_dispatch.gemm_ukernel.nr;
+    const int nr = h->kind == CK_PACKED_KIND_CONV ? ck_igemm_for(h->groups, h->cout / h->groups)->nr
+                                                  : ck_dispatch.gemm_ukernel.nr;
     return h->nr == nr;
 }
 
@@ -121,7 +122,7 @@ static int ck_conv_pack_shape_ok(const ck_conv_shape *s) {
 
 ck_status ck_f32_conv_pack_size(const ck_conv_shape *s, size_t *bytes) {
     if (!ck_conv_pack_shape_ok(s) || bytes == NULL) return CK_EINVAL;
-    const int64_t nr = ck_dispatch.igemm_ukernel.nr, G = s->groups;
+    const int64_t nr = ck_igemm_for(s->groups, s->out_channels / s->groups)->nr, G = s->groups;
     const int64_t taps = ck_checked_product(s->kernel_size, CK_SPATIAL_DIMS);
     const int64_t K = ck_checked_mul(taps, s->in_channels / G);
     const int64_t npanels = (s->out_channels / G + nr - 1) / nr;
@@ -137,8 +138,9 @@ ck_status ck_f32_conv_pack(const ck_conv_shape *s, const float *w, const float *
     if (st != CK_OK) return st;
     if (bytes < need || w == NULL) return CK_EINVAL;
     const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
-    return ck_pack_into(CK_PACKED_KIND_CONV, ck_dispatch.igemm_ukernel.nr, ck_dispatch.igemm_ukernel.mr, s->groups,
-                        taps, s->in_channels / s->groups, s->out_channels, w, s->out_channels, bias, buf, bytes);
+    const ck_f32_igemm_ukernel *uk = ck_igemm_for(s->groups, s->out_channels / s->groups);
+    return ck_pack_into(CK_PACKED_KIND_CONV, uk->nr, uk->mr, s->groups, taps, s->in_channels / s->groups,
+                        s->out_channels, w, s->out_channels, bias, buf, bytes);
 }
 
 ck_status ck_f32_gemm_pack_size(int64_t K, int64_t N, size_t *bytes) {

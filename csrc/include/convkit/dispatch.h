@@ -50,6 +50,10 @@ typedef struct ck_dispatch_table {
      * the blocking that suits them. */
     ck_f32_gemm_ukernel gemm_ukernel;
     ck_f32_igemm_ukernel igemm_ukernel;
+    /* A narrower igemm kernel for grouped convolutions whose groups have at most its nr output
+     * channels (ResNeXt's 8-channel groups would fill a quarter of a 32-wide AVX-512 tile); fn
+     * NULL where the main kernel is already the narrowest (see ck_igemm_for). */
+    ck_f32_igemm_ukernel igemm_ukernel_narrow;
     /* 1 when the GEMM paths are expected to beat the direct kernel (vector microkernels); the
      * 'auto' algorithm in conv.c reads it. */
     int gemm_is_fast;
@@ -67,6 +71,16 @@ typedef struct ck_dispatch_table {
 
 /* The table in use. Read-only after ck_dispatch_init(). */
 extern ck_dispatch_table ck_dispatch;
+
+/* The igemm microkernel for a convolution with `groups` groups of `cog` output channels: the
+ * narrow one when the groups fit it and it is narrower, else the main one. Packing, the packed
+ * buffer's check and the driver all ask this, so they agree. */
+static inline const ck_f32_igemm_ukernel *ck_igemm_for(int64_t groups, int64_t cog) {
+    const ck_f32_igemm_ukernel *narrow = &ck_dispatch.igemm_ukernel_narrow;
+    if (groups > 1 && narrow->fn != NULL && narrow->nr < ck_dispatch.igemm_ukernel.nr && cog <= narrow->nr)
+        return narrow;
+    return &ck_dispatch.igemm_ukernel;
+}
 
 /* Adapter so the reference GEMM fits the status-returning table slot (csrc/dispatch.c). */
 ck_status ck_f32_gemm__ref_status(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
