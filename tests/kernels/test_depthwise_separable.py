@@ -31,6 +31,9 @@ DW_CASES = [
     (1, (29,), 67, 1, 3, 2, 1, "valid", True, "relu", "channels_first"),
     (2, (9, 11), 100, 1, 3, 2, 1, "same", True, "relu6", "channels_last"),
     (2, (5, 6), 65, 1, 3, 1, 1, "same", False, "sigmoid", "channels_last"),
+    # multipliers: a lane's input channel (co + j) // M loaded once per 8 outputs, near the end too
+    (2, (6, 5), 11, 3, 3, 1, 1, "same", True, None, "channels_last"),
+    (1, (9,), 13, 5, 2, 2, 1, "valid", True, "relu", "channels_last"),
 ]
 
 

@@ -14,7 +14,7 @@
  * (NaN goes through), other activations go through ck_activate_f32 on the finished row.
  *
  * Multiplier 1 is the hot case. For multiplier M > 1 a plain vector path runs over output
- * channels, gathering the input channel co / M of each lane.
+ * channels, each lane reading input channel co / M (one masked load and a lane permutation).
  *
  * Which code path computes an output depends only on its position, never on the thread count,
  * so results are bitwise identical for any number of threads. FTZ/DAZ are set per row and
@@ -279,11 +279,14 @@ static void ck_dw_row_mult(const ck_dw_ctx *ctx, int64_t row) {
         float *yp = ctx->y + (row * OW + ow) * CO;
         for (int64_t co = 0; co < CO; co += 8) {
             const __m256i m = ck_dw_mask8(CO - co < 8 ? CO - co : 8);
-            /* Input channel of each lane; masked lanes gather nothing. */
-            const __m256i idx =
-                _mm256_setr_epi32((int)(co / M), (int)((co + 1) / M), (int)((co + 2) / M), (int)((co + 3) / M),
-                                  (int)((co + 4) / M), (int)((co + 5) / M), (int)((co + 6) / M),
-                                  (int)((co + 7) / M));
+            /* The lanes' input channels (co + j) / M lie in [c0, c0 + 8): one masked load of those
+             * from c0 and a lane permutation replace a gather (the same values, so the same sums). */
+            const int64_t c0 = co / M, cn = C - c0 < 8 ? C - c0 : 8;
+            const __m256i xm = ck_dw_mask8(cn);
+            const __m256i perm =
+                _mm256_setr_epi32((int)(co / M - c0), (int)((co + 1) / M - c0), (int)((co + 2) / M - c0),
+                                  (int)((co + 3) / M - c0), (int)((co + 4) / M - c0), (int)((co + 5) / M - c0),
+                                  (int)((co + 6) / M - c0), (int)((co + 7) / M - c0));
             __m256 acc = ctx->bias ? _mm256_maskload_ps(ctx->bias + co, m) : zero;
             for (int64_t kd = kd0; kd < kd1; kd++) {
                 const int64_t id = bd + kd * s->dilation[0];
@@ -293,7 +296,7 @@ static void ck_dw_row_mult(const ck_dw_ctx *ctx, int64_t row) {
                         const int64_t iw = bw + kw * s->dilation[2];
                         const float *xp = ctx->x + (((n * ID + id) * IH + ih) * IW + iw) * C;
                         const float *wp = ctx->w + ((kd * KH + kh) * KW + kw) * CO + co;
-                        const __m256 xv = _mm256_mask_i32gather_ps(zero, xp, idx, _mm256_castsi256_ps(m), 4);
+                        const __m256 xv = _mm256_permutevar8x32_ps(_mm256_maskload_ps(xp + c0, xm), perm);
                         acc = _mm256_fmadd_ps(xv, _mm256_maskload_ps(wp, m), acc);
                     }
                 }
