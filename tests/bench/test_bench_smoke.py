@@ -64,6 +64,14 @@ def _oracle(w, data):
                 constant_values=-np.inf if w.kind == "maxpool" else 0.0)
     if w.kind == "gemm":
         return x @ data["k"].astype(np.float64)
+    if w.kind == "deconv":   # the scatter definition, pixel by pixel
+        k = data["k"].astype(np.float64)
+        y = np.zeros(w.output_shape)
+        for i in np.ndindex(*w.spatial):
+            for t in np.ndindex(*w.ksize):
+                o = tuple(a * s + b for a, s, b in zip(i, w.strides, t))
+                y[(slice(None),) + o] += x[(slice(None),) + i] @ k[t].T
+        return y
     out = w.out_spatial
     taps = np.ndindex(*w.ksize)
     if w.kind == "maxpool":
@@ -139,3 +147,9 @@ def test_roofline():
     rate, unit, bound = limits.roofline(lim, 1, 1e6, 1e6)
     assert bound == "mem" and math.isclose(rate, 20.0)
     assert limits.roofline(lim, 1, 0, 1e6) == (20.0, "GB/s", "mem")
+
+
+def test_deconv_workload_shapes():
+    w = workloads.get("deconv/unet-up")
+    assert w.output_shape == (1, 128, 128, 64) and w.kernel_shape == (2, 2, 64, 128)
+    assert w.flops == 2 * 64 * 64 * 4 * 128 * 64

@@ -109,6 +109,8 @@ class PythonLoops(Impl):
     def prepare(self, w, data):
         self._check_size(w)
         x = data["x"]
+        if w.kind == "deconv":
+            raise NotApplicable("no Python-loop transposed convolution")
         if w.kind == "gemm":
             a = x.tolist()
             b = data["k"].tolist()
@@ -209,6 +211,17 @@ def _windows(w, x, value=0.0):
     return v[(slice(None),) + tuple(slice(0, o) for o in w.out_spatial)]
 
 
+def _deconv_numpy(w, x, k, matmul):
+    """Transposed convolution ('valid') as a product per tap scattered onto the strided output
+    (col2im): y[n, i*s + t, :] += x[n, i, :] @ k[t].T, `matmul` doing the products."""
+    y = np.zeros(w.output_shape, np.float32)
+    n_in = w.spatial
+    for t in np.ndindex(*w.ksize):
+        sl = tuple(slice(q, q + s * (m - 1) + 1, s) for q, s, m in zip(t, w.strides, n_in))
+        y[(slice(None),) + sl] += matmul(x, np.ascontiguousarray(k[t].T))
+    return y
+
+
 class NumpyNaive(Impl):
     name = "numpy-naive"
     family = "numpy"
@@ -221,6 +234,9 @@ class NumpyNaive(Impl):
         x, k = data["x"], data["k"]
         if w.kind == "gemm":
             return (lambda: np.einsum("mk,kn->mn", x, k, optimize=False)), np.asarray
+        if w.kind == "deconv":
+            return (lambda: _deconv_numpy(w, x, k, lambda a, b: np.einsum("...c,cf->...f", a, b,
+                                                                          optimize=False))), np.asarray
         if w.kind == "maxpool":
             r = w.rank
             axes = tuple(range(w.rank + 2, 2 * r + 2))
@@ -262,6 +278,8 @@ class NumpyIm2col(Impl):
             return (lambda: x @ k), np.asarray
         if w.kind == "maxpool":
             raise NotApplicable("pooling has no matmul")
+        if w.kind == "deconv":   # one matmul per tap, scattered (col2im)
+            return (lambda: _deconv_numpy(w, x, k, np.matmul)), np.asarray
         r = w.rank
         g = w.effective_groups
         kg = grouped_kernel(w, k)
@@ -378,6 +396,10 @@ class Convkit(Impl):
             if alg != "auto":
                 raise NotApplicable("pooling has no algorithm choice")
             fn = lambda: ops.max_pool(x, w.ksize, w.strides, w.padding)  # noqa: E731
+        elif w.kind == "deconv":
+            if alg != "auto":
+                raise NotApplicable("the transposed convolution has no algorithm choice")
+            fn = lambda: ops.conv_transpose(x, k, w.strides, "valid")  # noqa: E731
         elif w.kind == "depthwise" and alg == "auto":
             fn = lambda: ops.depthwise_conv(x, k, w.strides, w.padding)  # noqa: E731
         else:
@@ -404,7 +426,7 @@ class OnnxRuntime(Impl):
     name = "onnxruntime"
     family = "onnxruntime"
     description = "ONNX Runtime CPU, one-node model (NCHW)"
-    peer_kinds = ("conv", "depthwise", "gemm", "maxpool")
+    peer_kinds = ("conv", "depthwise", "gemm", "maxpool", "deconv")
 
     def __init__(self):
         self.threads = 1
@@ -443,6 +465,10 @@ class OnnxRuntime(Impl):
                 node = helper.make_node("MaxPool", ["X"], ["Y"], kernel_shape=list(w.ksize),
                                         strides=list(w.strides), pads=pads)
                 inits = []
+            elif w.kind == "deconv":   # ONNX's ConvTranspose weight: (C, filters, k...)
+                node = helper.make_node("ConvTranspose", ["X", "W"], ["Y"], kernel_shape=list(w.ksize),
+                                        strides=list(w.strides))
+                inits = [numpy_helper.from_array(np.ascontiguousarray(np.moveaxis(k, (-1, -2), (0, 1))), "W")]
             else:
                 node = helper.make_node("Conv", ["X", "W"], ["Y"], kernel_shape=list(w.ksize),
                                         strides=list(w.strides), dilations=list(w.dilation), pads=pads,
@@ -482,7 +508,7 @@ class Torch(Impl):
     name = "torch"
     family = "torch"
     description = "PyTorch CPU, torch.nn.functional (NCHW)"
-    peer_kinds = ("conv", "depthwise", "gemm", "maxpool")
+    peer_kinds = ("conv", "depthwise", "gemm", "maxpool", "deconv")
 
     def version(self):
         try:
@@ -514,6 +540,15 @@ class Torch(Impl):
                     return torch.mm(a, b)
             return run, lambda t: t.numpy()
         r = w.rank
+        if w.kind == "deconv":   # torch's weight: (C, filters, k...)
+            xt = torch.from_numpy(_nchw(x))
+            wt = torch.from_numpy(np.ascontiguousarray(np.moveaxis(k, (-1, -2), (0, 1))))
+            deconvf = (F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d)[r - 1]
+
+            def run():
+                with torch.inference_mode():
+                    return deconvf(xt, wt, None, w.strides)
+            return run, lambda t: _nhwc(t.numpy())
         sym = all(b == a for b, a in w.pads)
         xn = torch.from_numpy(_nchw(x))
         fill = float("-inf") if w.kind == "maxpool" else 0.0

@@ -52,8 +52,9 @@ class Workload:
     """One benchmark case.
 
     kind: 'conv' (rank 1/2/3, `groups` for grouped), 'depthwise' (groups == in channels, kernel
-    (k..., C, multiplier)), 'gemm' (M x K @ K x N), 'maxpool'. Activations are channels-last:
-    (batch, *spatial, channels).
+    (k..., C, multiplier)), 'gemm' (M x K @ K x N), 'maxpool', 'deconv' (transposed convolution,
+    'valid' padding, kernel (k..., filters, C) as Keras's ConvTranspose). Activations are
+    channels-last: (batch, *spatial, channels).
     """
     name: str
     kind: str
@@ -85,6 +86,9 @@ class Workload:
     def out_spatial(self):
         if self.kind in ("gemm",):
             return ()
+        if self.kind == "deconv":   # 'valid': every input pixel's whole kernel footprint
+            return tuple((n - 1) * s + d * (k - 1) + 1
+                         for n, k, s, d in zip(self.spatial, self.ksize, self.strides, self.dilation))
         return output_shape(self.spatial, self.ksize, self.strides, self.dilation, self.padding)
 
     @property
@@ -108,6 +112,8 @@ class Workload:
             return tuple(self.ksize) + (self.cin, self.multiplier)
         if self.kind == "conv":
             return tuple(self.ksize) + (self.cin // self.groups, self.cout)
+        if self.kind == "deconv":
+            return tuple(self.ksize) + (self.cout, self.cin)
         return ()
 
     @property
@@ -127,6 +133,8 @@ class Workload:
             return self.m * self.cin * self.cout
         if self.kind == "maxpool":
             return 0
+        if self.kind == "deconv":   # each input pixel, each tap: cin x cout
+            return prod(self.input_shape[:-1]) * prod(self.ksize) * self.cin * self.cout
         return prod(self.output_shape) * prod(self.ksize) * (self.cin // self.effective_groups)
 
     @property
@@ -155,6 +163,8 @@ class Workload:
         g = ""
         if self.kind == "depthwise":
             g = " dw"
+        elif self.kind == "deconv":
+            g = " transposed"
         elif self.groups != 1:
             g = f" g{self.groups}"
         pad = "" if self.padding == "valid" else " " + self.padding
@@ -195,6 +205,14 @@ def depthwise(name, batch, spatial, channels, k, strides=1, padding="same", mult
 
 def gemm(name, m, k, n, sets=(), note=""):
     return Workload(name=name, kind="gemm", m=m, cin=k, cout=n, sets=tuple(sets), note=note)
+
+
+def deconv(name, batch, spatial, cin, cout, k, strides=1, sets=(), note=""):
+    """A transposed convolution ('valid': the output is (n - 1) * stride + k along each dim)."""
+    spatial = tuple(spatial)
+    r = len(spatial)
+    return Workload(name=name, kind="deconv", batch=batch, spatial=spatial, cin=cin, cout=cout, ksize=_tup(k, r),
+                    strides=_tup(strides, r), padding="valid", dilation=(1,) * r, sets=tuple(sets), note=note)
 
 
 def maxpool(name, batch, spatial, channels, k, strides=None, padding="valid", sets=(), note=""):
@@ -325,6 +343,11 @@ def _misc():
         gemm("gemm/resnet-fc-b1", 1, 512, 1000, sets=("gemm",), note="batch 1 dense: memory bound"),
         gemm("gemm/fc-b32", 32, 2048, 1000, sets=("gemm",)),
         conv("grouped/resnext-g32", 1, (28, 28), 256, 256, 3, groups=32, sets=("grouped",)),
+        # transposed convolutions: a U-Net decoder's 2x upsampling, a DCGAN generator layer, a
+        # 1D audio decoder
+        deconv("deconv/unet-up", 1, (64, 64), 128, 64, 2, strides=2, sets=("deconv", "default")),
+        deconv("deconv/dcgan-b16", 16, (8, 8), 512, 256, 4, strides=2, sets=("deconv", "default")),
+        deconv("deconv/audio-up", 1, (2000,), 128, 64, 8, strides=4, sets=("deconv",)),
     ]
 
 
@@ -341,6 +364,7 @@ def _quick():
         gemm("tiny/gemm-64", 64, 64, 64, sets=s),
         maxpool("tiny/maxpool", 1, (12, 12), 4, 3, strides=2, padding="same", sets=s),
         conv("tiny/pointwise", 1, (16, 16), 32, 32, 1, sets=s),
+        deconv("tiny/deconv", 2, (5, 6), 6, 4, 3, strides=2, sets=s),
     ]
 
 
