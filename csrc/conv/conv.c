@@ -162,6 +162,11 @@ ck_status ck_f32_conv_nd(const ck_conv_shape *shape, const float *x, const float
     }
 }
 
+int ck_f32_conv_auto_is_igemm(const ck_conv_shape *shape) {
+    return ck_check_conv_shape(shape, 0) == CK_OK && ck_conv_route(shape, CK_ALGO_AUTO) == CK_ROUTE_GEMM &&
+           ck_dispatch.conv_gemm == ck_f32_conv_nd__igemm;
+}
+
 /* Packed weights usable for this shape on the current path? 1 yes, 0 stale (other path: pack per
  * call instead), -1 made for another kernel (an error). */
 static int ck_conv_packed_usable(const ck_conv_shape *s, const float *bias, const void *packed, size_t bytes,

@@ -199,8 +199,16 @@ static void ck_pack_a_indirect(const float *const *ind, int64_t MR, int64_t CIG,
 /* The shared body. `packed` holds G*npanels panels of NR*(1+K) floats; when NULL they are packed
  * here from w and bias. `has_bias` says whether the panels' bias row is meaningful (the tile GEMM
  * path adds it only then, so a bias-free layer never adds +0.0f). */
+/* Offset in y of output pixel p under map (divisions: once per tile). */
+static int64_t ck_out_offset(const ck_conv_shape *s, const ck_conv_out_map *map, int64_t p) {
+    const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
+    const int64_t ow = p % OW, oh = (p / OW) % OH, od = (p / (OW * OH)) % OD, n = p / (OW * OH * OD);
+    return n * map->step[0] + od * map->step[1] + oh * map->step[2] + ow * map->step[3];
+}
+
 static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
-                                  const float *packed, int has_bias, ck_activation act, float *y) {
+                                  const float *packed, int has_bias, ck_activation act, float *y,
+                                  const ck_conv_out_map *map) {
     const ck_f32_igemm_ukernel iuk = *ck_igemm_for(s->groups, s->out_channels / s->groups);
     const ck_f32_gemm_ukernel guk = ck_dispatch.gemm_ukernel;
     const int64_t MR = iuk.mr, NR = iuk.nr;
@@ -218,7 +226,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     const int64_t npanels = ck_cdiv64(COG, NR);
     const int64_t panel_floats = NR * (1 + K);
     /* (the tile path runs the gemm kernel on the igemm's panels: only when their shapes agree) */
-    const int tiles = ck_conv_use_tiles(CIG, K, npanels) && iuk.mr == guk.mr && iuk.nr == guk.nr;
+    const int tiles = map == NULL && ck_conv_use_tiles(CIG, K, npanels) && iuk.mr == guk.mr && iuk.nr == guk.nr;
     const int64_t KC = tiles ? guk.kc : K;
     const int64_t kc_max = ck_min64(K, KC);
     const int nt = ck_threads_for(P * K * CO);
@@ -261,12 +269,15 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
      * two threads sharing a line at the seam ran 32 groups of 8 channels at 1.1x at 2 threads. */
     const int64_t ind_stride = ck_cdiv64(taps * MR, 8) * 8;
     const float **ind = ck_scratch_alloc((size_t)nt * (size_t)ind_stride * sizeof(float *));
+    /* with a map: one MR x NR tile per thread for tiles that wrap onto the next output row */
+    float *tilebuf = map != NULL ? ck_scratch_alloc((size_t)nt * (size_t)(MR * NR) * sizeof(float)) : NULL;
     float *abuf = tiles ? ck_scratch_alloc((size_t)nt * (size_t)(run * MR * kc_max) * sizeof(float)) : NULL;
-    if (zero == NULL || ind == NULL || (tiles && abuf == NULL)) {
+    if (zero == NULL || ind == NULL || (tiles && abuf == NULL) || (map != NULL && tilebuf == NULL)) {
         ck_scratch_free(wpack);
         ck_scratch_free(zero);
         ck_scratch_free((void *)ind);
         ck_scratch_free(abuf);
+        ck_scratch_free(tilebuf);
         return CK_ENOMEM;
     }
     memset(zero, 0, (size_t)CI * sizeof(float));
@@ -278,6 +289,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
         const ck_fpenv fpenv = ck_fpenv_enter();
         const int tid = ck_thread_id(), team = ck_team_size();
         const float **my_ind = ind + (size_t)tid * (size_t)ind_stride;
+        float *my_tile = tilebuf != NULL ? tilebuf + (size_t)tid * (size_t)(MR * NR) : NULL;
         float *my_a = tiles ? abuf + (size_t)tid * (size_t)(run * MR * kc_max) : NULL;
 
         if (wpack != NULL) {
@@ -318,17 +330,40 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                     ind_p0 = p0, ind_g = g;
                     /* A ragged tile of few pixels goes one pixel at a time (see row_max). */
                     const int by_row = iuk.row != NULL && mr <= iuk.row_max;
+                    /* Output rows: dense y (CO apart), a map whose tile stays on one output row
+                     * (a constant step), or else the tile's own buffer, copied row by row. */
+                    float *y0 = y + p0 * CO;
+                    int64_t ldy = CO;
+                    int via_tile = 0;
+                    if (map != NULL) {
+                        y0 = y + ck_out_offset(s, map, p0);
+                        ldy = map->step[3];
+                        via_tile = !by_row && p0 % s->out_size[2] + mr > s->out_size[2];
+                    }
                     for (int64_t q = q_begin; q < q_end; q++) {
                         const int64_t j0 = q * NR, nr = ck_min64(NR, COG - j0);
-                        float *ct = y + p0 * CO + g * COG + j0;
+                        float *ct = via_tile ? my_tile : y0 + g * COG + j0;
+                        const int64_t ldc = via_tile ? NR : ldy;
                         if (by_row)
                             for (int64_t i = 0; i < mr; i++)
                                 iuk.row((size_t)nr, (size_t)CIG, (size_t)taps, my_ind + i, (size_t)MR,
-                                        gw + q * panel_floats, ct + i * CO, &clamp);
+                                        gw + q * panel_floats,
+                                        map ? y + ck_out_offset(s, map, p0 + i) + g * COG + j0 : ct + i * CO,
+                                        &clamp);
                         else
                             iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats,
-                                   ct, (size_t)CO, &clamp);
-                        if (scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)CO, act);
+                                   ct, (size_t)ldc, &clamp);
+                        if (scalar_act && !by_row) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
+                        if (scalar_act && by_row)
+                            for (int64_t i = 0; i < mr; i++)
+                                ck_activate_tile_f32(1, (size_t)nr,
+                                                     map ? y + ck_out_offset(s, map, p0 + i) + g * COG + j0
+                                                         : ct + i * CO,
+                                                     (size_t)CO, act);
+                        if (via_tile)
+                            for (int64_t i = 0; i < mr; i++)
+                                memcpy(y + ck_out_offset(s, map, p0 + i) + g * COG + j0, my_tile + i * NR,
+                                       (size_t)nr * sizeof(float));
                     }
                 }
                 continue;
@@ -361,15 +396,21 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     ck_scratch_free(zero);
     ck_scratch_free((void *)ind);
     ck_scratch_free(abuf);
+    ck_scratch_free(tilebuf);
     return CK_OK;
 }
 
 ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
                                 ck_activation act, float *y) {
-    return ck_conv_gemm_run(s, x, w, bias, NULL, 0, act, y);
+    return ck_conv_gemm_run(s, x, w, bias, NULL, 0, act, y, NULL);
+}
+
+ck_status ck_f32_conv_nd__igemm_mapped(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
+                                       ck_activation act, float *y, const ck_conv_out_map *map) {
+    return ck_conv_gemm_run(s, x, w, bias, NULL, 0, act, y, map);
 }
 
 ck_status ck_f32_conv_nd__igemm_packed(const ck_conv_shape *s, const float *x, const float *panels, int has_bias,
                                        ck_activation act, float *y) {
-    return ck_conv_gemm_run(s, x, NULL, NULL, panels, has_bias, act, y);
+    return ck_conv_gemm_run(s, x, NULL, NULL, panels, has_bias, act, y, NULL);
 }

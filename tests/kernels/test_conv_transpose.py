@@ -127,6 +127,8 @@ LARGE = [
     ((9, 9), 64, 64, 4, 3, 2, "valid", 1),
     ((4, 6, 6), 16, 24, 1, 3, 2, "same", None),
     ((50,), 64, 32, 1, 5, 3, "valid", None),
+    ((5, 5), 32, 40, 1, 2, 2, "valid", None),  # 25-pixel phases: a ragged one-pixel tile
+    ((3, 17), 16, 24, 1, 3, 2, "same", 1),      # phase rows shorter than a tile: tiles wrap rows
 ]
 
 

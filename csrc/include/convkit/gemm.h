@@ -189,6 +189,19 @@ ck_status ck_f32_conv_nd__igemm(const ck_conv_shape *shape, const float *x, cons
                                 ck_activation act, float *y);
 ck_status ck_f32_conv_nd__igemm_packed(const ck_conv_shape *shape, const float *x, const float *panels,
                                        int has_bias, ck_activation act, float *y);
+/* Where output pixel (n, od, oh, ow) of a convolution goes: y + n*step[0] + od*step[1] +
+ * oh*step[2] + ow*step[3] floats (channels contiguous from there). The transposed convolution
+ * writes each phase's stride-1 convolution straight into its strided places in y this way. */
+typedef struct ck_conv_out_map {
+    int64_t step[4];
+} ck_conv_out_map;
+/* ck_f32_conv_nd__igemm writing through `map` (NULL: the usual dense y); the indirect path only. */
+ck_status ck_f32_conv_nd__igemm_mapped(const ck_conv_shape *shape, const float *x, const float *w, const float *bias,
+                                       ck_activation act, float *y, const ck_conv_out_map *map);
+
+/* 1 when ck_f32_conv_nd(shape, ..., CK_ALGO_AUTO, ...) runs the indirect GEMM (csrc/conv/conv.c). */
+int ck_f32_conv_auto_is_igemm(const ck_conv_shape *shape);
+
 /* Force the conv GEMM driver's inner method: 0 heuristic, 1 indirect GEMM, 2 tile im2col + packed
  * GEMM (tests and benchmarks; not thread-safe, set it before running). */
 void ck_f32_conv_gemm_set_mode(int mode);
