@@ -15,6 +15,9 @@
  * in y (ck_conv_out_map); the other routes write a scratch grid that is then copied there. A
  * phase with no taps is act(bias).
  *
+ * Where the phases' borders would spend over a sixth more products than the scatter needs
+ * ('valid' layers with kernels longer than the stride), GEMM + col2im runs instead (below).
+ *
  * Results do not depend on the thread count (the drivers' guarantee; the copy is a copy). The
  * reference kernel (csrc/ref/f32-conv-transpose-nd.c) remains for the "ref" path and for the
  * shapes this cannot express: a crop so large that a phase would need negative padding (more
@@ -24,6 +27,7 @@
 
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
+#include "convkit/kernels.h"
 #include "convkit/threads.h"
 
 /* One spatial dimension of one phase. */
@@ -57,9 +61,124 @@ static ck_tphase ck_tphase_of(int64_t rho, int64_t O, int64_t K, int64_t s, int6
     return p;
 }
 
+/* ---- GEMM + col2im -------------------------------------------------------------------------
+ * The scatter definition directly: a block of input pixels times the kernel as one GEMM,
+ * cols[i, (tap, co)] = x[i, :] . w[tap, co, :], then each tap's row added onto its output pixel
+ * (the col2im of Caffe-era deconvolution layers, and ONNX Runtime's ConvTranspose). No product is
+ * spent on padding, where the phases' convolutions pay for the taps that fall off the input on
+ * their borders (a DCGAN layer, 8x8 -> 18x18 with a 4x4 kernel: 21% of the phases' products).
+ * Deterministic: y starts as the bias, and every output gets its adds in the same order (input
+ * block, pixel, tap) whatever the thread count, since the team splits the adds by channel blocks
+ * and the GEMM never splits a sum. Scratch: the kernel as a CI x taps*CO matrix and one block of
+ * cols (at most CK_COL2IM_BYTES). Groups = 1 only. */
+#define CK_COL2IM_BYTES (1 << 21)
+#define CK_COL2IM_CB 64 /* channels per unit of the scatter */
+
+static ck_status ck_conv_transpose_col2im(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
+                                          ck_activation act, float *y) {
+    const int64_t CI = s->in_channels, CO = s->out_channels;
+    const int64_t KD = s->kernel_size[0], KH = s->kernel_size[1], KW = s->kernel_size[2];
+    const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
+    const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
+    const int64_t taps = KD * KH * KW, N = taps * CO;
+    const int64_t P_in = s->batch * ID * IH * IW, P_out = s->batch * OD * OH * OW;
+    int64_t B = CK_COL2IM_BYTES / (N * (int64_t)sizeof(float));
+    B = B < 1 ? 1 : (B > P_in ? P_in : B);
+    float *wt = ck_scratch_alloc((size_t)(CI * N) * sizeof(float));
+    float *cols = ck_scratch_alloc((size_t)(B * N) * sizeof(float));
+    if (wt == NULL || cols == NULL) {
+        ck_scratch_free(wt);
+        ck_scratch_free(cols);
+        return CK_ENOMEM;
+    }
+    /* wt[ci][t*CO + co] = w[t][co][ci]: a CO x CI transpose per tap, in 16x16 blocks (column by
+     * column it was a quarter of the call) */
+    const int64_t cob = (CO + 15) / 16;
+    CK_PARALLEL_FOR(taps * CO * CI)
+    for (int64_t tb = 0; tb < taps * cob; tb++) {
+        const int64_t t = tb / cob, c0 = (tb % cob) * 16, c1 = c0 + 16 < CO ? c0 + 16 : CO;
+        for (int64_t i0 = 0; i0 < CI; i0 += 16) {
+            const int64_t i1 = i0 + 16 < CI ? i0 + 16 : CI;
+            for (int64_t ci = i0; ci < i1; ci++)
+                for (int64_t co = c0; co < c1; co++) wt[ci * N + t * CO + co] = w[(t * CO + co) * CI + ci];
+        }
+    }
+    CK_PARALLEL_FOR(P_out * CO)
+    for (int64_t p = 0; p < P_out; p++)
+        for (int64_t co = 0; co < CO; co++) y[p * CO + co] = bias ? bias[co] : 0.0f;
+    const ck_activation linear = {CK_ACT_LINEAR, 0.0f};
+    const int64_t cblocks = (CO + CK_COL2IM_CB - 1) / CK_COL2IM_CB;
+    /* the kernel packed once for all blocks (per block, packing the whole CI x taps*CO matrix
+     * again cost more than the products: DCGAN's layer 26.6 -> 37 ms) */
+    size_t pbytes = 0;
+    ck_status st = ck_f32_gemm_pack_size(CI, N, &pbytes);
+    void *packed = st == CK_OK ? ck_scratch_alloc(pbytes) : NULL;
+    if (st == CK_OK && packed == NULL) st = CK_ENOMEM;
+    if (st == CK_OK) st = ck_f32_gemm_pack(CI, N, wt, N, NULL, packed, pbytes);
+    for (int64_t p0 = 0; p0 < P_in && st == CK_OK; p0 += B) {
+        const int64_t b = P_in - p0 < B ? P_in - p0 : B;
+        st = ck_f32_gemm_packed(b, N, CI, x + p0 * CI, CI, wt, N, NULL, packed, pbytes, linear, cols, N);
+        if (st != CK_OK) break;
+        CK_PARALLEL_FOR(b * N)
+        for (int64_t cb = 0; cb < cblocks; cb++) {
+            const int64_t c0 = cb * CK_COL2IM_CB, c1 = c0 + CK_COL2IM_CB < CO ? c0 + CK_COL2IM_CB : CO;
+            for (int64_t i = 0; i < b; i++) {
+                const int64_t p = p0 + i;
+                const int64_t iw = p % IW, ih = (p / IW) % IH, id = (p / (IW * IH)) % ID, n = p / (IW * IH * ID);
+                const float *ci_row = cols + i * N;
+                for (int64_t kd = 0, t = 0; kd < KD; kd++) {
+                    const int64_t od = id * s->stride[0] + kd * s->dilation[0] - s->pad_before[0];
+                    for (int64_t kh = 0; kh < KH; kh++) {
+                        const int64_t oh = ih * s->stride[1] + kh * s->dilation[1] - s->pad_before[1];
+                        for (int64_t kw = 0; kw < KW; kw++, t++) {
+                            const int64_t ow = iw * s->stride[2] + kw * s->dilation[2] - s->pad_before[2];
+                            if (od < 0 || od >= OD || oh < 0 || oh >= OH || ow < 0 || ow >= OW) continue;
+                            float *yo = y + (((n * OD + od) * OH + oh) * OW + ow) * CO;
+                            const float *src = ci_row + t * CO;
+                            for (int64_t co = c0; co < c1; co++) yo[co] += src[co];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    ck_scratch_free(packed);
+    ck_scratch_free(wt);
+    ck_scratch_free(cols);
+    if (st == CK_OK && act.kind != CK_ACT_LINEAR) st = ck_f32_activation(P_out * CO, y, act);
+    return st;
+}
+
+/* Products the phases would spend, over those the scatter needs (>= 1: taps off the input). */
+static double ck_phase_waste(const ck_conv_shape *s) {
+    double useful = 1.0, spent = 1.0;
+    for (int d = 0; d < CK_SPATIAL_DIMS; d++) {
+        int64_t in_reach = 0; /* sum over outputs of the taps that land on one */
+        for (int64_t r = 0; r < s->stride[d]; r++) {
+            const int64_t o0 = ((r - s->pad_before[d]) % s->stride[d] + s->stride[d]) % s->stride[d];
+            const int64_t n = o0 < s->out_size[d] ? (s->out_size[d] - o0 + s->stride[d] - 1) / s->stride[d] : 0;
+            int64_t taps = 0;
+            for (int64_t t = 0; t < s->kernel_size[d]; t++)
+                if ((t * s->dilation[d]) % s->stride[d] == r) taps++;
+            in_reach += n * taps;
+        }
+        int64_t hits = 0; /* (input, tap) pairs landing inside the output */
+        for (int64_t t = 0; t < s->kernel_size[d]; t++)
+            for (int64_t i = 0; i < s->in_size[d]; i++) {
+                const int64_t o = i * s->stride[d] + t * s->dilation[d] - s->pad_before[d];
+                hits += o >= 0 && o < s->out_size[d];
+            }
+        useful *= (double)(hits > 0 ? hits : 1);
+        spent *= (double)(in_reach > 0 ? in_reach : 1);
+    }
+    return spent / useful;
+}
+
 ck_status ck_f32_conv_transpose_nd__phases(const ck_conv_shape *s, const float *x, const float *w,
                                            const float *bias, ck_activation act, float *y) {
     const int D = CK_SPATIAL_DIMS;
+    /* Phases whose borders would waste over a sixth of the products: GEMM + col2im instead. */
+    if (s->groups == 1 && ck_phase_waste(s) > 1.15) return ck_conv_transpose_col2im(s, x, w, bias, act, y);
     const int64_t CI = s->in_channels, CO = s->out_channels, G = s->groups;
     const int64_t CIG = CI / G, COG = CO / G;
     const int64_t *const nphase = s->stride;
