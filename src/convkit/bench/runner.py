@@ -59,7 +59,7 @@ class Progress:
 
 
 def run(workloads, impls, thread_counts, limits=None, budget_s=0.3, min_repeats=3, warmup=1, tol=1e-4,
-        progress=True, log=None, pause_s=0.02):
+        progress=True, log=None, pause_s=0.1):
     """Returns (rows, notes). A row is one (workload, implementation, thread count) result; notes
     are the printed remarks (missing peers, skipped algorithms, mismatches)."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
@@ -148,7 +148,10 @@ def run(workloads, impls, thread_counts, limits=None, budget_s=0.3, min_repeats=
                     wrows.append(row)
                     del fn
                     if pause_s:
-                        time.sleep(pause_s)   # let another runtime's spinning worker threads go idle
+                        # let another runtime's spinning worker threads go idle: OpenBLAS's spin
+                        # for about 2^28 cycles after NumPy's matmul, and 20 ms left them running
+                        # into the next workload's 2-thread run (SGEMM 5.2 -> 7.2 ms)
+                        time.sleep(pause_s)
                 peer_ms = [r["median_ms"] for r in wrows if r["peer"] and "median_ms" in r and r["status"] != "MISMATCH"
                            and r["threads"] == n]
                 best = min(peer_ms) if peer_ms else None
