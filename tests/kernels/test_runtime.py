@@ -117,14 +117,14 @@ def test_gemm_conv_with_a_narrow_last_column_block_is_identical_for_any_thread_c
     np.testing.assert_allclose(results[0], expected, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("spatial, cin, cout, groups, k, strides", [
-    ((13, 11), 256, 256, 32, 3, 1),   # ResNeXt-like: 8-channel groups (the narrow kernel), padding taps
-    ((9, 7), 64, 64, 4, 3, 2),        # 16-channel groups, stride 2
-    ((7, 8), 24, 32, 8, 3, 1),        # 3 input and 4 output channels per group
-    ((25,), 48, 96, 6, 5, 1),         # 1D, 16-channel groups
+@pytest.mark.parametrize("spatial, cin, cout, groups, k, strides, act", [
+    ((13, 11), 256, 256, 32, 3, 1, "relu6"),  # ResNeXt-like: 8-channel groups (12x8 kernel), padding taps
+    ((9, 7), 64, 64, 4, 3, 2, None),          # 16-channel groups, stride 2
+    ((7, 8), 24, 32, 8, 3, 1, "gelu"),        # 3 input and 4 output channels per group
+    ((25,), 48, 96, 6, 5, 1, None),           # 1D, 16-channel groups
 ])
 def test_grouped_gemm_conv_matches_oracle_packed_and_any_thread_count(isa, rng, restore_threads, nan_filled_outputs,
-                                                                      spatial, cin, cout, groups, k, strides):
+                                                                      spatial, cin, cout, groups, k, strides, act):
     # Groups narrower than the kernel's tile take the narrow kernel; when all groups' weights fit
     # L2 the units run groups innermost and move one tile's indirection from group to group.
     # Outputs start as NaN, so a group left unwritten fails; a layer (weights packed once) must
@@ -136,14 +136,15 @@ def test_grouped_gemm_conv_matches_oracle_packed_and_any_thread_count(isa, rng, 
     outs = []
     for n in (1, 2, 3):
         convkit.set_num_threads(n)
-        outs.append(convkit.ops.conv(x, w, strides, "same", bias=b, groups=groups, algorithm="gemm"))
+        outs.append(convkit.ops.conv(x, w, strides, "same", bias=b, groups=groups, algorithm="gemm",
+                                     activation=act))
     for o in outs[1:]:
         np.testing.assert_array_equal(outs[0], o)
     layer = (convkit.layers.Conv1D if rank == 1 else convkit.layers.Conv2D)(
-        cout, k, strides=strides, padding="same", groups=groups, algorithm="gemm")
+        cout, k, strides=strides, padding="same", groups=groups, algorithm="gemm", activation=act)
     layer(x)
     layer.set_weights([w, b])
     np.testing.assert_array_equal(layer(x), outs[0])
     expected = ref.conv(x.astype(np.float64), w.astype(np.float64), strides, "same", groups=groups,
-                        bias=b.astype(np.float64))
+                        bias=b.astype(np.float64), activation_fn=act)
     np.testing.assert_allclose(outs[0], expected, rtol=1e-4, atol=1e-4)

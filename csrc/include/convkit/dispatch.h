@@ -54,6 +54,8 @@ typedef struct ck_dispatch_table {
      * channels (ResNeXt's 8-channel groups would fill a quarter of a 32-wide AVX-512 tile); fn
      * NULL where the main kernel is already the narrowest (see ck_igemm_for). */
     ck_f32_igemm_ukernel igemm_ukernel_narrow;
+    /* The same for groups of at most 8 output channels (every lane of a 12x8 tile used). */
+    ck_f32_igemm_ukernel igemm_ukernel_narrow8;
     /* 1 when the GEMM paths are expected to beat the direct kernel (vector microkernels); the
      * 'auto' algorithm in conv.c reads it. */
     int gemm_is_fast;
@@ -76,7 +78,8 @@ extern ck_dispatch_table ck_dispatch;
  * narrow one when the groups fit it and it is narrower, else the main one. Packing, the packed
  * buffer's check and the driver all ask this, so they agree. */
 static inline const ck_f32_igemm_ukernel *ck_igemm_for(int64_t groups, int64_t cog) {
-    const ck_f32_igemm_ukernel *narrow = &ck_dispatch.igemm_ukernel_narrow;
+    const ck_f32_igemm_ukernel *n8 = &ck_dispatch.igemm_ukernel_narrow8, *narrow = &ck_dispatch.igemm_ukernel_narrow;
+    if (groups > 1 && n8->fn != NULL && n8->nr < ck_dispatch.igemm_ukernel.nr && cog <= n8->nr) return n8;
     if (groups > 1 && narrow->fn != NULL && narrow->nr < ck_dispatch.igemm_ukernel.nr && cog <= narrow->nr)
         return narrow;
     return &ck_dispatch.igemm_ukernel;

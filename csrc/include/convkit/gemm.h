@@ -106,6 +106,8 @@ void ck_f32_igemm_ukernel_4x8__scalar(size_t mr, size_t nr, size_t kc, size_t ks
 void ck_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float *a, const float *b,
                                     size_t ldb, float *c, size_t ldc, const float *bias, unsigned flags,
                                     const ck_f32_clamp *clamp);
+void ck_f32_igemm_ukernel_12x8__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
+                                     const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
 void ck_f32_igemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                      const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
 void ck_f32_gemm_row_1x16__avx2(size_t nr, size_t kc, const float *a, const float *b, size_t ldb, float *c,

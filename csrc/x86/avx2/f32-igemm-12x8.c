@@ -1,0 +1,44 @@
+/* AVX2+FMA indirect-GEMM microkernel for narrow groups, 12 pixels x 8 output channels: grouped
+ * convolutions whose groups have at most 8 output channels (ResNeXt's 32 groups of 8). The 6x16
+ * kernel spends half of every FMA on the padding columns of such a group; here all eight lanes
+ * are the group's, and twelve pixels give twelve independent accumulators (one per row) to cover
+ * the FMA latency. Same contract as f32-igemm-6x16.c (see convkit/gemm.h): twelve row pointers
+ * per tap, a packed panel [8 bias][ks][kc][8]; the sums are bias, then taps and k in order. */
+#include "f32-gemm-tile-6x16.h"
+
+#define CK_R 12
+
+void ck_f32_igemm_ukernel_12x8__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *CK_RESTRICT a,
+                                     const float *CK_RESTRICT w, float *CK_RESTRICT c, size_t ldc,
+                                     const ck_f32_clamp *clamp) {
+    __m256 acc[CK_R];
+    const __m256 bias = _mm256_load_ps(w);
+#pragma GCC unroll 12
+    for (int i = 0; i < CK_R; i++) acc[i] = bias;
+    w += 8;
+    do {
+        const float *ap[CK_R];
+#pragma GCC unroll 12
+        for (int i = 0; i < CK_R; i++) ap[i] = a[i];
+        a += CK_R;
+        for (size_t k = 0; k < kc; k++) {
+            const __m256 b = _mm256_load_ps(w);
+#pragma GCC unroll 12
+            for (int i = 0; i < CK_R; i++) acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(ap[i] + k), b, acc[i]);
+            w += 8;
+        }
+    } while (--ks != 0);
+    if (clamp->enabled) {
+        const __m256 lo = _mm256_set1_ps(clamp->lo), hi = _mm256_set1_ps(clamp->hi);
+        for (int i = 0; i < CK_R; i++) acc[i] = ck_clamp8(acc[i], lo, hi);
+    }
+    if (CK_LIKELY(nr == 8)) {
+        for (size_t i = 0; i < mr; i++) _mm256_storeu_ps(c + i * ldc, acc[i]);
+        return;
+    }
+    float row[8] __attribute__((aligned(32)));
+    for (size_t i = 0; i < mr; i++) {
+        _mm256_store_ps(row, acc[i]);
+        memcpy(c + i * ldc, row, nr * sizeof(float));
+    }
+}
