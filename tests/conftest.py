@@ -47,6 +47,28 @@ def rng():
     return np.random.default_rng(20240607)
 
 
+@pytest.fixture
+def same_at_thread_counts():
+    """Run fn() at 1, 2 and 3 threads, assert the outputs are bitwise identical (results never
+    depend on the thread count) and return the first. The thread count is restored."""
+    import convkit
+
+    def check(fn, counts=(1, 2, 3)):
+        before = convkit.get_num_threads()
+        try:
+            outs = []
+            for n in counts:
+                convkit.set_num_threads(n)
+                outs.append(fn())
+        finally:
+            convkit.set_num_threads(before)
+        for o in outs[1:]:
+            np.testing.assert_array_equal(outs[0], o)
+        return outs[0]
+
+    return check
+
+
 def assert_close(actual, expected, rtol=1e-5):
     """convkit's float32 output vs a float64 oracle.
 

@@ -98,7 +98,7 @@ def test_results_identical_with_one_or_two_threads(isa, rng, restore_threads):
 
 
 def test_gemm_conv_with_a_narrow_last_column_block_is_identical_for_any_thread_count(
-    isa, rng, restore_threads, nan_filled_outputs
+    isa, rng, nan_filled_outputs, same_at_thread_counts
 ):
     # 1536-long reductions make the weight panels large enough that a column block holds only a
     # few of them, and 17 output panels (AVX-512: 32 columns each; AVX2: 16) leave a narrow last
@@ -107,14 +107,9 @@ def test_gemm_conv_with_a_narrow_last_column_block_is_identical_for_any_thread_c
     x = rng.standard_normal((2, 41, 512)).astype(np.float32)
     w = (rng.standard_normal((3, 512, 544)) / 40).astype(np.float32)
     b = rng.standard_normal(544).astype(np.float32)
-    results = []
-    for n in (1, 2, 3, 5):
-        convkit.set_num_threads(n)
-        results.append(convkit.ops.conv(x, w, 2, "valid", bias=b, algorithm="gemm"))
-    for r in results[1:]:
-        np.testing.assert_array_equal(results[0], r)
+    got = same_at_thread_counts(lambda: convkit.ops.conv(x, w, 2, "valid", bias=b, algorithm="gemm"), (1, 2, 3, 5))
     expected = ref.conv(x.astype(np.float64), w.astype(np.float64), 2, "valid", bias=b.astype(np.float64))
-    np.testing.assert_allclose(results[0], expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("spatial, cin, cout, groups, k, strides, act", [
@@ -123,8 +118,9 @@ def test_gemm_conv_with_a_narrow_last_column_block_is_identical_for_any_thread_c
     ((7, 8), 24, 32, 8, 3, 1, "gelu"),        # 3 input and 4 output channels per group
     ((25,), 48, 96, 6, 5, 1, None),           # 1D, 16-channel groups
 ])
-def test_grouped_gemm_conv_matches_oracle_packed_and_any_thread_count(isa, rng, restore_threads, nan_filled_outputs,
-                                                                      spatial, cin, cout, groups, k, strides, act):
+def test_grouped_gemm_conv_matches_oracle_packed_and_any_thread_count(isa, rng, nan_filled_outputs,
+                                                                      same_at_thread_counts, spatial, cin, cout,
+                                                                      groups, k, strides, act):
     # Groups narrower than the kernel's tile take the narrow kernel; when all groups' weights fit
     # L2 the units run groups innermost and move one tile's indirection from group to group.
     # Outputs start as NaN, so a group left unwritten fails; a layer (weights packed once) must
@@ -133,18 +129,13 @@ def test_grouped_gemm_conv_matches_oracle_packed_and_any_thread_count(isa, rng, 
     x = rng.standard_normal((2, *spatial, cin)).astype(np.float32)
     w = (rng.standard_normal((*(k,) * rank, cin // groups, cout)) / 4).astype(np.float32)
     b = rng.standard_normal(cout).astype(np.float32)
-    outs = []
-    for n in (1, 2, 3):
-        convkit.set_num_threads(n)
-        outs.append(convkit.ops.conv(x, w, strides, "same", bias=b, groups=groups, algorithm="gemm",
-                                     activation=act))
-    for o in outs[1:]:
-        np.testing.assert_array_equal(outs[0], o)
+    got = same_at_thread_counts(lambda: convkit.ops.conv(x, w, strides, "same", bias=b, groups=groups,
+                                                         algorithm="gemm", activation=act))
     layer = (convkit.layers.Conv1D if rank == 1 else convkit.layers.Conv2D)(
         cout, k, strides=strides, padding="same", groups=groups, algorithm="gemm", activation=act)
     layer(x)
     layer.set_weights([w, b])
-    np.testing.assert_array_equal(layer(x), outs[0])
+    np.testing.assert_array_equal(layer(x), got)
     expected = ref.conv(x.astype(np.float64), w.astype(np.float64), strides, "same", groups=groups,
                         bias=b.astype(np.float64), activation_fn=act)
-    np.testing.assert_allclose(outs[0], expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
