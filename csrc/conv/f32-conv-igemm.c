@@ -25,8 +25,8 @@
  *
  * Work split: units are (group, column block, run of MR pixel tiles); every thread takes one
  * contiguous range of units, balanced by cost (panels x pixels) to within one unit, and a
- * thread's consecutive units share a weight column block that stays in its cache. Only *who* computes a tile depends on the
- * thread count: each output element is always the same sequence of FMAs (the whole reduction in
+ * thread's consecutive units share a weight column block that stays in its cache. Only *who*
+ * computes a tile depends on the thread count: each output element is always the same sequence of FMAs (the whole reduction in
  * one igemm call, or the KC blocks in order), so results are bitwise identical whatever the
  * thread count. */
 #include <string.h>
@@ -196,16 +196,18 @@ static void ck_pack_a_indirect(const float *const *ind, int64_t MR, int64_t CIG,
     }
 }
 
-/* The shared body. `packed` holds G*npanels panels of NR*(1+K) floats; when NULL they are packed
- * here from w and bias. `has_bias` says whether the panels' bias row is meaningful (the tile GEMM
- * path adds it only then, so a bias-free layer never adds +0.0f). */
-/* Offset in y of output pixel p under map (divisions: once per tile). */
-static int64_t ck_out_offset(const ck_conv_shape *s, const ck_conv_out_map *map, int64_t p) {
+/* Output pixel p's channels in y: dense (p * CO), or where `map` puts them (divisions: a few per
+ * tile). */
+static float *ck_out_row(const ck_conv_shape *s, const ck_conv_out_map *map, float *y, int64_t p) {
+    if (map == NULL) return y + p * s->out_channels;
     const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
     const int64_t ow = p % OW, oh = (p / OW) % OH, od = (p / (OW * OH)) % OD, n = p / (OW * OH * OD);
-    return n * map->step[0] + od * map->step[1] + oh * map->step[2] + ow * map->step[3];
+    return y + n * map->step[0] + od * map->step[1] + oh * map->step[2] + ow * map->step[3];
 }
 
+/* The shared body. `packed` holds G*npanels panels of NR*(1+K) floats; when NULL they are packed
+ * here from w and bias. `has_bias` says whether the panels' bias row is meaningful (the tile GEMM
+ * path adds it only then, so a bias-free layer never adds +0.0f). `map`: see ck_out_row. */
 static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
                                   const float *packed, int has_bias, ck_activation act, float *y,
                                   const ck_conv_out_map *map) {
@@ -330,39 +332,30 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                     ind_p0 = p0, ind_g = g;
                     /* A ragged tile of few pixels goes one pixel at a time (see row_max). */
                     const int by_row = iuk.row != NULL && mr <= iuk.row_max;
-                    /* Output rows: dense y (CO apart), a map whose tile stays on one output row
-                     * (a constant step), or else the tile's own buffer, copied row by row. */
-                    float *y0 = y + p0 * CO;
-                    int64_t ldy = CO;
-                    int via_tile = 0;
-                    if (map != NULL) {
-                        y0 = y + ck_out_offset(s, map, p0);
-                        ldy = map->step[3];
-                        via_tile = !by_row && p0 % s->out_size[2] + mr > s->out_size[2];
-                    }
+                    /* Output rows: a constant step from the first (dense y, or a map whose tile
+                     * stays on one output row), or else the tile's own buffer, copied row by row. */
+                    const int64_t ldy = map ? map->step[3] : CO;
+                    const int via_tile = map != NULL && !by_row && p0 % s->out_size[2] + mr > s->out_size[2];
+                    float *const y0 = ck_out_row(s, map, y, p0) + g * COG;
                     for (int64_t q = q_begin; q < q_end; q++) {
                         const int64_t j0 = q * NR, nr = ck_min64(NR, COG - j0);
-                        float *ct = via_tile ? my_tile : y0 + g * COG + j0;
-                        const int64_t ldc = via_tile ? NR : ldy;
-                        if (by_row)
-                            for (int64_t i = 0; i < mr; i++)
+                        if (by_row) {
+                            for (int64_t i = 0; i < mr; i++) {
+                                float *yr = ck_out_row(s, map, y, p0 + i) + g * COG + j0;
                                 iuk.row((size_t)nr, (size_t)CIG, (size_t)taps, my_ind + i, (size_t)MR,
-                                        gw + q * panel_floats,
-                                        map ? y + ck_out_offset(s, map, p0 + i) + g * COG + j0 : ct + i * CO,
-                                        &clamp);
-                        else
-                            iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats,
-                                   ct, (size_t)ldc, &clamp);
-                        if (scalar_act && !by_row) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
-                        if (scalar_act && by_row)
-                            for (int64_t i = 0; i < mr; i++)
-                                ck_activate_tile_f32(1, (size_t)nr,
-                                                     map ? y + ck_out_offset(s, map, p0 + i) + g * COG + j0
-                                                         : ct + i * CO,
-                                                     (size_t)CO, act);
+                                        gw + q * panel_floats, yr, &clamp);
+                                if (scalar_act) ck_activate_tile_f32(1, (size_t)nr, yr, (size_t)CO, act);
+                            }
+                            continue;
+                        }
+                        float *ct = via_tile ? my_tile : y0 + j0;
+                        const int64_t ldc = via_tile ? NR : ldy;
+                        iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats, ct,
+                               (size_t)ldc, &clamp);
+                        if (scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
                         if (via_tile)
                             for (int64_t i = 0; i < mr; i++)
-                                memcpy(y + ck_out_offset(s, map, p0 + i) + g * COG + j0, my_tile + i * NR,
+                                memcpy(ck_out_row(s, map, y, p0 + i) + g * COG + j0, my_tile + i * NR,
                                        (size_t)nr * sizeof(float));
                     }
                 }
