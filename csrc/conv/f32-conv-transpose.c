@@ -61,6 +61,17 @@ static ck_tphase ck_tphase_of(int64_t rho, int64_t O, int64_t K, int64_t s, int6
     return p;
 }
 
+/* dst[c * ldd + r] = src[r * lds + c] for a rows x cols block, in 16x16 tiles: one side is
+ * strided either way, and walking it a whole row or column at a time was 8-25% of a layer. */
+static void ck_transpose_block(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst, int64_t ldd) {
+    for (int64_t r0 = 0; r0 < rows; r0 += 16)
+        for (int64_t c0 = 0; c0 < cols; c0 += 16) {
+            const int64_t r1 = r0 + 16 < rows ? r0 + 16 : rows, c1 = c0 + 16 < cols ? c0 + 16 : cols;
+            for (int64_t c = c0; c < c1; c++)
+                for (int64_t r = r0; r < r1; r++) dst[c * ldd + r] = src[r * lds + c];
+        }
+}
+
 /* ---- GEMM + col2im -------------------------------------------------------------------------
  * The scatter definition directly: a block of input pixels times the kernel as one GEMM,
  * cols[i, (tap, co)] = x[i, :] . w[tap, co, :], then each tap's row added onto its output pixel
@@ -91,18 +102,9 @@ static ck_status ck_conv_transpose_col2im(const ck_conv_shape *s, const float *x
         ck_scratch_free(cols);
         return CK_ENOMEM;
     }
-    /* wt[ci][t*CO + co] = w[t][co][ci]: a CO x CI transpose per tap, in 16x16 blocks (column by
-     * column it was a quarter of the call) */
-    const int64_t cob = (CO + 15) / 16;
+    /* wt[ci][t*CO + co] = w[t][co][ci]: a CO x CI transpose per tap */
     CK_PARALLEL_FOR(taps * CO * CI)
-    for (int64_t tb = 0; tb < taps * cob; tb++) {
-        const int64_t t = tb / cob, c0 = (tb % cob) * 16, c1 = c0 + 16 < CO ? c0 + 16 : CO;
-        for (int64_t i0 = 0; i0 < CI; i0 += 16) {
-            const int64_t i1 = i0 + 16 < CI ? i0 + 16 : CI;
-            for (int64_t ci = i0; ci < i1; ci++)
-                for (int64_t co = c0; co < c1; co++) wt[ci * N + t * CO + co] = w[(t * CO + co) * CI + ci];
-        }
-    }
+    for (int64_t t = 0; t < taps; t++) ck_transpose_block(CO, CI, w + t * CO * CI, CI, wt + t * CO, N);
     CK_PARALLEL_FOR(P_out * CO)
     for (int64_t p = 0; p < P_out; p++)
         for (int64_t co = 0; co < CO; co++) y[p * CO + co] = bias ? bias[co] : 0.0f;
@@ -236,17 +238,9 @@ ck_status ck_f32_conv_transpose_nd__phases(const ck_conv_shape *s, const float *
                                             kw_[pw.taps - 1 - vw];
                         const float *src = w + tap * COG * CI;
                         float *dst = wsub + v * CIG * CO;
-                        /* a COG x CIG transpose per group, in 16x16 blocks (one of the two sides
-                         * is strided; whole columns of it were ~8% of a 4x4 stride-2 layer) */
+                        /* a COG x CIG transpose per group */
                         for (int64_t g = 0; g < G; g++)
-                            for (int64_t c0 = 0; c0 < COG; c0 += 16)
-                                for (int64_t i0 = 0; i0 < CIG; i0 += 16) {
-                                    const int64_t c1 = c0 + 16 < COG ? c0 + 16 : COG;
-                                    const int64_t i1 = i0 + 16 < CIG ? i0 + 16 : CIG;
-                                    for (int64_t ci = i0; ci < i1; ci++)
-                                        for (int64_t cog = c0; cog < c1; cog++)
-                                            dst[ci * CO + g * COG + cog] = src[cog * CI + g * CIG + ci];
-                                }
+                            ck_transpose_block(COG, CIG, src + g * CIG, CI, dst + g * COG, CO);
                     }
                     ck_conv_shape sub = *s;
                     const ck_tphase *ps[3] = {&pd, &ph, &pw};
