@@ -55,15 +55,25 @@ void ck_activate_tile_f32(size_t mr, size_t nr, float *c, size_t ldc, ck_activat
     for (size_t i = 0; i < mr; i++) ck_dispatch.activate_span(c + i * ldc, nr, act);
 }
 
+/* y = act(x) in chunks of 4096 values over the team (each value's result is independent of its
+ * chunk); x == y works in place. A copy is made chunk by chunk and activated while it is in L1:
+ * one pass over memory, where a copy followed by the in-place activation made two (ReLU over
+ * 56x56x128: 0.12 ms at one and at two threads, against 0.03-0.1 ms for PyTorch's). */
+static void ck_activation_chunks(int64_t n, const float *x, float *y, ck_activation act) {
+    const int64_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
+    CK_PARALLEL_FOR(n * 8)
+    for (int64_t c = 0; c < chunks; c++) {
+        const size_t len = (size_t)(n - c * chunk < chunk ? n - c * chunk : chunk);
+        if (y != x) memcpy(y + c * chunk, x + c * chunk, len * sizeof(float));
+        if (act.kind != CK_ACT_LINEAR) ck_dispatch.activate_span(y + c * chunk, len, act);
+    }
+}
+
 ck_status ck_f32_activation(int64_t n, float *x, ck_activation act) {
     if (n < 0 || act.kind < 0 || act.kind >= CK_ACT_COUNT_) return CK_EINVAL;
     if (n == 0 || act.kind == CK_ACT_LINEAR) return CK_OK;
     if (x == NULL) return CK_EINVAL;
-    /* In chunks of 4096 values over the team (each value's result is independent of its chunk). */
-    const int64_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
-    CK_PARALLEL_FOR(n * 8)
-    for (int64_t c = 0; c < chunks; c++)
-        ck_dispatch.activate_span(x + c * chunk, (size_t)(n - c * chunk < chunk ? n - c * chunk : chunk), act);
+    ck_activation_chunks(n, x, x, act);
     return CK_OK;
 }
 
@@ -71,15 +81,6 @@ ck_status ck_f32_activation_copy(int64_t n, const float *x, float *y, ck_activat
     if (n < 0 || act.kind < 0 || act.kind >= CK_ACT_COUNT_) return CK_EINVAL;
     if (n == 0) return CK_OK;
     if (x == NULL || y == NULL) return CK_EINVAL;
-    /* Each chunk is copied and then activated while it is in L1: one pass over memory, where a
-     * copy followed by the in-place activation made two (ReLU over 56x56x128: 0.12 ms at one
-     * and at two threads, against 0.03-0.1 ms for PyTorch's out-of-place ReLU). */
-    const int64_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
-    CK_PARALLEL_FOR(n * 8)
-    for (int64_t c = 0; c < chunks; c++) {
-        const size_t len = (size_t)(n - c * chunk < chunk ? n - c * chunk : chunk);
-        memcpy(y + c * chunk, x + c * chunk, len * sizeof(float));
-        if (act.kind != CK_ACT_LINEAR) ck_dispatch.activate_span(y + c * chunk, len, act);
-    }
+    ck_activation_chunks(n, x, y, act);
     return CK_OK;
 }

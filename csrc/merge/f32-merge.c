@@ -6,21 +6,14 @@
  * and rounding of the NumPy code in convkit.layers.merging, so the same bits; Maximum and Minimum
  * propagate NaN as numpy.maximum / numpy.minimum. Chunks are independent, so the results do not
  * depend on the thread count. */
+#include <string.h>
+
 #include "convkit/dispatch.h"
 #include "convkit/kernels.h"
 #include "convkit/threads.h"
 
-static inline float ck_merge2(int op, float a, float b) {
-    switch (op) {
-    case CK_MERGE_SUB: return a - b;
-    case CK_MERGE_MUL: return a * b;
-    case CK_MERGE_MAX: return (a >= b || a != a) ? a : b;
-    case CK_MERGE_MIN: return (a <= b || a != a) ? a : b;
-    default: return a + b; /* ADD, AVG */
-    }
-}
-
-/* One op over a chunk, the op fixed for the loop so each is a plain vectorisable loop. */
+/* One op over a chunk, the op fixed for the loop so each is a plain vectorisable loop. Maximum
+ * and minimum keep a when it is NaN, as numpy.maximum / numpy.minimum. */
 static void ck_merge_chunk(int op, const float *a, const float *b, float *y, int64_t n) {
     switch (op) {
     case CK_MERGE_SUB:
@@ -30,10 +23,12 @@ static void ck_merge_chunk(int op, const float *a, const float *b, float *y, int
         for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i];
         break;
     case CK_MERGE_MAX:
-    case CK_MERGE_MIN:
-        for (int64_t i = 0; i < n; i++) y[i] = ck_merge2(op, a[i], b[i]);
+        for (int64_t i = 0; i < n; i++) y[i] = (a[i] >= b[i] || a[i] != a[i]) ? a[i] : b[i];
         break;
-    default:
+    case CK_MERGE_MIN:
+        for (int64_t i = 0; i < n; i++) y[i] = (a[i] <= b[i] || a[i] != a[i]) ? a[i] : b[i];
+        break;
+    default: /* ADD, AVG */
         for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
         break;
     }
@@ -52,7 +47,7 @@ ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_
         const int64_t i0 = c * chunk, len = n - i0 < chunk ? n - i0 : chunk;
         float *yc = y + i0;
         if (k == 1) {
-            for (int64_t i = 0; i < len; i++) yc[i] = xs[0][i0 + i];
+            memcpy(yc, xs[0] + i0, (size_t)len * sizeof(float));
         } else {
             ck_merge_chunk(op, xs[0] + i0, xs[1] + i0, yc, len);
             for (int64_t j = 2; j < k; j++) ck_merge_chunk(op, yc, xs[j] + i0, yc, len);
