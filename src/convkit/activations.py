@@ -2,8 +2,8 @@
 
 Elementwise activations map onto the C core's fused epilogue (`kind` is the C enum value, see
 csrc/include/convkit/activation.h), so a layer applies them while its output is still in cache.
-softmax / log_softmax reduce along an axis and are applied by NumPy after the kernel; a user's
-callable is applied after the kernel too.
+softmax / log_softmax reduce along an axis and are applied after the kernel (row by row in C over
+the last axis, NumPy over others); a user's callable is applied after the kernel too.
 """
 import numpy as np
 
@@ -36,7 +36,7 @@ _AXIS = ("softmax", "log_softmax")
 NAMES = tuple(sorted(_FUSED) + list(_AXIS))
 
 
-def softmax_last_axis(x, log=False):
+def _softmax_last_axis(x, log=False):
     """Softmax (log-softmax) over the last axis, row by row in C."""
     arr = np.ascontiguousarray(x, dtype=np.float32)
     out = np.empty_like(arr)
@@ -45,9 +45,11 @@ def softmax_last_axis(x, log=False):
     return out
 
 
-def _softmax(x, axis=-1):
+def softmax(x, axis=-1):
+    """Softmax of a float32 array along `axis` (an int or a tuple of ints): in C over the last
+    axis, else NumPy. Returns a new float32 array."""
     if axis == -1 or axis == np.ndim(x) - 1:
-        return softmax_last_axis(x)
+        return _softmax_last_axis(x)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     e = np.exp(shifted)
     return (e / np.sum(e, axis=axis, keepdims=True)).astype(np.float32, copy=False)
@@ -55,7 +57,7 @@ def _softmax(x, axis=-1):
 
 def _log_softmax(x, axis=-1):
     if axis == -1 or axis == np.ndim(x) - 1:
-        return softmax_last_axis(x, log=True)
+        return _softmax_last_axis(x, log=True)
     shifted = x - np.max(x, axis=axis, keepdims=True)
     return (shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))).astype(np.float32, copy=False)
 
@@ -92,7 +94,7 @@ class Activation:
             _core.activation_copy(arr.reshape(-1), out.reshape(-1), self.kind, self.alpha)
             return out
         if self.name == "softmax":
-            return _softmax(arr)
+            return softmax(arr)
         if self.name == "log_softmax":
             return _log_softmax(arr)
         return np.asarray(self._fn(arr), dtype=np.float32)

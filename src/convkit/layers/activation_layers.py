@@ -101,11 +101,7 @@ class Softmax(Layer):
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
 
     def call(self, inputs):
-        if isinstance(self.axis, int) and self.axis in (-1, inputs.ndim - 1):
-            return activations.softmax_last_axis(inputs)
-        shifted = inputs - np.max(inputs, axis=self.axis, keepdims=True)
-        e = np.exp(shifted)
-        return np.ascontiguousarray(e / np.sum(e, axis=self.axis, keepdims=True), dtype=np.float32)
+        return np.ascontiguousarray(activations.softmax(inputs, self.axis), dtype=np.float32)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
