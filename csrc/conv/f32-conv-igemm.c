@@ -304,7 +304,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                 const int64_t g = gc / pack_chunks, r0 = (gc % pack_chunks) * CK_PACK_ROWS;
                 float *gdst = wpack + g * npanels * panel_floats;
                 if (r0 == 0) ck_f32_pack_panels_bias(COG, NR, bias ? bias + g * COG : NULL, gdst, panel_floats);
-                ck_f32_pack_panels_rows(r0, ck_min64(K, r0 + CK_PACK_ROWS), COG, NR, w + g * COG, CO, gdst,
+                ck_f32_pack_panels_rows(r0, ck_min64(K, r0 + CK_PACK_ROWS), COG, NR, w + g * COG, CO, gdst + NR,
                                         panel_floats);
             }
             /* (implicit barrier: the weights are packed) */

@@ -1,8 +1,6 @@
 /* Packing for the blocked GEMM (BLIS-style, Goto & van de Geijn): copy a block of A into MR-row
  * panels and a slice of B into NR-column panels, both k-major, so the microkernel streams each
  * with unit stride and the zero padding lets it compute full tiles at the edges. */
-#include <string.h>
-
 #include "convkit/gemm.h"
 
 void ck_f32_gemm_pack_a(size_t mc, size_t kc, size_t mr, const float *CK_RESTRICT a, size_t lda,
@@ -35,31 +33,15 @@ void ck_f32_gemm_pack_a(size_t mc, size_t kc, size_t mr, const float *CK_RESTRIC
     }
 }
 
+/* Both B packers are ck_f32_pack_panels_rows, which packs row by row: B's rows are usually far
+ * apart (ldb of a few KiB), and walking one panel down its kc rows touched a new page per 64
+ * bytes, which the hardware prefetchers do not follow. */
 void ck_f32_gemm_pack_b_panel(size_t kc, size_t nr_valid, size_t nr, const float *CK_RESTRICT b, size_t ldb,
                               float *CK_RESTRICT dst) {
-    for (size_t k = 0; k < kc; k++) {
-        size_t j = 0;
-        for (; j < nr_valid; j++) dst[k * nr + j] = b[k * ldb + j];
-        for (; j < nr; j++) dst[k * nr + j] = 0.0f;
-    }
+    ck_f32_pack_panels_rows(0, (int64_t)kc, (int64_t)nr_valid, (int64_t)nr, b, (int64_t)ldb, dst, (int64_t)(kc * nr));
 }
 
-/* Row by row: B's rows are usually far apart (ldb of a few KiB), and walking one panel down
- * its kc rows touched a new page per 64 bytes, which the hardware prefetchers do not follow;
- * copying along each row streams it. Whole panels of the vector kernels' widths are copies of
- * constant size that the compiler inlines. */
 void ck_f32_gemm_pack_b(size_t kc, size_t ncols, size_t nr, const float *CK_RESTRICT b, size_t ldb,
                         float *CK_RESTRICT dst) {
-    const size_t full = ncols / nr, panel = kc * nr;
-    for (size_t k = 0; k < kc; k++) {
-        const float *row = b + k * ldb;
-        float *out = dst + k * nr;
-        if (nr == 16)
-            for (size_t p = 0; p < full; p++) memcpy(out + p * panel, row + p * 16, 16 * sizeof(float));
-        else if (nr == 32)
-            for (size_t p = 0; p < full; p++) memcpy(out + p * panel, row + p * 32, 32 * sizeof(float));
-        else
-            for (size_t p = 0; p < full; p++) memcpy(out + p * panel, row + p * nr, nr * sizeof(float));
-    }
-    if (full * nr < ncols) ck_f32_gemm_pack_b_panel(kc, ncols - full * nr, nr, b + full * nr, ldb, dst + full * panel);
+    ck_f32_pack_panels_rows(0, (int64_t)kc, (int64_t)ncols, (int64_t)nr, b, (int64_t)ldb, dst, (int64_t)(kc * nr));
 }

@@ -17,7 +17,7 @@ void ck_f32_pack_panels_rows(int64_t r0, int64_t r1, int64_t cols, int64_t nr, c
      * are copies of constant size that the compiler inlines. */
     for (int64_t r = r0; r < r1; r++) {
         const float *src = w + r * ldw;
-        float *out = dst + nr + r * nr;
+        float *out = dst + r * nr;
         if (nr == 32)
             for (int64_t q = 0; q < full; q++) memcpy(out + q * panel_stride, src + q * 32, 32 * sizeof(float));
         else if (nr == 16)
@@ -44,7 +44,7 @@ void ck_f32_pack_panels_bias(int64_t cols, int64_t nr, const float *CK_RESTRICT 
 void ck_f32_pack_panels_nr(int64_t rows, int64_t cols, int64_t nr, const float *CK_RESTRICT w, int64_t ldw,
                            const float *CK_RESTRICT bias, float *CK_RESTRICT dst, int64_t panel_stride) {
     ck_f32_pack_panels_bias(cols, nr, bias, dst, panel_stride);
-    ck_f32_pack_panels_rows(0, rows, cols, nr, w, ldw, dst, panel_stride);
+    ck_f32_pack_panels_rows(0, rows, cols, nr, w, ldw, dst + nr, panel_stride);
 }
 
 /* Start of the 64-byte aligned area inside a caller's buffer. */

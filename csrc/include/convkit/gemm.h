@@ -144,7 +144,8 @@ void ck_f32_gemm_pack_b(size_t kc, size_t ncols, size_t nr, const float *b, size
  * ldw), panel q at dst + q * panel_stride: columns past cols in the last panel, and the bias rows
  * when bias is NULL, are zero. The packed layout of convolution weights (rows = taps*CIG, per
  * group) and of Dense kernels (rows = K). _rows packs rows [r0, r1) of every panel (threads
- * share a matrix by rows), _bias the bias rows alone. */
+ * share a matrix by rows) with dst at panel 0's row 0 (past the bias row, or a bare k-major panel
+ * as the GEMM's B slices are), _bias the bias rows alone. */
 void ck_f32_pack_panels_nr(int64_t rows, int64_t cols, int64_t nr, const float *w, int64_t ldw, const float *bias,
                            float *dst, int64_t panel_stride);
 void ck_f32_pack_panels_rows(int64_t r0, int64_t r1, int64_t cols, int64_t nr, const float *w, int64_t ldw,
