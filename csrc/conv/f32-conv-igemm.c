@@ -267,13 +267,15 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     }
     const float *wp = packed ? packed : wpack;
     float *zero = ck_scratch_alloc((size_t)CI * sizeof(float));
-    /* Each thread's indirection on its own cache lines: they are rewritten for every tile, and
-     * two threads sharing a line at the seam ran 32 groups of 8 channels at 1.1x at 2 threads. */
-    const int64_t ind_stride = ck_cdiv64(taps * MR, 8) * 8;
+    /* Each thread's indirection on its own pages: it is rewritten for every tile (see
+     * ck_thread_slot_bytes). */
+    const int64_t ind_stride = (int64_t)(ck_thread_slot_bytes((size_t)(taps * MR) * sizeof(float *)) / sizeof(float *));
     const float **ind = ck_scratch_alloc((size_t)nt * (size_t)ind_stride * sizeof(float *));
     /* with a map: one MR x NR tile per thread for tiles that wrap onto the next output row */
-    float *tilebuf = map != NULL ? ck_scratch_alloc((size_t)nt * (size_t)(MR * NR) * sizeof(float)) : NULL;
-    float *abuf = tiles ? ck_scratch_alloc((size_t)nt * (size_t)(run * MR * kc_max) * sizeof(float)) : NULL;
+    const size_t tile_slot = ck_thread_slot_bytes((size_t)(MR * NR) * sizeof(float)) / sizeof(float);
+    const size_t a_slot = ck_thread_slot_bytes((size_t)(run * MR * kc_max) * sizeof(float)) / sizeof(float);
+    float *tilebuf = map != NULL ? ck_scratch_alloc((size_t)nt * tile_slot * sizeof(float)) : NULL;
+    float *abuf = tiles ? ck_scratch_alloc((size_t)nt * a_slot * sizeof(float)) : NULL;
     if (zero == NULL || ind == NULL || (tiles && abuf == NULL) || (map != NULL && tilebuf == NULL)) {
         ck_scratch_free(wpack);
         ck_scratch_free(zero);
@@ -291,8 +293,8 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
         const ck_fpenv fpenv = ck_fpenv_enter();
         const int tid = ck_thread_id(), team = ck_team_size();
         const float **my_ind = ind + (size_t)tid * (size_t)ind_stride;
-        float *my_tile = tilebuf != NULL ? tilebuf + (size_t)tid * (size_t)(MR * NR) : NULL;
-        float *my_a = tiles ? abuf + (size_t)tid * (size_t)(run * MR * kc_max) : NULL;
+        float *my_tile = tilebuf != NULL ? tilebuf + (size_t)tid * tile_slot : NULL;
+        float *my_a = tiles ? abuf + (size_t)tid * a_slot : NULL;
 
         if (wpack != NULL) {
 #ifdef CK_HAVE_OPENMP

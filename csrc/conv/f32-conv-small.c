@@ -89,7 +89,7 @@ static ck_status ck_conv_small_run(const ck_conv_shape *s, const float *x, const
     /* Per thread: RT segment buffers, RT row bases, ks row pointers. One zero segment shared. */
     const size_t seg_floats = (size_t)(seg_max * CI);
     const size_t per_thread = (size_t)RT * seg_floats * sizeof(float) + 64 + (size_t)(RT + ks) * sizeof(float *);
-    const size_t per_thread_al = (per_thread + 63) & ~(size_t)63;
+    const size_t per_thread_al = ck_thread_slot_bytes(per_thread);
     char *tbuf = ck_scratch_alloc((size_t)nt * per_thread_al);
     float *zero = ck_scratch_alloc(seg_floats * sizeof(float));
     if (tbuf == NULL || zero == NULL) {

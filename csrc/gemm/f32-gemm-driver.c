@@ -110,7 +110,8 @@ static ck_status ck_gemm_packed_by_panel(int64_t M, int64_t N, int64_t K, const 
     const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
     const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};
     const int nt = ck_threads_for(M * N * K);
-    float *abuf = ck_scratch_alloc((size_t)nt * (size_t)(m_pad * K) * sizeof(float));
+    const size_t a_slot = ck_thread_slot_bytes((size_t)(m_pad * K) * sizeof(float)) / sizeof(float);
+    float *abuf = ck_scratch_alloc((size_t)nt * a_slot * sizeof(float));
     if (abuf == NULL) return CK_ENOMEM;
 #ifdef CK_HAVE_OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)
@@ -119,7 +120,7 @@ static ck_status ck_gemm_packed_by_panel(int64_t M, int64_t N, int64_t K, const 
         const ck_fpenv fpenv = ck_fpenv_enter();
         const int tid = ck_thread_id(), team = ck_team_size();
         const int64_t q_begin = npanels * tid / team, q_end = npanels * (tid + 1) / team;
-        float *my_a = abuf + (size_t)tid * (size_t)(m_pad * K);
+        float *my_a = abuf + (size_t)tid * a_slot;
         /* A's KC blocks one after another, each m_pad x kc as the general loop packs it. */
         for (int64_t pc = 0; q_begin < q_end && pc < K; pc += KC) {
             const int64_t kc = ck_min64(KC, K - pc);
@@ -193,7 +194,8 @@ static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, in
     const int64_t n_pad = ck_cdiv64(N, NR) * NR;
     float *bbuf = packed ? NULL : ck_scratch_alloc((size_t)(kc_max * nc_max) * sizeof(float));
     float *bias_pad = packed ? NULL : ck_scratch_alloc((size_t)n_pad * sizeof(float));
-    float *abuf = ck_scratch_alloc((size_t)nt * (size_t)(mc_max * kc_max) * sizeof(float));
+    const size_t a_slot = ck_thread_slot_bytes((size_t)(mc_max * kc_max) * sizeof(float)) / sizeof(float);
+    float *abuf = ck_scratch_alloc((size_t)nt * a_slot * sizeof(float));
     if ((packed == NULL && (bbuf == NULL || bias_pad == NULL)) || abuf == NULL) {
         ck_scratch_free(bbuf);
         ck_scratch_free(abuf);
@@ -209,7 +211,7 @@ static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, in
     {
         const ck_fpenv fpenv = ck_fpenv_enter();
         const int tid = ck_thread_id(), team = ck_team_size();
-        float *my_a = abuf + (size_t)tid * (size_t)(mc_max * kc_max);
+        float *my_a = abuf + (size_t)tid * a_slot;
         for (int64_t jc = 0; jc < N; jc += NC) {
             const int64_t nc = ck_min64(NC, N - jc);
             const int64_t npanels = ck_cdiv64(nc, NR);

@@ -265,16 +265,20 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
     const int64_t sh_chunk = tpanels * c.in_chunks >= 4 * (int64_t)nt ? CK_WINO_CHUNK : 16;
     const int64_t sh_in_chunks = ck_cdiv64(CIG, sh_chunk), pgroups = ck_cdiv64(tpanels, 4);
     const int nslots = own > 0 ? nt : 1;
-    /* per-thread slots rounded to 64 bytes (no false sharing, aligned panels) */
-    const int64_t v_slot = (36 * c.ve_stride + 15) & ~(int64_t)15, m_slot = (36 * c.me_stride + 15) & ~(int64_t)15;
+    /* per-thread slots on their own pages (ck_thread_slot_bytes), in floats / pointers */
+    const int64_t v_slot = (int64_t)(ck_thread_slot_bytes((size_t)(36 * c.ve_stride) * sizeof(float)) / sizeof(float));
+    const int64_t m_slot = (int64_t)(ck_thread_slot_bytes((size_t)(36 * c.me_stride) * sizeof(float)) / sizeof(float));
+    const size_t junk_slot = ck_thread_slot_bytes(CK_WINO_CHUNK * sizeof(float)) / sizeof(float);
+    const size_t ptrs_slot = ck_thread_slot_bytes((size_t)(36 * MR) * sizeof(float *)) / sizeof(float *);
+    const size_t optrs_slot = ck_thread_slot_bytes(16 * sizeof(float *)) / sizeof(float *);
 
     float *ubuf = u ? NULL : ck_scratch_alloc((size_t)(G * u_group) * sizeof(float));
     float *v = ck_scratch_alloc((size_t)nslots * (size_t)v_slot * sizeof(float));
     float *m = ck_scratch_alloc((size_t)nslots * (size_t)m_slot * sizeof(float));
     float *zero = ck_scratch_alloc((size_t)CIG * sizeof(float));
-    float *junk = ck_scratch_alloc((size_t)nt * CK_WINO_CHUNK * sizeof(float));
-    const float **ptrs = ck_scratch_alloc((size_t)nt * (size_t)(36 * MR) * sizeof(float *));
-    float **optrs = ck_scratch_alloc((size_t)nt * 16 * sizeof(float *));
+    float *junk = ck_scratch_alloc((size_t)nt * junk_slot * sizeof(float));
+    const float **ptrs = ck_scratch_alloc((size_t)nt * ptrs_slot * sizeof(float *));
+    float **optrs = ck_scratch_alloc((size_t)nt * optrs_slot * sizeof(float *));
     if ((u == NULL && ubuf == NULL) || v == NULL || m == NULL || zero == NULL || junk == NULL || ptrs == NULL ||
         optrs == NULL) {
         ck_scratch_free(ubuf), ck_scratch_free(v), ck_scratch_free(m), ck_scratch_free(zero);
@@ -291,9 +295,9 @@ static ck_status ck_wino_run(const ck_conv_shape *s, const float *x, const float
     {
         const ck_fpenv fpenv = ck_fpenv_enter();
         const int tid = ck_thread_id();
-        const float **my_ptrs = ptrs + (size_t)tid * (size_t)(36 * MR);
-        float **my_optrs = optrs + (size_t)tid * 16;
-        float *my_junk = junk + (size_t)tid * CK_WINO_CHUNK;
+        const float **my_ptrs = ptrs + (size_t)tid * ptrs_slot;
+        float **my_optrs = optrs + (size_t)tid * optrs_slot;
+        float *my_junk = junk + (size_t)tid * junk_slot;
 
         /* 0. filters (unless given packed), rows of 16 input channels per unit */
         if (u == NULL) {
