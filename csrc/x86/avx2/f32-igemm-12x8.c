@@ -28,17 +28,21 @@ void ck_f32_igemm_ukernel_12x8__avx2(size_t mr, size_t nr, size_t kc, size_t ks,
             w += 8;
         }
     } while (--ks != 0);
+    /* Every access to acc below has a constant index: with one dynamic index (a loop to mr)
+     * GCC kept the array in memory and stored all twelve accumulators after every k step, which
+     * held the kernel at 60% of the ymm FMA peak. */
     if (clamp->enabled) {
         const __m256 lo = _mm256_set1_ps(clamp->lo), hi = _mm256_set1_ps(clamp->hi);
+#pragma GCC unroll 12
         for (int i = 0; i < CK_R; i++) acc[i] = ck_clamp8(acc[i], lo, hi);
     }
-    if (CK_LIKELY(nr == 8)) {
-        for (size_t i = 0; i < mr; i++) _mm256_storeu_ps(c + i * ldc, acc[i]);
+    if (CK_LIKELY(nr == 8 && mr == CK_R)) {
+#pragma GCC unroll 12
+        for (int i = 0; i < CK_R; i++) _mm256_storeu_ps(c + i * ldc, acc[i]);
         return;
     }
-    float row[8] __attribute__((aligned(32)));
-    for (size_t i = 0; i < mr; i++) {
-        _mm256_store_ps(row, acc[i]);
-        memcpy(c + i * ldc, row, nr * sizeof(float));
-    }
+    float tile[CK_R * 8] __attribute__((aligned(32)));
+#pragma GCC unroll 12
+    for (int i = 0; i < CK_R; i++) _mm256_store_ps(tile + 8 * i, acc[i]);
+    for (size_t i = 0; i < mr; i++) memcpy(c + i * ldc, tile + 8 * i, nr * sizeof(float));
 }
