@@ -91,10 +91,11 @@ def test_pool_one_row_is_identical_for_any_thread_count(isa, rng, kind, same_at_
     np.testing.assert_allclose(got, oracle(x, 5, 2, "same"), rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("channels", [64, 131, 7])
+@pytest.mark.parametrize("channels", [64, 131, 7, 300])
 def test_global_pools_give_the_reference_paths_bits(isa, rng, channels):
-    # Whole 64-channel blocks, a ragged one and a lone partial vector; NaNs with distinct
-    # payloads (the first one down a column is the max, as on the reference path), signed zeros.
+    # Whole blocks, a ragged one, a lone partial vector and more channels than one pass holds
+    # (AVX-512: 256 for the average, 128 for the max); NaNs with distinct payloads (the first one
+    # down a column is the max, as on the reference path), signed zeros.
     x = rng.standard_normal((2, 37, channels)).astype(np.float32)
     bits = x.view(np.uint32)
     bits[0, 5, 3] = 0x7FC00011
@@ -112,3 +113,16 @@ def test_global_pools_give_the_reference_paths_bits(isa, rng, channels):
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g.view(np.uint32), w.view(np.uint32))
     assert got[0].view(np.uint32)[0, 3] == 0x7FC00011
+
+
+@pytest.mark.parametrize("batch, channels", [(1, 128), (1, 300), (3, 40)])
+def test_global_pools_are_identical_for_any_thread_count(isa, rng, batch, channels, same_at_thread_counts,
+                                                         nan_filled_outputs):
+    # Fewer samples than threads: a sample's channels are cut into one block per thread, so the
+    # blocks depend on the thread count; each channel's sum still runs down the positions in
+    # order, so the bits do not.
+    x = rng.standard_normal((batch, 41, 29, channels)).astype(np.float32)
+    for op, oracle in ((convkit.ops.global_max_pool, ref.global_max_pool),
+                       (convkit.ops.global_average_pool, ref.global_average_pool)):
+        got = same_at_thread_counts(lambda: op(x), (1, 2, 3, 4))
+        np.testing.assert_allclose(got, oracle(x), rtol=1e-5, atol=1e-6)

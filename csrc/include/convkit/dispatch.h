@@ -131,5 +131,7 @@ void ck_f32_max_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float 
 void ck_f32_avg_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float *y);
 void ck_f32_global_pool__avx2(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y,
                               int is_max);
+void ck_f32_global_pool__avx512(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y,
+                                int is_max);
 
 #endif /* CONVKIT_DISPATCH_H */
