@@ -112,6 +112,10 @@ ck_status ck_f32_softmax(int64_t rows, int64_t n, const float *x, int log_softma
     for (int64_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;
         float *yr = y + r * n;
+        if (!log_softmax && ck_dispatch.softmax_row != NULL) {
+            ck_dispatch.softmax_row(xr, yr, (size_t)n);
+            continue;
+        }
         /* the row's maximum over its numbers; a NaN in the row makes its exp and the sum NaN,
          * so every output is NaN, as NumPy's */
         float lane[CK_LANES];

@@ -254,6 +254,38 @@ static void test_activation_span(void) {
     }
 }
 
+/* The vector softmax rows give the portable loop's bits (with the same path's exponential), for
+ * row lengths around the vector widths and the 32/64-wide max unrolling, and rows with +-inf,
+ * NaN, all -inf and values far apart. */
+static void test_softmax_rows(void) {
+    if (ck_dispatch.softmax_row == NULL) return;
+    static const int64_t lengths[] = {1, 2, 7, 8, 9, 15, 16, 17, 23, 31, 32, 33, 47, 63, 64, 65, 100, 1000};
+    enum { MAXN = 1000, ROWS = 6 };
+    static float x[ROWS * MAXN], want[ROWS * MAXN], got[ROWS * MAXN];
+    const ck_softmax_row_fn row = ck_dispatch.softmax_row;
+    for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+        const int64_t n = lengths[li];
+        fill(x, (size_t)(ROWS * n));
+        for (int64_t i = 0; i < n; i++) x[n + i] *= 200.0f;              /* exp underflows to 0 */
+        x[2 * n + n / 2] = INFINITY;                                      /* inf - inf: NaN row */
+        for (int64_t i = 0; i < n; i++) x[3 * n + i] = -INFINITY;         /* all -inf */
+        x[4 * n + (n - 1)] = NAN;                                         /* NaN row */
+        x[5 * n] = -INFINITY;                                             /* one -inf: exp 0 */
+        ck_dispatch.softmax_row = NULL;
+        ck_status st = ck_f32_softmax(ROWS, n, x, 0, want);
+        ck_dispatch.softmax_row = row;
+        st = st != CK_OK ? st : ck_f32_softmax(ROWS, n, x, 0, got);
+        checks++;
+        if (st != CK_OK || memcmp(got, want, (size_t)(ROWS * n) * sizeof(float)) != 0) {
+            failures++;
+            int64_t at = 0;
+            while (at + 1 < ROWS * n && memcmp(got + at, want + at, sizeof(float)) == 0) at++;
+            fprintf(stderr, "FAIL softmax_row[%s] n=%lld: element %lld got %.9g want %.9g (status %d)\n",
+                    ck_dispatch_isa_name(), (long long)n, (long long)at, (double)got[at], (double)want[at], (int)st);
+        }
+    }
+}
+
 /* ---- convolution ----------------------------------------------------------------------------- */
 
 static void test_conv_one(const ck_conv_shape *s, int act_i, int with_bias, int algo) {
@@ -795,6 +827,7 @@ int main(int argc, char **argv) {
         test_depthwise_edges();
         test_pool();
         test_activation_span();
+        test_softmax_rows();
         printf("%-7s %d checks, %d failures\n", isas[i], checks - before_checks, failures - before);
     }
     return failures ? 1 : 0;

@@ -24,6 +24,8 @@ typedef void (*ck_global_pool_fn)(int64_t batch, int64_t spatial, int64_t channe
 /* An activation over n values in place; each value's result must not depend on its position
  * (tails are computed like full vectors), so spans of any length give the same bits. */
 typedef void (*ck_activate_span_fn)(float *x, size_t n, ck_activation act);
+/* y = softmax(x) over one row of n numbers (csrc/norm/f32-normalize.c has the portable loop). */
+typedef void (*ck_softmax_row_fn)(const float *x, float *y, size_t n);
 
 /* Direct convolution microkernel for few input channels (csrc/conv/f32-conv-small.c): for npix
  * output pixels of a row and one nr-column panel of the igemm's packed weights ([NR bias][ks][kc]
@@ -65,6 +67,8 @@ typedef struct ck_dispatch_table {
     int small_wide_1d;
     /* Activations over arrays and output tiles that are no clamp (sigmoid, swish, ...). */
     ck_activate_span_fn activate_span;
+    /* One softmax row in vectors, the portable loop's bits; NULL: the portable loop. */
+    ck_softmax_row_fn softmax_row;
     /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
     ck_f32_winograd_input_fn winograd_input;
     ck_f32_winograd_output_fn winograd_output;
@@ -105,6 +109,8 @@ void ck_f32_conv_small_ukernel_12x32__avx512(size_t npix, size_t nr, size_t kc, 
 
 void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act);
 void ck_f32_activate_span__avx512(float *x, size_t n, ck_activation act);
+void ck_f32_softmax_row__avx2(const float *x, float *y, size_t n);
+void ck_f32_softmax_row__avx512(const float *x, float *y, size_t n);
 
 /* Reference kernels (csrc/ref/). */
 void ck_f32_gemm__ref(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,

@@ -59,3 +59,58 @@ void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) {
         memcpy(x + i, tail, (n - i) * sizeof(float));
     }
 }
+
+/* Softmax of one row (ck_f32_softmax, csrc/norm/f32-normalize.c): the row's maximum, then
+ * exp(x - max) written and summed in the same pass, then the scaling; three passes where the
+ * portable loop made five, each of them 4 floats wide. The sum keeps the portable loop's order:
+ * eight lanes, element i into lane i % 8 in sequence, then ((0+4)+(2+6))+((1+5)+(3+7)); the
+ * exponentials are activate_span's. So both give the same bits. */
+static float ck_softmax_lanes_total8(__m256 acc) {
+    float l[8];
+    _mm256_storeu_ps(l, acc);
+    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+void ck_f32_softmax_row__avx2(const float *x, float *y, size_t n) {
+    static const int32_t lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+    const size_t n8 = n & ~(size_t)7, rem = n - n8;
+    const __m256 valid = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(lanes + 8 - rem)));
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    /* the maximum over the numbers (vmaxps(v, m) keeps m when v is NaN, as the portable loop) */
+    __m256 m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+        m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
+        m2 = _mm256_max_ps(_mm256_loadu_ps(x + i + 16), m2);
+        m3 = _mm256_max_ps(_mm256_loadu_ps(x + i + 24), m3);
+    }
+    for (; i < n8; i += 8) m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+    float tail[8] = {0};
+    if (rem) {
+        memcpy(tail, x + n8, rem * sizeof(float));
+        m0 = _mm256_max_ps(_mm256_blendv_ps(ninf, _mm256_loadu_ps(tail), valid), m0);
+    }
+    float l[8];
+    _mm256_storeu_ps(l, _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
+    float mx = l[0];
+    for (int k = 1; k < 8; k++) mx = l[k] > mx ? l[k] : mx;
+    if (mx == -INFINITY) mx = 0.0f; /* all -inf (or NaN): exp(x - 0) keeps them as they are */
+    const __m256 vmx = _mm256_set1_ps(mx);
+    __m256 acc = _mm256_setzero_ps();
+    for (i = 0; i < n8; i += 8) {
+        const __m256 e = ck_exp_v(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmx));
+        _mm256_storeu_ps(y + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    if (rem) {
+        const __m256 e = ck_exp_v(_mm256_sub_ps(_mm256_loadu_ps(tail), vmx));
+        _mm256_storeu_ps(tail, e);
+        memcpy(y + n8, tail, rem * sizeof(float));
+        acc = _mm256_add_ps(acc, _mm256_and_ps(e, valid));
+    }
+    const float r = 1.0f / ck_softmax_lanes_total8(acc);
+    const __m256 vr = _mm256_set1_ps(r);
+    for (i = 0; i < n8; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), vr));
+    for (; i < n; i++) y[i] *= r;
+}
