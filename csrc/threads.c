@@ -54,6 +54,12 @@ int ck_have_openmp(void) {
 int ck_threads_for(int64_t work) {
     /* About 64k multiply-adds per thread before another thread pays for its wake-up. */
     const int64_t grain = 1 << 16;
+#ifdef CK_HAVE_OPENMP
+    /* Called from inside a parallel region (csrc/gemm/f32-recurrent.c runs one GEMM per block of
+     * rows on each thread): the nested region would get one thread anyway; asking for one skips
+     * building it. */
+    if (omp_in_parallel()) return 1;
+#endif
     int n = ck_get_num_threads();
     if (work < grain) return 1;
     int64_t useful = work / grain;

@@ -188,3 +188,28 @@ def test_c_time_loop_gives_the_python_loops_bits(isa, rng, make, batch, monkeypa
 def test_gru_reset_before_keeps_the_python_loop():
     assert GRU(3, reset_after=False)._c_cell() is None
     assert SimpleRNN(3, activation=lambda v: v)._c_cell() is None
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SimpleRNN(48, return_sequences=True),
+    lambda: LSTM(64, return_sequences=True, return_state=True),
+    lambda: GRU(40, return_sequences=True),
+], ids=["simple", "lstm", "gru"])
+@pytest.mark.parametrize("batch", [17, 5])
+def test_c_time_loop_splits_rows_over_threads_with_the_python_loops_bits(isa, rng, make, batch, monkeypatch,
+                                                                         same_at_thread_counts):
+    # With several threads the C loop gives each thread a block of batch rows for the whole
+    # sequence (17 rows at 3 threads: 5, 6 and 6; 5 rows at 2 or more: 2 and 3, never one row).
+    # Every block count must give the one-thread bits, which are the Python loop's.
+    layer = make()
+    x = rng.standard_normal((batch, 30, 8)).astype(np.float32)
+
+    def run():
+        out = layer(x)
+        return np.concatenate([np.ravel(o) for o in (out if isinstance(out, list) else [out])])
+
+    run()
+    assert layer._c_cell() is not None
+    fast = same_at_thread_counts(run, (1, 2, 3, 5))
+    monkeypatch.setattr(type(layer), "_c_cell", lambda self: None)
+    np.testing.assert_array_equal(fast, run())
