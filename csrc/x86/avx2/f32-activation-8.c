@@ -71,28 +71,31 @@ static float ck_softmax_lanes_total8(__m256 acc) {
     return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
 }
 
+/* m where v is not greater (NaN, tie), v where it is, by a compare (as the AVX-512 path must). */
+CK_INLINE __m256 ck_keep_greater8(__m256 m, __m256 v) { return _mm256_blendv_ps(m, v, _mm256_cmp_ps(v, m, _CMP_GT_OQ)); }
+
 void ck_f32_softmax_row__avx2(const float *x, float *y, size_t n) {
     static const int32_t lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
     const size_t n8 = n & ~(size_t)7, rem = n - n8;
     const __m256 valid = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(lanes + 8 - rem)));
     const __m256 ninf = _mm256_set1_ps(-INFINITY);
-    /* the maximum over the numbers (vmaxps(v, m) keeps m when v is NaN, as the portable loop) */
+    /* the maximum over the numbers, NaN skipped as in the portable loop */
     __m256 m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
-        m1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), m1);
-        m2 = _mm256_max_ps(_mm256_loadu_ps(x + i + 16), m2);
-        m3 = _mm256_max_ps(_mm256_loadu_ps(x + i + 24), m3);
+        m0 = ck_keep_greater8(m0, _mm256_loadu_ps(x + i));
+        m1 = ck_keep_greater8(m1, _mm256_loadu_ps(x + i + 8));
+        m2 = ck_keep_greater8(m2, _mm256_loadu_ps(x + i + 16));
+        m3 = ck_keep_greater8(m3, _mm256_loadu_ps(x + i + 24));
     }
-    for (; i < n8; i += 8) m0 = _mm256_max_ps(_mm256_loadu_ps(x + i), m0);
+    for (; i < n8; i += 8) m0 = ck_keep_greater8(m0, _mm256_loadu_ps(x + i));
     float tail[8] = {0};
     if (rem) {
         memcpy(tail, x + n8, rem * sizeof(float));
-        m0 = _mm256_max_ps(_mm256_blendv_ps(ninf, _mm256_loadu_ps(tail), valid), m0);
+        m0 = ck_keep_greater8(m0, _mm256_blendv_ps(ninf, _mm256_loadu_ps(tail), valid));
     }
     float l[8];
-    _mm256_storeu_ps(l, _mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
+    _mm256_storeu_ps(l, ck_keep_greater8(ck_keep_greater8(m0, m1), ck_keep_greater8(m2, m3)));
     float mx = l[0];
     for (int k = 1; k < 8; k++) mx = l[k] > mx ? l[k] : mx;
     if (mx == -INFINITY) mx = 0.0f; /* all -inf (or NaN): exp(x - 0) keeps them as they are */

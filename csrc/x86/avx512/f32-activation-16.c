@@ -50,6 +50,12 @@ void ck_f32_activate_span__avx512(float *x, size_t n, ck_activation act) {
 /* Softmax of one row, as ck_f32_softmax_row__avx2 (csrc/x86/avx2/f32-activation-8.c) with
  * 16-wide exponentials: the sum still goes through eight lanes, a vector's low half before its
  * high half, so it is the portable loop's sum, bit for bit. */
+/* m where v is not greater (NaN, tie), v where it is: by a compare, because GCC treats the
+ * 512-bit max intrinsic as commutative and vmaxps's result on a NaN depends on the order. */
+CK_INLINE __m512 ck_keep_greater16(__m512 m, __m512 v) {
+    return _mm512_mask_mov_ps(m, _mm512_cmp_ps_mask(v, m, _CMP_GT_OQ), v);
+}
+
 void ck_f32_softmax_row__avx512(const float *x, float *y, size_t n) {
     const size_t n16 = n & ~(size_t)15;
     const __mmask16 tail = (__mmask16)((1u << (n - n16)) - 1u);
@@ -57,15 +63,15 @@ void ck_f32_softmax_row__avx512(const float *x, float *y, size_t n) {
     __m512 m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
-        m0 = _mm512_max_ps(_mm512_loadu_ps(x + i), m0);
-        m1 = _mm512_max_ps(_mm512_loadu_ps(x + i + 16), m1);
-        m2 = _mm512_max_ps(_mm512_loadu_ps(x + i + 32), m2);
-        m3 = _mm512_max_ps(_mm512_loadu_ps(x + i + 48), m3);
+        m0 = ck_keep_greater16(m0, _mm512_loadu_ps(x + i));
+        m1 = ck_keep_greater16(m1, _mm512_loadu_ps(x + i + 16));
+        m2 = ck_keep_greater16(m2, _mm512_loadu_ps(x + i + 32));
+        m3 = ck_keep_greater16(m3, _mm512_loadu_ps(x + i + 48));
     }
-    for (; i < n16; i += 16) m0 = _mm512_max_ps(_mm512_loadu_ps(x + i), m0);
-    if (tail) m0 = _mm512_max_ps(_mm512_mask_loadu_ps(ninf, tail, x + n16), m0);
+    for (; i < n16; i += 16) m0 = ck_keep_greater16(m0, _mm512_loadu_ps(x + i));
+    if (tail) m0 = ck_keep_greater16(m0, _mm512_mask_loadu_ps(ninf, tail, x + n16));
     float l[16];
-    _mm512_storeu_ps(l, _mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+    _mm512_storeu_ps(l, ck_keep_greater16(ck_keep_greater16(m0, m1), ck_keep_greater16(m2, m3)));
     float mx = l[0];
     for (int k = 1; k < 16; k++) mx = l[k] > mx ? l[k] : mx;
     if (mx == -INFINITY) mx = 0.0f; /* all -inf (or NaN): exp(x - 0) keeps them as they are */

@@ -10,8 +10,9 @@
  * positions in order from the first, as the reference kernel's (csrc/ref/f32-global-pool.c), so
  * the results are its bits whatever the blocks are; the blocks are therefore sized from the
  * thread count (a lone sample is cut into one block per thread). Max keeps the earlier of equal
- * values (vmaxps(v, m) returns m on ties) and, where a lane met a NaN, the first NaN down its
- * column with its payload. */
+ * values and, where a lane met a NaN, the first NaN down its column with its payload. (A sum
+ * that meets two NaNs keeps one of their payloads, whichever operand order the compiler gave the
+ * add.) */
 #include <immintrin.h>
 #include <math.h>
 
@@ -44,7 +45,10 @@ CK_INLINE void ck_gp_block(int64_t spatial, int64_t channels, const float *x, fl
             const __m512 val = _mm512_maskz_loadu_ps(m[v], xp + 16 * v);
             if (is_max) {
                 nan[v] |= _mm512_cmp_ps_mask(val, val, _CMP_UNORD_Q);
-                acc[v] = _mm512_max_ps(val, acc[v]);
+                /* val > acc ? val : acc, by a compare: GCC treats the 512-bit max intrinsic
+                 * as commutative (an ASAN build swapped its operands), and vmaxps returns its
+                 * second operand for a NaN or a tie */
+                acc[v] = _mm512_mask_mov_ps(acc[v], _mm512_cmp_ps_mask(val, acc[v], _CMP_GT_OQ), val);
             } else {
                 acc[v] = _mm512_add_ps(acc[v], val);
             }
