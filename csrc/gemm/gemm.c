@@ -64,6 +64,10 @@ static void ck_activation_chunks(int64_t n, const float *x, float *y, ck_activat
     CK_PARALLEL_FOR(n * 8)
     for (int64_t c = 0; c < chunks; c++) {
         const size_t len = (size_t)(n - c * chunk < chunk ? n - c * chunk : chunk);
+        if (y != x && act.kind != CK_ACT_LINEAR && ck_dispatch.activate_copy != NULL) {
+            ck_dispatch.activate_copy(x + c * chunk, y + c * chunk, len, act);
+            continue;
+        }
         if (y != x) memcpy(y + c * chunk, x + c * chunk, len * sizeof(float));
         if (act.kind != CK_ACT_LINEAR) ck_dispatch.activate_span(y + c * chunk, len, act);
     }

@@ -254,6 +254,37 @@ static void test_activation_span(void) {
     }
 }
 
+/* activate_copy (out of place, one pass) gives the bits of a copy followed by activate_span, for
+ * every kind, at lengths around the vector widths and odd offsets. */
+static void test_activation_copy(void) {
+    if (ck_dispatch.activate_copy == NULL) return;
+    enum { N = 1000 };
+    static float x[N], want[N], got[N];
+    fill(x, N);
+    for (int i = 0; i < N; i++) x[i] *= 12.0f;
+    x[7] = NAN, x[8] = INFINITY, x[9] = -INFINITY, x[10] = -0.0f;
+    static const size_t lengths[] = {1, 7, 8, 9, 15, 16, 17, 31, 33, 100, 990};
+    for (int kind = 1; kind < CK_ACT_COUNT_; kind++) {
+        const ck_activation act = {kind, 0.3f};
+        int bad = 0;
+        for (size_t li = 0; li < sizeof lengths / sizeof lengths[0] && !bad; li++)
+            for (size_t off = 0; off < 4 && !bad; off += 3) {
+                const size_t n = lengths[li];
+                memcpy(want, x + off, n * sizeof(float));
+                ck_dispatch.activate_span(want, n, act);
+                memset(got, 0xFF, sizeof got);
+                ck_dispatch.activate_copy(x + off, got, n, act);
+                if (memcmp(got, want, n * sizeof(float)) != 0 || got[n] == got[n]) bad = 1; /* and no write past n */
+            }
+        checks++;
+        if (bad) {
+            failures++;
+            fprintf(stderr, "FAIL activate_copy[%s] kind=%d differs from copy + activate_span\n", ck_dispatch_isa_name(),
+                    kind);
+        }
+    }
+}
+
 /* The vector softmax rows give the portable loop's bits (with the same path's exponential), for
  * row lengths around the vector widths and the 32/64-wide max unrolling, and rows with +-inf,
  * NaN, all -inf and values far apart. */
@@ -828,6 +859,7 @@ int main(int argc, char **argv) {
         test_pool();
         test_activation_span();
         test_softmax_rows();
+        test_activation_copy();
         printf("%-7s %d checks, %d failures\n", isas[i], checks - before_checks, failures - before);
     }
     return failures ? 1 : 0;

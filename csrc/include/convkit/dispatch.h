@@ -24,6 +24,8 @@ typedef void (*ck_global_pool_fn)(int64_t batch, int64_t spatial, int64_t channe
 /* An activation over n values in place; each value's result must not depend on its position
  * (tails are computed like full vectors), so spans of any length give the same bits. */
 typedef void (*ck_activate_span_fn)(float *x, size_t n, ck_activation act);
+/* y = act(x), n values, out of place: the bits of a copy then activate_span. */
+typedef void (*ck_activate_copy_fn)(const float *x, float *y, size_t n, ck_activation act);
 /* y = softmax(x) over one row of n numbers (csrc/norm/f32-normalize.c has the portable loop). */
 typedef void (*ck_softmax_row_fn)(const float *x, float *y, size_t n);
 
@@ -67,6 +69,7 @@ typedef struct ck_dispatch_table {
     int small_wide_1d;
     /* Activations over arrays and output tiles that are no clamp (sigmoid, swish, ...). */
     ck_activate_span_fn activate_span;
+    ck_activate_copy_fn activate_copy; /* NULL: a copy, then activate_span */
     /* One softmax row in vectors, the portable loop's bits; NULL: the portable loop. */
     ck_softmax_row_fn softmax_row;
     /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
@@ -109,6 +112,8 @@ void ck_f32_conv_small_ukernel_12x32__avx512(size_t npix, size_t nr, size_t kc, 
 
 void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act);
 void ck_f32_activate_span__avx512(float *x, size_t n, ck_activation act);
+void ck_f32_activate_copy__avx2(const float *x, float *y, size_t n, ck_activation act);
+void ck_f32_activate_copy__avx512(const float *x, float *y, size_t n, ck_activation act);
 void ck_f32_softmax_row__avx2(const float *x, float *y, size_t n);
 void ck_f32_softmax_row__avx512(const float *x, float *y, size_t n);
 
