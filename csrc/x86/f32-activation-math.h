@@ -10,7 +10,8 @@
  * - gelu (exact) as x/2 (2 - erfc(t)) for x >= 0 and x/2 erfc(t) below, t = |x|/sqrt2, so the
  *   negative tail does not cancel; erfc(t) = e^-t^2 R(t), R a degree-10 polynomial in
  *   u = 2 / (2 + t) fitted for relative error on [0, 10.3]; e^-t^2 from the rounded x^2/2 times
- *   1 - (its rounding error, exact by FMA). gelu(approximate=True) in the scalar formula's order.
+ *   1 - (its rounding error, exact by FMA). gelu(approximate=True) as x sigmoid(2u), u the
+ *   tanh formula's argument (= x (1 + tanh u) / 2 without its cancellation for negative x).
  * - elu, selu through expm1: the Taylor series to x^8 below |x| = 0.5, exp minus 1 above.
  * - softplus = log1p(e^-|x|) + max(x, 0), log1p on [0, 1] from u = 1 + y = 2^e m, m within
  *   [sqrt(1/2), sqrt(2)], log(1 + s) = s - s^2/2 + s^3 Q(s) with Q of degree 8 fitted for relative
@@ -92,10 +93,12 @@ CK_INLINE CK_V ck_gelu_v(CK_V x) {
     return CK_V_KEEP_NAN(CK_V_MUL(CK_V_MUL(CK_V_C(0.5f), x), s), x);
 }
 
+/* 0.5 v (1 + tanh(u)) as v sigmoid(2u), the same function: 1 + tanh(u) cancels where u is
+ * negative (about -3 and below), 2 sigmoid(2u) = 2 / (1 + e^-2u) does not. */
 CK_INLINE CK_V ck_gelu_tanh_v(CK_V v) {
     const CK_V cube = CK_V_MUL(CK_V_MUL(CK_V_MUL(CK_V_C(0.044715f), v), v), v);
-    const CK_V inner = CK_V_MUL(CK_V_C(0.7978845608028654f), CK_V_ADD(v, cube));
-    return CK_V_MUL(CK_V_MUL(CK_V_C(0.5f), v), CK_V_ADD(CK_V_C(1.0f), ck_tanh_v(inner)));
+    const CK_V inner2 = CK_V_MUL(CK_V_C(2.0f * 0.7978845608028654f), CK_V_ADD(v, cube));
+    return CK_V_MUL(v, ck_sigmoid_v(inner2));
 }
 
 CK_INLINE CK_V ck_expm1_v(CK_V x) {
