@@ -44,13 +44,14 @@ CK_INLINE __m256 ck_scale2_8(__m256 p, __m256 n) {
 
 #include "../f32-activation-math.h"
 
-/* y = act(x) out of place for the kinds with a vector formula, one pass: the chunked copy then
- * activation in place read every value twice (sigmoid over 28x28x256, 1 thread: 88 -> see the
- * commit). The tail goes through the same padded vector as in place, so the bits agree. */
+/* y = act(x) for the kinds with a vector formula, in one pass (y may be x): out of place, the
+ * chunked copy then activation in place read every value twice (28x28x256, 1 thread: ReLU 32 ->
+ * 25 us, sigmoid 90 -> 85 us). The tail goes through a padded vector, so a value's result does not
+ * depend on where it sits. */
 void ck_f32_activate_copy__avx2(const float *x, float *y, size_t n, ck_activation act) {
     const int kind = act.kind;
     if (!ck_act_v_has(kind)) {
-        memcpy(y, x, n * sizeof(float));
+        if (y != x) memcpy(y, x, n * sizeof(float));
         ck_activate_span_f32(y, n, act);
         return;
     }
@@ -64,21 +65,8 @@ void ck_f32_activate_copy__avx2(const float *x, float *y, size_t n, ck_activatio
     }
 }
 
-void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) {
-    const int kind = act.kind;
-    if (!ck_act_v_has(kind)) {
-        ck_activate_span_f32(x, n, act);
-        return;
-    }
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, ck_act_v(_mm256_loadu_ps(x + i), kind, act.alpha));
-    if (i < n) {
-        float tail[8] = {0};
-        memcpy(tail, x + i, (n - i) * sizeof(float));
-        _mm256_storeu_ps(tail, ck_act_v(_mm256_loadu_ps(tail), kind, act.alpha));
-        memcpy(x + i, tail, (n - i) * sizeof(float));
-    }
-}
+/* In place: the out-of-place loop with y = x (each vector is read before it is written). */
+void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) { ck_f32_activate_copy__avx2(x, x, n, act); }
 
 /* Softmax of one row (ck_f32_softmax, csrc/norm/f32-normalize.c): the row's maximum, then
  * exp(x - max) written and summed in the same pass, then the scaling; three passes where the

@@ -35,11 +35,11 @@
 
 #include "../f32-activation-math.h"
 
-/* y = act(x) out of place, one pass (as ck_f32_activate_copy__avx2). */
+/* y = act(x) in one pass, y may be x (as ck_f32_activate_copy__avx2). */
 void ck_f32_activate_copy__avx512(const float *x, float *y, size_t n, ck_activation act) {
     const int kind = act.kind;
     if (!ck_act_v_has(kind)) {
-        memcpy(y, x, n * sizeof(float));
+        if (y != x) memcpy(y, x, n * sizeof(float));
         ck_activate_span_f32(y, n, act);
         return;
     }
@@ -51,19 +51,8 @@ void ck_f32_activate_copy__avx512(const float *x, float *y, size_t n, ck_activat
     }
 }
 
-void ck_f32_activate_span__avx512(float *x, size_t n, ck_activation act) {
-    const int kind = act.kind;
-    if (!ck_act_v_has(kind)) {
-        ck_activate_span_f32(x, n, act);
-        return;
-    }
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, ck_act_v(_mm512_loadu_ps(x + i), kind, act.alpha));
-    if (i < n) {
-        const __mmask16 m = (__mmask16)((1u << (n - i)) - 1u);
-        _mm512_mask_storeu_ps(x + i, m, ck_act_v(_mm512_maskz_loadu_ps(m, x + i), kind, act.alpha));
-    }
-}
+/* In place: the out-of-place loop with y = x (each vector is read before it is written). */
+void ck_f32_activate_span__avx512(float *x, size_t n, ck_activation act) { ck_f32_activate_copy__avx512(x, x, n, act); }
 
 /* Softmax of one row, as ck_f32_softmax_row__avx2 (csrc/x86/avx2/f32-activation-8.c) with
  * 16-wide exponentials: the sum still goes through eight lanes, a vector's low half before its
