@@ -557,6 +557,16 @@ static void test_depthwise(void) {
                         }
     make_shape(&s, 2, 1, 56, 3, 1, 1, 1, 1, 64, 64, 1);
     test_depthwise_one(&s, 2, 1);
+    /* Stride-1 rows wide enough for several 8-pixel tiles (AVX-512), kernel widths 3/5/7, 'same'
+     * and 'valid', channel counts around 16 and the 64-channel units, 1D/2D/3D. */
+    static const int64_t wide_k[] = {3, 5, 7}, wide_c[] = {16, 17, 40, 96, 100};
+    for (int ki = 0; ki < 3; ki++)
+        for (int ci = 0; ci < 5; ci++) {
+            const int64_t k = wide_k[ki], c = wide_c[ci], pad = (ci % 2) ? k / 2 : 0;
+            if (make_shape(&s, 2, 1, 23, k, 1, 1, pad, pad, c, c, 1)) test_depthwise_one(&s, (ki + ci) % NACTS, ci % 2);
+            if (make_shape(&s, 1, 2, 41, k, 1, 1, pad, k - 1 - pad, c, c, 1)) test_depthwise_one(&s, (ki + 2 * ci) % NACTS, 1);
+        }
+    if (make_shape(&s, 3, 1, 9, 3, 1, 1, 1, 1, 24, 24, 1)) test_depthwise_one(&s, 1, 1);
 }
 
 /* Edge sizes: channels around the vector widths (8, 16), tiny and odd images, kernels 1..5,

@@ -138,6 +138,8 @@ void ck_f32_avg_pool_nd__ref(const ck_pool_shape *shape, const float *x, float *
  * keeps these (its table is filled by the AVX2 path first). */
 void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *shape, const float *x, const float *w,
                                     const float *bias, ck_activation act, float *y);
+void ck_f32_depthwise_conv_nd__avx512(const ck_conv_shape *shape, const float *x, const float *w,
+                                    const float *bias, ck_activation act, float *y);
 void ck_f32_max_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float *y);
 void ck_f32_avg_pool_nd__avx2(const ck_pool_shape *shape, const float *x, float *y);
 void ck_f32_global_pool__avx2(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y,

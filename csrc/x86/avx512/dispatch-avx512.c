@@ -36,6 +36,7 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
     t->softmax_row = ck_f32_softmax_row__avx512;
     t->activate_copy = ck_f32_activate_copy__avx512;
     t->global_pool = ck_f32_global_pool__avx512;
+    t->depthwise_conv = ck_f32_depthwise_conv_nd__avx512;
     t->winograd_input = ck_f32_winograd_input_4x4_3x3__avx512;
     t->winograd_output = ck_f32_winograd_output_4x4_3x3__avx512;
 }
