@@ -1,6 +1,6 @@
 """convkit's non-convolution layers and ops against PyTorch, side by side in one run: recurrent
-layers, normalisation, softmax, merges, activations, global and 3D pooling, transposed and
-grouped convolutions. Medians of repeated calls, and PyTorch's time over convkit's (above 1:
+layers, normalisation, softmax, merges, activations, global and 3D pooling, transposed, grouped and
+depthwise convolutions. Medians of repeated calls, and PyTorch's time over convkit's (above 1:
 convkit is faster). Outputs are compared first where the two compute the same thing.
 
     python benchmarks/layer_ops.py [--threads 1,2] [--repeat 50]
@@ -95,6 +95,24 @@ def _cases(torch):
                   lambda: convkit.ops.conv(xg, wg, 1, "same", groups=32),
                   lambda: F.conv2d(xgt, wgt, padding=1, groups=32),
                   lambda a, b: np.abs(a - np.moveaxis(b.numpy(), 1, -1)).max()))
+
+    # depthwise layers: MobileNet's 3x3 at batch 8, EfficientNet's 5x5, ConvNeXt's 7x7 (PyTorch on a
+    # channels-last tensor: its depthwise kernels on NCHW took twice as long)
+    for batch, hw, ch, k in ((8, 56, 128, 3), (1, 28, 240, 5), (1, 56, 96, 7)):
+        xw = r.standard_normal((batch, hw, hw, ch)).astype(np.float32)
+        xwt = nchw(xw).contiguous(memory_format=torch.channels_last)  # PyTorch's faster layout here
+        ww = (r.standard_normal((k, k, ch, 1)) / k).astype(np.float32)
+        wwt = torch.from_numpy(np.ascontiguousarray(np.transpose(ww, (2, 3, 0, 1))))
+        cases.append((f"depthwise {k}x{k} {batch}x{hw}x{hw}x{ch}",
+                      lambda xw=xw, ww=ww: convkit.ops.depthwise_conv(xw, ww, 1, "same"),
+                      lambda xwt=xwt, wwt=wwt, k=k, ch=ch: F.conv2d(xwt, wwt, padding=k // 2, groups=ch),
+                      lambda a, b: np.abs(a - np.moveaxis(b.numpy(), 1, -1)).max()))
+
+    xa = r.standard_normal((1, 28, 28, 256)).astype(np.float32)
+    xat = torch.from_numpy(xa)
+    for name, fn in (("tanh", torch.tanh), ("gelu", F.gelu), ("silu", F.silu)):
+        cases.append((f"{name} 28x28x256 (ops.activation)", lambda name=name: convkit.ops.activation(xa, name),
+                      lambda fn=fn: fn(xat), lambda a, b: np.abs(a - b.numpy()).max()))
     return cases
 
 

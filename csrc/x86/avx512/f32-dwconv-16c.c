@@ -50,23 +50,35 @@ CK_INLINE __m512 ck_dw16_clamp(__m512 v, __m512 lo, __m512 hi) {
     return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, hi, _CMP_GT_OQ), hi);
 }
 
-/* One output pixel, kw taps [kw0, kw1), channels [c0, c1) (the last vector masked). xb: x at the
- * pixel's first valid (kd, kh) row, iw of tap kw0, channel 0. */
+/* One output pixel, kw taps [kw0, kw1), channels [c0, c1), four 16-channel vectors at a time (the
+ * lanes past c1 masked off, loads included): four independent FMA chains, where one vector at a
+ * time waited on its single chain (a border pixel of a 7x7 kernel took as long as eight interior
+ * pixels). xb: x at the pixel's first valid (kd, kh) row, iw of tap kw0, channel 0. */
 static void ck_dw16_pixel(const ck_dw16_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, int64_t kw0,
                           int64_t kw1) {
     const int64_t C = g->C;
-    for (int64_t c = c0; c < c1; c += 16) {
-        const __mmask16 m = c1 - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c1 - c)) - 1u);
-        __m512 acc = g->bias ? _mm512_maskz_loadu_ps(m, g->bias + c) : _mm512_setzero_ps();
+    for (int64_t c = c0; c < c1; c += 64) {
+        __mmask16 m[4];
+        __m512 acc[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; v++) {
+            const int64_t left = c1 - c - 16 * v;
+            m[v] = left >= 16 ? (__mmask16)0xFFFF : (left > 0 ? (__mmask16)((1u << left) - 1u) : (__mmask16)0);
+            acc[v] = g->bias ? _mm512_maskz_loadu_ps(m[v], g->bias + c + 16 * v) : _mm512_setzero_ps();
+        }
         const float *xd = xb + c, *wd = g->w + kw0 * C + c;
         for (int64_t kd = 0; kd < g->nd; kd++, xd += g->xdd, wd += g->wdd) {
             const float *xh = xd, *wh = wd;
             for (int64_t kh = 0; kh < g->nh; kh++, xh += g->xdh, wh += g->wdh)
                 for (int64_t kw = 0; kw < kw1 - kw0; kw++)
-                    acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, xh + kw * C), _mm512_maskz_loadu_ps(m, wh + kw * C),
-                                          acc);
+#pragma GCC unroll 4
+                    for (int v = 0; v < 4; v++)
+                        acc[v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], xh + kw * C + 16 * v),
+                                                 _mm512_maskz_loadu_ps(m[v], wh + kw * C + 16 * v), acc[v]);
         }
-        _mm512_mask_storeu_ps(yp + c, m, ck_dw16_clamp(acc, g->lo, g->hi));
+#pragma GCC unroll 4
+        for (int v = 0; v < 4; v++)
+            _mm512_mask_storeu_ps(yp + c + 16 * v, m[v], ck_dw16_clamp(acc[v], g->lo, g->hi));
     }
 }
 
