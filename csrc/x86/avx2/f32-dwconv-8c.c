@@ -27,16 +27,9 @@
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/threads.h"
+#include "../f32-dwconv-rows.h"
 
 #define CK_DW_CBLOCK 64 /* channels per block: 9 taps x 64 x 4 B of weights stay in L1 */
-
-typedef struct ck_dw_ctx {
-    const ck_conv_shape *s;
-    const float *x, *w, *bias;
-    float *y;
-    __m256 lo, hi; /* fused clamp: (-inf, inf) linear, (0, inf) relu, (0, 6) relu6 */
-    int post_act;  /* 1 when the activation is applied per element after the row */
-} ck_dw_ctx;
 
 /* Lanes [0, n) on, the rest off (1 <= n <= 8). */
 CK_INLINE __m256i ck_dw_mask8(int64_t n) {
@@ -47,39 +40,7 @@ CK_INLINE __m256i ck_dw_mask8(int64_t n) {
 /* min/max return their second operand when either is NaN: with v second, NaN goes through. */
 CK_INLINE __m256 ck_dw_clamp(__m256 v, __m256 lo, __m256 hi) { return _mm256_min_ps(hi, _mm256_max_ps(lo, v)); }
 
-/* First (lo) and one-past-last (hi) kernel tap k with 0 <= base + k*dil < in. */
-CK_INLINE void ck_dw_tap_range(int64_t base, int64_t dil, int64_t k, int64_t in, int64_t *lo, int64_t *hi) {
-    int64_t a = base >= 0 ? 0 : (-base + dil - 1) / dil;
-    int64_t b = base > in - 1 ? 0 : (in - 1 - base) / dil + 1;
-    if (b > k) b = k;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
-}
-
-/* Output pixels [a, b) of a row whose kw taps are all inside the input (may be empty). */
-CK_INLINE void ck_dw_interior(int64_t out, int64_t stride, int64_t pad, int64_t span, int64_t in, int64_t *a,
-                              int64_t *b) {
-    int64_t lo = (pad + stride - 1) / stride;                                  /* o*s - pad >= 0 */
-    int64_t hi = in - span + pad < 0 ? 0 : (in - span + pad) / stride + 1;     /* o*s - pad + span <= in */
-    if (lo > out) lo = out;
-    if (hi > out) hi = out;
-    if (hi < lo) hi = lo;
-    *a = lo;
-    *b = hi;
-}
-
 /* ---- multiplier 1 ---------------------------------------------------------------------------- */
-
-/* What every tile of one output row shares. Strides are in floats. */
-typedef struct ck_dw_row {
-    const float *w, *bias; /* w at the row's first valid (kd, kh) tap, kw = 0 */
-    int64_t C, nd, nh;      /* channels; valid kd and kh taps */
-    int64_t xdd, xdh, xdw;  /* x: next kd tap, next kh tap, next kw tap */
-    int64_t wdd, wdh;       /* w: next kd tap, next kh tap (next kw tap: C) */
-    int64_t xs;             /* x: next output pixel */
-    __m256 lo, hi;
-} ck_dw_row;
 
 /* P output pixels (stride xs apart in x), kw taps [kw0, kw1) (0 and KW for the interior, where
  * KW is a compile-time constant in the hot cases), channels [c0, c1): full vectors, then a
@@ -88,6 +49,7 @@ CK_INLINE void ck_dw_tile(const ck_dw_row *g, const float *xb, float *yp, int64_
                           __m256i tmask, const int P, int64_t kw0, int64_t kw1) {
     CK_ASSERT(P <= 4);
     const int64_t C = g->C, xdw = g->xdw, xs = g->xs;
+    const __m256 lo = _mm256_set1_ps(g->lo), hi = _mm256_set1_ps(g->hi);
     const float *w0 = g->w + kw0 * C;
     for (int64_t c = c0; c < c1 + (tail ? 8 : 0); c += 8) {
         const int masked = c >= c1;
@@ -115,7 +77,7 @@ CK_INLINE void ck_dw_tile(const ck_dw_row *g, const float *xb, float *yp, int64_
             }
         }
         for (int p = 0; p < P; p++) {
-            const __m256 r = ck_dw_clamp(acc[p], g->lo, g->hi);
+            const __m256 r = ck_dw_clamp(acc[p], lo, hi);
             if (!masked) _mm256_storeu_ps(yp + p * C + c, r);
             else _mm256_maskstore_ps(yp + p * C + c, tmask, r);
         }
@@ -129,6 +91,7 @@ CK_INLINE void ck_dw_tile(const ck_dw_row *g, const float *xb, float *yp, int64_
 CK_INLINE void ck_dw_sweep4(const ck_dw_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, int64_t tail,
                             __m256i tmask, const int KW) {
     const int64_t C = g->C;
+    const __m256 lo = _mm256_set1_ps(g->lo), hi = _mm256_set1_ps(g->hi);
     for (int64_t c = c0; c < c1 + (tail ? 8 : 0); c += 8) {
         const int masked = c >= c1;
         const __m256i m = masked ? tmask : _mm256_set1_epi32(-1);
@@ -152,7 +115,7 @@ CK_INLINE void ck_dw_sweep4(const ck_dw_row *g, const float *xb, float *yp, int6
             }
         }
 #pragma GCC unroll 4
-        for (int p = 0; p < 4; p++) _mm256_maskstore_ps(yp + p * C + c, m, ck_dw_clamp(acc[p], g->lo, g->hi));
+        for (int p = 0; p < 4; p++) _mm256_maskstore_ps(yp + p * C + c, m, ck_dw_clamp(acc[p], lo, hi));
     }
 }
 
@@ -170,7 +133,7 @@ CK_INLINE void ck_dw_stream3_vec(const ck_dw_row *g, const float *xb, float *yp,
     const __m256 w10 = CK_DW_LD(w + wdh), w11 = CK_DW_LD(w + wdh + C), w12 = CK_DW_LD(w + wdh + 2 * C);
     const __m256 w20 = CK_DW_LD(w + 2 * wdh), w21 = CK_DW_LD(w + 2 * wdh + C), w22 = CK_DW_LD(w + 2 * wdh + 2 * C);
     const __m256 b = g->bias ? CK_DW_LD(g->bias + c) : _mm256_setzero_ps();
-    const __m256 lo = g->lo, hi = g->hi;
+    const __m256 lo = _mm256_set1_ps(g->lo), hi = _mm256_set1_ps(g->hi);
     const float *x0 = xb + c, *x1 = x0 + xdh, *x2 = x0 + 2 * xdh;
     float *y = yp + c;
     if (SW == 1) {
@@ -220,39 +183,16 @@ static void ck_dw_stream3(const ck_dw_row *g, const float *xb, float *yp, int64_
 }
 
 /* KW is a parameter so the common 3-tap case gets a specialised, unrolled copy. */
-CK_INLINE void ck_dw_row_m1(const ck_dw_ctx *ctx, int64_t row, int64_t c_begin, int64_t c_end, const int64_t KW) {
+CK_INLINE void ck_dw_row_m1(const ck_dw_call *ctx, int64_t row, int64_t c_begin, int64_t c_end, const int64_t KW) {
     const ck_conv_shape *s = ctx->s;
-    const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
-    const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
-    const int64_t KH = s->kernel_size[1];
-    const int64_t C = s->in_channels;
+    const int64_t IW = s->in_size[2], OW = s->out_size[2], C = s->in_channels;
     const int64_t sw = s->stride[2], dw = s->dilation[2], pw = s->pad_before[2];
-    const int64_t oh = row % OH, od = (row / OH) % OD, n = row / (OH * OD);
-    const int64_t bd = od * s->stride[0] - s->pad_before[0], bh = oh * s->stride[1] - s->pad_before[1];
-    int64_t kd0, kd1, kh0, kh1, ia, ib;
-    ck_dw_tap_range(bd, s->dilation[0], s->kernel_size[0], ID, &kd0, &kd1);
-    ck_dw_tap_range(bh, s->dilation[1], KH, IH, &kh0, &kh1);
-    ck_dw_interior(OW, sw, pw, (KW - 1) * dw + 1, IW, &ia, &ib);
     ck_dw_row g;
-    g.C = C;
-    g.nd = kd1 - kd0;
-    g.nh = kh1 - kh0;
-    g.xdd = s->dilation[0] * IH * IW * C;
-    g.xdh = s->dilation[1] * IW * C;
-    g.xdw = dw * C;
-    g.xs = sw * C;
-    g.wdd = KH * KW * C;
-    g.wdh = KW * C;
-    g.w = ctx->w + (kd0 * KH + kh0) * KW * C;
-    g.bias = ctx->bias;
-    g.lo = ctx->lo;
-    g.hi = ctx->hi;
+    const float *xrow = ck_dw_row_of(ctx, row, KW, &g);
+    int64_t ia, ib;
+    ck_dw_interior(OW, sw, pw, (KW - 1) * dw + 1, IW, &ia, &ib);
     float *yrow = ctx->y + row * OW * C;
-    /* x at (n, first valid id, first valid ih, iw = 0); unused when no tap is valid. */
     const int stream = KW == 3 && dw == 1 && (sw == 1 || sw == 2) && g.nd == 1 && g.nh == 3 && ib > ia;
-    const float *xrow = g.nd > 0 && g.nh > 0
-                            ? ctx->x + (((n * ID + bd + kd0 * s->dilation[0]) * IH + bh + kh0 * s->dilation[1]) * IW) * C
-                            : ctx->x;
 
     for (int64_t cb = c_begin; cb < c_end; cb += CK_DW_CBLOCK) {
         const int64_t ce = cb + CK_DW_CBLOCK < c_end ? cb + CK_DW_CBLOCK : c_end;
@@ -297,7 +237,7 @@ CK_INLINE void ck_dw_row_m1(const ck_dw_ctx *ctx, int64_t row, int64_t c_begin, 
 
 /* ---- multiplier > 1: output channel co reads input channel co / M ------------------------------ */
 
-static void ck_dw_row_mult(const ck_dw_ctx *ctx, int64_t row) {
+static void ck_dw_row_mult(const ck_dw_call *ctx, int64_t row) {
     const ck_conv_shape *s = ctx->s;
     const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
     const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
@@ -308,7 +248,7 @@ static void ck_dw_row_mult(const ck_dw_ctx *ctx, int64_t row) {
     int64_t kd0, kd1, kh0, kh1;
     ck_dw_tap_range(bd, s->dilation[0], s->kernel_size[0], ID, &kd0, &kd1);
     ck_dw_tap_range(bh, s->dilation[1], KH, IH, &kh0, &kh1);
-    const __m256 lo = ctx->lo, hi = ctx->hi;
+    const __m256 lo = _mm256_set1_ps(ctx->lo), hi = _mm256_set1_ps(ctx->hi);
     const __m256 zero = _mm256_setzero_ps();
     for (int64_t ow = 0; ow < OW; ow++) {
         const int64_t bw = ow * s->stride[2] - s->pad_before[2];
@@ -346,19 +286,7 @@ static void ck_dw_row_mult(const ck_dw_ctx *ctx, int64_t row) {
 
 void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
                                     ck_activation act, float *y) {
-    ck_dw_ctx ctx;
-    ctx.s = s;
-    ctx.x = x;
-    ctx.w = w;
-    ctx.bias = bias;
-    ctx.y = y;
-    ctx.post_act = 0;
-    float lo = -INFINITY, hi = INFINITY;
-    if (act.kind == CK_ACT_RELU) lo = 0.0f;
-    else if (act.kind == CK_ACT_RELU6) lo = 0.0f, hi = 6.0f;
-    else if (act.kind != CK_ACT_LINEAR) ctx.post_act = 1;
-    ctx.lo = _mm256_set1_ps(lo);
-    ctx.hi = _mm256_set1_ps(hi);
+    const ck_dw_call ctx = ck_dw_call_of(s, x, w, bias, act, y);
     const int64_t rows = s->batch * s->out_size[0] * s->out_size[1];
     const int64_t row_len = s->out_size[2] * s->out_channels;
     const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];

@@ -16,33 +16,14 @@
  * on the thread count. Activations other than a clamp run over each finished pixel's channels
  * with the path's activate_span. */
 #include <immintrin.h>
-#include <math.h>
 
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/threads.h"
+#include "../f32-dwconv-rows.h"
 
 #define CK_DW16_CBLOCK 64 /* channels per unit, as the AVX2 kernel */
 #define CK_DW16_P 8       /* output pixels per interior tile */
-
-typedef struct ck_dw16_row {
-    const float *w, *bias; /* w at the row's first valid (kd, kh) tap, kw = 0 */
-    int64_t C, nd, nh;      /* channels; valid kd and kh taps */
-    int64_t xdd, xdh;       /* x: next kd tap, next kh tap */
-    int64_t wdd, wdh;       /* w: next kd tap, next kh tap (next kw tap: C) */
-    __m512 lo, hi;
-} ck_dw16_row;
-
-/* First (lo) and one-past-last (hi) tap k with 0 <= base + k < in (dilation 1 along W; the D and
- * H taps take their dilation). */
-CK_INLINE void ck_dw16_taps(int64_t base, int64_t dil, int64_t k, int64_t in, int64_t *lo, int64_t *hi) {
-    int64_t a = base >= 0 ? 0 : (-base + dil - 1) / dil;
-    int64_t b = base > in - 1 ? 0 : (in - 1 - base) / dil + 1;
-    if (b > k) b = k;
-    if (a > b) a = b;
-    *lo = a;
-    *hi = b;
-}
 
 /* v clamped to [lo, hi] with NaN kept (compare and select: the max/min intrinsics may be commuted). */
 CK_INLINE __m512 ck_dw16_clamp(__m512 v, __m512 lo, __m512 hi) {
@@ -54,9 +35,10 @@ CK_INLINE __m512 ck_dw16_clamp(__m512 v, __m512 lo, __m512 hi) {
  * lanes past c1 masked off, loads included): four independent FMA chains, where one vector at a
  * time waited on its single chain (a border pixel of a 7x7 kernel took as long as eight interior
  * pixels). xb: x at the pixel's first valid (kd, kh) row, iw of tap kw0, channel 0. */
-static void ck_dw16_pixel(const ck_dw16_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, int64_t kw0,
+static void ck_dw16_pixel(const ck_dw_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, int64_t kw0,
                           int64_t kw1) {
     const int64_t C = g->C;
+    const __m512 lo = _mm512_set1_ps(g->lo), hi = _mm512_set1_ps(g->hi);
     for (int64_t c = c0; c < c1; c += 64) {
         __mmask16 m[4];
         __m512 acc[4];
@@ -78,14 +60,15 @@ static void ck_dw16_pixel(const ck_dw16_row *g, const float *xb, float *yp, int6
         }
 #pragma GCC unroll 4
         for (int v = 0; v < 4; v++)
-            _mm512_mask_storeu_ps(yp + c + 16 * v, m[v], ck_dw16_clamp(acc[v], g->lo, g->hi));
+            _mm512_mask_storeu_ps(yp + c + 16 * v, m[v], ck_dw16_clamp(acc[v], lo, hi));
     }
 }
 
 /* CK_DW16_P interior pixels (all KW taps inside), channels [c0, c1). xb: x at the first pixel's
  * first valid (kd, kh) row, its kw = 0 column, channel 0. KW is a constant after inlining. */
-CK_INLINE void ck_dw16_tile(const ck_dw16_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, const int KW) {
+CK_INLINE void ck_dw16_tile(const ck_dw_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, const int KW) {
     const int64_t C = g->C;
+    const __m512 lo = _mm512_set1_ps(g->lo), hi = _mm512_set1_ps(g->hi);
     for (int64_t c = c0; c < c1; c += 16) {
         const __mmask16 m = c1 - c >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (c1 - c)) - 1u);
         const __m512 b = g->bias ? _mm512_maskz_loadu_ps(m, g->bias + c) : _mm512_setzero_ps();
@@ -110,49 +93,18 @@ CK_INLINE void ck_dw16_tile(const ck_dw16_row *g, const float *xb, float *yp, in
             }
         }
 #pragma GCC unroll 8
-        for (int p = 0; p < CK_DW16_P; p++) _mm512_mask_storeu_ps(yp + p * C + c, m, ck_dw16_clamp(acc[p], g->lo, g->hi));
+        for (int p = 0; p < CK_DW16_P; p++) _mm512_mask_storeu_ps(yp + p * C + c, m, ck_dw16_clamp(acc[p], lo, hi));
     }
 }
 
-typedef struct ck_dw16_ctx {
-    const ck_conv_shape *s;
-    const float *x, *w, *bias;
-    float *y;
-    __m512 lo, hi;
-    ck_activation post; /* applied after the clamp-free sums when not a clamp */
-    int post_act;
-} ck_dw16_ctx;
-
-CK_INLINE void ck_dw16_row_run(const ck_dw16_ctx *ctx, int64_t row, int64_t c0, int64_t c1, const int KW) {
+CK_INLINE void ck_dw16_row_run(const ck_dw_call *ctx, int64_t row, int64_t c0, int64_t c1, const int KW) {
     const ck_conv_shape *s = ctx->s;
-    const int64_t ID = s->in_size[0], IH = s->in_size[1], IW = s->in_size[2];
-    const int64_t OD = s->out_size[0], OH = s->out_size[1], OW = s->out_size[2];
-    const int64_t KH = s->kernel_size[1], C = s->in_channels, pw = s->pad_before[2];
-    const int64_t oh = row % OH, od = (row / OH) % OD, n = row / (OH * OD);
-    const int64_t bd = od * s->stride[0] - s->pad_before[0], bh = oh * s->stride[1] - s->pad_before[1];
-    int64_t kd0, kd1, kh0, kh1;
-    ck_dw16_taps(bd, s->dilation[0], s->kernel_size[0], ID, &kd0, &kd1);
-    ck_dw16_taps(bh, s->dilation[1], KH, IH, &kh0, &kh1);
-    ck_dw16_row g;
-    g.C = C;
-    g.nd = kd1 - kd0;
-    g.nh = kh1 - kh0;
-    g.xdd = s->dilation[0] * IH * IW * C;
-    g.xdh = s->dilation[1] * IW * C;
-    g.wdd = KH * KW * C;
-    g.wdh = KW * C;
-    g.w = ctx->w + (kd0 * KH + kh0) * KW * C;
-    g.bias = ctx->bias;
-    g.lo = ctx->lo;
-    g.hi = ctx->hi;
+    const int64_t IW = s->in_size[2], OW = s->out_size[2], C = s->in_channels, pw = s->pad_before[2];
+    ck_dw_row g;
+    const float *xrow = ck_dw_row_of(ctx, row, KW, &g);
     float *yrow = ctx->y + row * OW * C;
-    const float *xrow = g.nd > 0 && g.nh > 0
-                            ? ctx->x + (((n * ID + bd + kd0 * s->dilation[0]) * IH + bh + kh0 * s->dilation[1]) * IW) * C
-                            : ctx->x;
-    /* interior [ia, ib): ow - pw >= 0 and ow - pw + KW <= IW */
-    int64_t ia = pw < OW ? pw : OW, ib = IW - KW + pw + 1;
-    if (ib > OW) ib = OW;
-    if (ib < ia) ib = ia;
+    int64_t ia, ib; /* every kw tap inside (stride and dilation 1 along W) */
+    ck_dw_interior(OW, 1, pw, KW, IW, &ia, &ib);
     int64_t ow = 0;
     for (; ow < OW; ow++) {
         if (ow == ia) {
@@ -161,11 +113,11 @@ CK_INLINE void ck_dw16_row_run(const ck_dw16_ctx *ctx, int64_t row, int64_t c0, 
             if (ow >= OW) break;
         }
         int64_t kw0, kw1;
-        ck_dw16_taps(ow - pw, 1, KW, IW, &kw0, &kw1);
+        ck_dw_tap_range(ow - pw, 1, KW, IW, &kw0, &kw1);
         ck_dw16_pixel(&g, xrow + (ow - pw + kw0) * C, yrow + ow * C, c0, c1, kw0, kw1);
     }
     if (ctx->post_act)
-        for (int64_t p = 0; p < OW; p++) ck_dispatch.activate_span(yrow + p * C + c0, (size_t)(c1 - c0), ctx->post);
+        for (int64_t p = 0; p < OW; p++) ck_dispatch.activate_span(yrow + p * C + c0, (size_t)(c1 - c0), ctx->act);
 }
 
 /* The AVX2 kernel for what this one does not cover. */
@@ -181,20 +133,7 @@ void ck_f32_depthwise_conv_nd__avx512(const ck_conv_shape *s, const float *x, co
         ck_f32_depthwise_conv_nd__avx2(s, x, w, bias, act, y);
         return;
     }
-    ck_dw16_ctx ctx;
-    ctx.s = s;
-    ctx.x = x;
-    ctx.w = w;
-    ctx.bias = bias;
-    ctx.y = y;
-    ctx.post = act;
-    ctx.post_act = 0;
-    float lo = -INFINITY, hi = INFINITY;
-    if (act.kind == CK_ACT_RELU) lo = 0.0f;
-    else if (act.kind == CK_ACT_RELU6) lo = 0.0f, hi = 6.0f;
-    else if (act.kind != CK_ACT_LINEAR) ctx.post_act = 1;
-    ctx.lo = _mm512_set1_ps(lo);
-    ctx.hi = _mm512_set1_ps(hi);
+    const ck_dw_call ctx = ck_dw_call_of(s, x, w, bias, act, y);
     const int64_t rows = s->batch * s->out_size[0] * s->out_size[1], C = s->out_channels;
     const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
     const int64_t cblocks = (C + CK_DW16_CBLOCK - 1) / CK_DW16_CBLOCK;
