@@ -284,6 +284,13 @@ int main(int argc, char **argv) {
            reps, ck_measure_fma_peak_gflops(0.2));
     printf("| workload | GFLOP/s | time | GFLOP/s packed once | time |\n|---|---|---|---|---|\n");
     const int a = CK_ALGO_AUTO;
+    /* CK_BENCH_GEMM=M,N,K: that one SGEMM instead of the list (tuning runs). */
+    const char *one_gemm = getenv("CK_BENCH_GEMM");
+    long gm, gn, gk;
+    if (one_gemm != NULL && sscanf(one_gemm, "%ld,%ld,%ld", &gm, &gn, &gk) == 3 && gm > 0 && gn > 0 && gk > 0) {
+        bench_gemm(gm, gn, gk);
+        return 0;
+    }
     if (!*only || strstr(only, "gemm")) {
         bench_gemm(1024, 1024, 1024);
         bench_gemm(256, 256, 256);
