@@ -129,20 +129,23 @@ static void test_gemm(void) {
         for (int b = 0; b < ns; b++)
             for (int c = 0; c < ns; c++, i++)
                 test_gemm_one(sizes[a], sizes[b], sizes[c], (i * 7) % NACTS, i & 1, (i % 3) * 3);
+    /* Reductions over two and three KC blocks of this path, whatever its KC. */
+    const int64_t kc = ck_dispatch.gemm_ukernel.kc > 0 ? ck_dispatch.gemm_ukernel.kc : 256;
     for (int act = 0; act < NACTS; act++) {
-        test_gemm_one(33, 47, 300, act, 1, 5); /* two KC blocks on the x86 paths */
+        test_gemm_one(33, 47, kc + 44, act, 1, 5);
         test_gemm_one(7, 5, 3, act, 0, 0);
     }
-    test_gemm_one(200, 4100, 20, 1, 1, 1);  /* two NC blocks */
-    test_gemm_one(400, 70, 600, 2, 1, 0);   /* several MC blocks, three KC blocks */
-    test_gemm_one(1030, 37, 520, 0, 1, 2);  /* a short last MC block; threads split by rows */
+    test_gemm_one(200, 4100, 20, 1, 1, 1);      /* two NC blocks */
+    test_gemm_one(400, 70, 2 * kc + 88, 2, 1, 0); /* several MC blocks, three KC blocks */
+    test_gemm_one(1030, 37, kc + 8, 0, 1, 2);   /* a short last MC block and KC block; threads split by rows */
     /* Ragged row blocks that fill the AVX-512 path's 4- and 8-row tiles exactly (8 = 8, 32 = 24 + 8,
-     * 40 = 36 + 4) or not (45 = 36 + 9), through two KC blocks, with and without bias and clamp. */
+     * 40 = 24 + 12 + 4) or not (45 = 24 + 12 + 9), through two KC blocks, with and without bias
+     * and clamp. */
     for (int act = 0; act < 3; act++) {
-        test_gemm_one(8, 70, 300, act, act & 1, 0);
-        test_gemm_one(32, 64, 300, act, 1, 1);
-        test_gemm_one(40, 96, 520, act, (act + 1) & 1, 2);
-        test_gemm_one(45, 33, 260, act, 1, 0);
+        test_gemm_one(8, 70, kc + 44, act, act & 1, 0);
+        test_gemm_one(32, 64, kc + 44, act, 1, 1);
+        test_gemm_one(40, 96, kc + 8, act, (act + 1) & 1, 2);
+        test_gemm_one(45, 33, kc + 4, act, 1, 0);
     }
     test_gemm_one(1, 4100, 300, 1, 1, 3);   /* one row (row kernel on AVX2), ragged last panel */
     test_gemm_one(1, 4096, 1, 2, 0, 0);

@@ -5,11 +5,14 @@
 
 void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
     t->isa = "avx512";
-    /* Blocking for 12x32 on Skylake-SP-class cores (32 KiB L1, 1 MiB L2): a 256x32 B micro-panel
-     * (32 KiB) streams through L1, a 192x256 A block (192 KiB) sits in L2, a 256x4096 B slice in
-     * L3. On Zen 5 (48 KiB L1, 1 MiB L2) MC/KC of 96-240 / 256-512 moved a 1024^3 SGEMM within
-     * the +-4% noise of paired runs (benchmarks/c/bench_kernels.c), so these stay. */
-    t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_12x32__avx512, 12, 32, 192, 256, 4096,
+    /* Blocking for 12x32: KC = 512 (a 64 KiB B micro-panel streaming from L2) and small row blocks
+     * of MC = 24 (a 48 KiB A block), a 512x4096 B slice in L3. Fewer KC blocks mean fewer passes
+     * over C, which for a large C comes from L3 each pass. On Zen 4 (32 KiB L1, 1 MiB L2; medians
+     * of 6 alternating runs of benchmarks/c/bench_kernels.c, % of the FMA peak, 1 thread) against
+     * the earlier 192/256: 1024^3 80 -> 86%, 32x1000x2048 with packed weights 64 -> 78%, 8x1000x2048
+     * packed 73 -> 86%, 256^3 87 -> 91%. On Zen 5 MC/KC of 96-240 / 256-512 moved 1024^3 within
+     * the +-4% noise of paired runs. */
+    t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_12x32__avx512, 12, 32, 24, 512, 4096,
                                             ck_f32_gemm_pack_a_12__avx2, ck_f32_gemm_row_1x32__avx512,
                                             ck_f32_gemm_row_wide__avx512};
     /* Ragged tiles of one or two pixels go row by row: the 12x32 kernel spends 12 cycles a k-step
