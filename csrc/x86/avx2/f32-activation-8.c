@@ -51,8 +51,7 @@ CK_INLINE __m256 ck_scale2_8(__m256 p, __m256 n) {
 void ck_f32_activate_copy__avx2(const float *x, float *y, size_t n, ck_activation act) {
     const int kind = act.kind;
     if (!ck_act_v_has(kind)) {
-        if (y != x) memcpy(y, x, n * sizeof(float));
-        ck_activate_span_f32(y, n, act);
+        ck_activate_copy_f32(x, y, n, act);
         return;
     }
     size_t i = 0;

@@ -2,7 +2,6 @@
  * Through libm's scalar expf a sigmoid over 6.4M values took ~60 ms, against ~10 ms for NumPy.
  * 2^n is applied with scalef. The tail is a masked vector, so a value's result does not depend
  * on where it sits in a span. */
-#include <string.h>
 
 #include <immintrin.h>
 
@@ -39,8 +38,7 @@
 void ck_f32_activate_copy__avx512(const float *x, float *y, size_t n, ck_activation act) {
     const int kind = act.kind;
     if (!ck_act_v_has(kind)) {
-        if (y != x) memcpy(y, x, n * sizeof(float));
-        ck_activate_span_f32(y, n, act);
+        ck_activate_copy_f32(x, y, n, act);
         return;
     }
     size_t i = 0;
