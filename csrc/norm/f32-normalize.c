@@ -16,17 +16,13 @@
  * bits on every call and thread) that the compiler turns into vector adds. */
 #define CK_LANES 8
 
-static float ck_lanes_total(const float acc[CK_LANES]) {
-    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-}
-
 static float ck_row_sum(const float *x, int64_t n) {
     float acc[CK_LANES] = {0};
     int64_t i = 0;
     for (; i + CK_LANES <= n; i += CK_LANES)
         for (int l = 0; l < CK_LANES; l++) acc[l] += x[i + l];
     for (int l = 0; i < n; i++, l++) acc[l] += x[i];
-    return ck_lanes_total(acc);
+    return ck_f32_lanes8_total(acc);
 }
 
 /* sum((x - m)^2), two-pass so values far from zero lose nothing to cancellation */
@@ -42,7 +38,7 @@ static float ck_row_sq_dev(const float *x, int64_t n, float m) {
         const float d = x[i] - m;
         acc[l] += d * d;
     }
-    return ck_lanes_total(acc);
+    return ck_f32_lanes8_total(acc);
 }
 
 ck_status ck_f32_layer_norm(int64_t rows, int64_t n, const float *x, const float *gamma, const float *beta,

@@ -98,6 +98,12 @@ ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_
 
 /* ---- normalisation (csrc/norm/f32-normalize.c); x and y may be the same array ------------- */
 
+/* The total of eight interleaved float lanes, added pairwise: the fixed order of the portable
+ * row sums (csrc/norm/f32-normalize.c), which the vector softmax rows repeat for the same bits. */
+CK_INLINE float ck_f32_lanes8_total(const float acc[8]) {
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
 /* Each of `rows` rows of n values: (x - mean) / sqrt(var + epsilon) * gamma + beta, or with rms
  * x / sqrt(var + epsilon) * gamma (Keras 3's rms_scaling; beta unused). gamma, beta: [n] or NULL. */
 ck_status ck_f32_layer_norm(int64_t rows, int64_t n, const float *x, const float *gamma, const float *beta,

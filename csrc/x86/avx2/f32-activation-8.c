@@ -75,7 +75,7 @@ void ck_f32_activate_span__avx2(float *x, size_t n, ck_activation act) { ck_f32_
 static float ck_softmax_lanes_total8(__m256 acc) {
     float l[8];
     _mm256_storeu_ps(l, acc);
-    return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+    return ck_f32_lanes8_total(l);
 }
 
 /* m where v is not greater (NaN, tie), v where it is, by a compare (as the AVX-512 path must). */

@@ -94,7 +94,7 @@ void ck_f32_softmax_row__avx512(const float *x, float *y, size_t n) {
     }
     float a[8];
     _mm256_storeu_ps(a, acc);
-    const float r = 1.0f / (((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7])));
+    const float r = 1.0f / ck_f32_lanes8_total(a);
     const __m512 vr = _mm512_set1_ps(r);
     for (i = 0; i < n16; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), vr));
     if (tail) _mm512_mask_storeu_ps(y + n16, tail, _mm512_mul_ps(_mm512_maskz_loadu_ps(tail, y + n16), vr));
