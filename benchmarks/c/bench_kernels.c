@@ -262,13 +262,16 @@ int main(int argc, char **argv) {
         return 1;
     }
     ck_set_num_threads(threads);
-    /* CK_BENCH_BLOCKING=mc,kc,nc overrides the GEMM cache blocking of the path (tuning runs). */
+    /* CK_BENCH_BLOCKING=mc,kc,nc[,kc_max] overrides the GEMM cache blocking of the path (tuning
+     * runs); without kc_max, KC is fixed at kc. */
     const char *blocking = getenv("CK_BENCH_BLOCKING");
     if (blocking != NULL) {
-        long mc, kc, nc;
-        if (sscanf(blocking, "%ld,%ld,%ld", &mc, &kc, &nc) == 3 && mc > 0 && kc > 0 && nc > 0) {
+        long mc, kc, nc, kc_max = 0;
+        const int got = sscanf(blocking, "%ld,%ld,%ld,%ld", &mc, &kc, &nc, &kc_max);
+        if (got >= 3 && mc > 0 && kc > 0 && nc > 0) {
             ck_dispatch.gemm_ukernel.mc = mc, ck_dispatch.gemm_ukernel.kc = kc, ck_dispatch.gemm_ukernel.nc = nc;
-            printf("GEMM blocking MC=%ld KC=%ld NC=%ld\n", mc, kc, nc);
+            ck_dispatch.gemm_ukernel.kc_max = kc_max;
+            printf("GEMM blocking MC=%ld KC=%ld NC=%ld KC max %ld\n", mc, kc, nc, kc_max);
         }
     }
     /* CK_BENCH_WINO=block,split: Winograd tiles per block and work split (tuning runs). */

@@ -75,6 +75,9 @@ typedef struct ck_f32_gemm_ukernel {
      * place, bitwise equal to `row` on each NR-column panel. */
     void (*row_wide)(size_t ncols, size_t kc, const float *a, const float *b, size_t ldb, float *c,
                      const float *bias, const ck_f32_clamp *clamp);
+    /* Largest KC the driver may use instead of kc when the B slice stays small (see ck_gemm_kc in
+     * csrc/gemm/f32-gemm-driver.c); 0 or <= kc: always kc. */
+    int kc_max;
 } ck_f32_gemm_ukernel;
 
 /* One output pixel of the same packed panel: c[0:nr] = clamp(w_bias + sum a[t*a_stride][k] *

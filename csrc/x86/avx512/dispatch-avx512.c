@@ -11,10 +11,11 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
      * of 6 alternating runs of benchmarks/c/bench_kernels.c, % of the FMA peak, 1 thread) against
      * the earlier 192/256: 1024^3 80 -> 86%, 32x1000x2048 with packed weights 64 -> 78%, 8x1000x2048
      * packed 73 -> 86%, 256^3 87 -> 91%. On Zen 5 MC/KC of 96-240 / 256-512 moved 1024^3 within
-     * the +-4% noise of paired runs. */
+     * the +-4% noise of paired runs. KC grows up to 1024 (the last field) while the B slice stays
+     * within 4 MiB: 1024^3 then takes one pass over C (86 -> 90%, see ck_gemm_kc). */
     t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_12x32__avx512, 12, 32, 24, 512, 4096,
                                             ck_f32_gemm_pack_a_12__avx2, ck_f32_gemm_row_1x32__avx512,
-                                            ck_f32_gemm_row_wide__avx512};
+                                            ck_f32_gemm_row_wide__avx512, 1024};
     /* Ragged tiles of one or two pixels go row by row: the 12x32 kernel spends 12 cycles a k-step
      * on a tile whatever its valid rows, the row kernel about two per pixel with the weights
      * streaming from L2 (Zen 5, paired runs: 7x7x512 -> 512 +17% per call; with four-pixel
