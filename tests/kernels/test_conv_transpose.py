@@ -154,9 +154,21 @@ def test_conv_transpose_is_identical_for_any_thread_count(isa, rng, same_at_thre
 def test_conv_transpose_col2im_route_matches_oracle_and_threads(isa, rng, nan_filled_outputs, assert_close,
                                                                 same_at_thread_counts):
     # 'valid' 4x4 stride 2: the phases' borders would spend 27% more products than the scatter,
-    # so this takes GEMM + col2im (blocks of input pixels, adds split by 64-channel blocks).
+    # so this takes GEMM + col2im (blocks of input pixels, adds split by channel blocks).
     x = rng.standard_normal((3, 7, 9, 40)).astype(np.float32)
     w = (rng.standard_normal((4, 4, 80, 40)) / 8).astype(np.float32)
     b = rng.standard_normal(80).astype(np.float32)
     got = same_at_thread_counts(lambda: convkit.ops.conv_transpose(x, w, 2, "valid", bias=b, activation="gelu"))
     assert_close(got, ref.conv_transpose(x, w, 2, "valid", None, 1, b, "gelu"), rtol=1e-4)
+
+
+def test_conv_transpose_col2im_ragged_panels_match_oracle(isa, rng, assert_close, same_at_thread_counts):
+    # 'valid' 3x3 stride 2 on 5x7 also takes GEMM + col2im (the phases would waste 24%). The
+    # kernel is packed into GEMM panels straight from its transpose: 67 input channels are one
+    # 64-row block, a 3-row tail and a tail past the 4x4 tiles; 9 taps x 7 filters = 63 columns
+    # leave the last panel ragged (31 of 32 columns, or 15 of 16).
+    x = rng.standard_normal((2, 5, 7, 67)).astype(np.float32)
+    w = (rng.standard_normal((3, 3, 7, 67)) / 8).astype(np.float32)
+    b = rng.standard_normal(7).astype(np.float32)
+    got = same_at_thread_counts(lambda: convkit.ops.conv_transpose(x, w, 2, "valid", bias=b, activation="relu"))
+    assert_close(got, ref.conv_transpose(x, w, 2, "valid", None, 1, b, "relu"), rtol=1e-4)

@@ -154,6 +154,11 @@ void ck_f32_pack_panels_nr(int64_t rows, int64_t cols, int64_t nr, const float *
 void ck_f32_pack_panels_rows(int64_t r0, int64_t r1, int64_t cols, int64_t nr, const float *w, int64_t ldw,
                              float *dst, int64_t panel_stride);
 void ck_f32_pack_panels_bias(int64_t cols, int64_t nr, const float *bias, float *dst, int64_t panel_stride);
+/* The same panels (rows only, dst as for _rows) from the matrix's transpose: column n of the
+ * rows x cols matrix is row n of wt (rows floats, ldwt apart), as a transposed convolution's
+ * kernel [taps][CO][CI] holds the CI x taps*CO matrix its GEMM multiplies by. Panels [q0, q1). */
+void ck_f32_pack_panels_from_transpose(int64_t q0, int64_t q1, int64_t rows, int64_t cols, int64_t nr,
+                                       const float *wt, int64_t ldwt, float *dst, int64_t panel_stride);
 
 /* ---- weights packed once (csrc/conv/f32-conv-pack.c) ---------------------------------------
  * A caller-owned buffer: slack to reach 64-byte alignment, a 64-byte header saying what was
