@@ -325,6 +325,7 @@ int main(int argc, char **argv) {
             bench_conv("1x56x56x32 3x3 same ->64", 1, 1, 56, 56, 32, 1, 3, 3, 1, 64, algos[i]);
             bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, algos[i]);
             bench_conv("conv1d 1x16000x1 k9 same ->32", 1, 1, 1, 16000, 1, 1, 1, 9, 1, 32, algos[i]);
+            bench_conv("conv1d 1x16000x1 k10 s5 ->512 (wav2vec-c0)", 1, 1, 1, 16000, 1, 1, 1, 10, 5, 512, algos[i]);
             bench_conv("conv3d 1x8x56x56x3 3x3x3 same ->32", 1, 8, 56, 56, 3, 3, 3, 3, 1, 32, algos[i]);
         }
     }
@@ -340,6 +341,7 @@ int main(int argc, char **argv) {
         bench_dw("1x14x14x576 3x3 s2", 14, 14, 576, 3, 2, 1);
         bench_dw("1x7x7x960 3x3 s1", 7, 7, 960, 3, 1, 1);
         bench_dw("1x56x56x64 5x5 s1", 56, 56, 64, 5, 1, 1);
+        bench_dw("1x160x160x128 3x3 s1 (past L3 share)", 160, 160, 128, 3, 1, 1);
         bench_dw("1x56x56x32 3x3 s1 m2", 56, 56, 32, 3, 1, 2);
         bench_pool("1x112x112x64 3x3 s2 same", 1, 112, 112, 64, 3, 2, 1);
         bench_pool("1x224x224x64 2x2 s2", 1, 224, 224, 64, 2, 2, 0);

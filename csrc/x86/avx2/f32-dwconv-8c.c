@@ -203,6 +203,7 @@ CK_INLINE void ck_dw_row_m1(const ck_dw_call *ctx, int64_t row, int64_t c_begin,
         for (; ow < ia; ow++) {
             int64_t kw0, kw1;
             ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
+            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
             ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
         }
         /* Interior: every kw tap inside, no branch. 3x3 with three valid rows: streamed with the
@@ -214,24 +215,37 @@ CK_INLINE void ck_dw_row_m1(const ck_dw_call *ctx, int64_t row, int64_t c_begin,
             if (chunk < 8) chunk = 8;
             for (; ow < ib; ow += chunk) {
                 const int64_t cnt = ib - ow < chunk ? ib - ow : chunk;
+                ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + cnt) * sw - pw, IW, cb, ce);
                 ck_dw_stream3(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, sw, cnt);
             }
             ow = ib;
         }
         if (sw == 1 && dw == 1 && KW == 5)
-            for (; ow + 4 <= ib; ow += 4) ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 5);
+            for (; ow + 4 <= ib; ow += 4) {
+                ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 4 - pw, IW, cb, ce);
+                ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 5);
+            }
         if (sw == 1 && dw == 1 && KW == 7)
-            for (; ow + 4 <= ib; ow += 4) ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 7);
-        for (; ow + 4 <= ib; ow += 4)
+            for (; ow + 4 <= ib; ow += 4) {
+                ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 4 - pw, IW, cb, ce);
+                ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 7);
+            }
+        for (; ow + 4 <= ib; ow += 4) {
+            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 4) * sw - pw, IW, cb, ce);
             ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 4, 0, KW);
-        for (; ow < ib; ow++)
+        }
+        for (; ow < ib; ow++) {
+            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
             ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, 0, KW);
+        }
         /* Right border. */
         for (; ow < OW; ow++) {
             int64_t kw0, kw1;
             ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
+            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
             ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
         }
+        ck_dw_prefetch_next_row(&g, xrow, OW * sw - pw, IW, IW, cb, ce); /* the columns past the last start */
     }
 }
 

@@ -108,14 +108,18 @@ CK_INLINE void ck_dw16_row_run(const ck_dw_call *ctx, int64_t row, int64_t c0, i
     int64_t ow = 0;
     for (; ow < OW; ow++) {
         if (ow == ia) {
-            for (; ow + CK_DW16_P <= ib; ow += CK_DW16_P)
+            for (; ow + CK_DW16_P <= ib; ow += CK_DW16_P) {
+                ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + CK_DW16_P - pw, IW, c0, c1);
                 ck_dw16_tile(&g, xrow + (ow - pw) * C, yrow + ow * C, c0, c1, KW);
+            }
             if (ow >= OW) break;
         }
         int64_t kw0, kw1;
         ck_dw_tap_range(ow - pw, 1, KW, IW, &kw0, &kw1);
+        ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 1 - pw, IW, c0, c1);
         ck_dw16_pixel(&g, xrow + (ow - pw + kw0) * C, yrow + ow * C, c0, c1, kw0, kw1);
     }
+    ck_dw_prefetch_next_row(&g, xrow, OW - pw, IW, IW, c0, c1); /* the columns past the last start */
     if (ctx->post_act)
         for (int64_t p = 0; p < OW; p++) ck_dispatch.activate_span(yrow + p * C + c0, (size_t)(c1 - c0), ctx->act);
 }
