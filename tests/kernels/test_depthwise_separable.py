@@ -117,3 +117,25 @@ def test_depthwise_one_row_is_identical_for_any_thread_count(isa, rng, same_at_t
     b = rng.standard_normal(200).astype(np.float32)
     got = same_at_thread_counts(lambda: convkit.ops.depthwise_conv(x, w, 1, "same", bias=b, activation="silu"))
     np.testing.assert_allclose(got, ref.depthwise_conv(x, w, 1, "same", 1, b, "silu"), rtol=1e-4, atol=1e-5)
+
+
+# Inputs over 4 MiB: the vector paths' row runs also prefetch the next output row's input
+# (csrc/x86/f32-dwconv-rows.h), which must change nothing, at the image's last rows included.
+# (spatial, channels, k, stride, padding)
+DW_LARGE = [
+    ((40, 100), 136, 3, 1, "same"),
+    ((41, 99), 136, 5, 2, "valid"),
+    ((6, 30, 50), 130, 3, 1, "same"),
+]
+
+
+@pytest.mark.parametrize("case", DW_LARGE, ids=[_id(c) for c in DW_LARGE])
+def test_depthwise_large_input_matches_oracle(isa, case, assert_close):
+    spatial, c, k, s, padding = case
+    r = _rng(case)
+    x = r.standard_normal((2, *spatial, c)).astype(np.float32)
+    assert x.nbytes > 4 << 20
+    w = r.standard_normal((*ref.as_tuple(k, len(spatial)), c, 1)).astype(np.float32)
+    b = r.standard_normal(c).astype(np.float32)
+    got = convkit.ops.depthwise_conv(x, w, s, padding, bias=b, activation="relu")
+    assert_close(got, ref.depthwise_conv(x, w, s, padding, 1, b, "relu"))
