@@ -17,8 +17,7 @@ moves from the output to the weights), well inside the tolerance the Keras parit
 """
 import numpy as np
 
-from convkit import ops
-from convkit._prepared import PreparedConv, PreparedDense
+from convkit._prepared import PreparedConv, PreparedDense, PreparedDepthwise
 from convkit.layers.activation_layers import ELU, LeakyReLU, ReLU
 from convkit.layers.convolutional import BaseConv, BaseDepthwiseConv
 from convkit.layers.core import Activation, Dense
@@ -91,10 +90,8 @@ class FusedStep:
         if isinstance(p, Dense):
             return PreparedDense(kernel, bias, act)
         if isinstance(p, BaseDepthwiseConv):
-            def run(x, p=p, kernel=kernel, bias=bias):
-                return ops.depthwise_conv(x, kernel, p.strides, p.padding, p.data_format, p.dilation_rate,
-                                          bias=bias, activation=act)
-            return run
+            return PreparedDepthwise(kernel, bias, p.strides, p.padding, p.dilation_rate, act, p.data_format,
+                                     rank=p.rank)
         return PreparedConv(kernel, bias, p.strides, p.padding, p.dilation_rate, p.groups, act, p.data_format,
                             rank=p.rank, algorithm=p.algorithm)
 

@@ -5,7 +5,7 @@ import pytest
 
 import convkit
 from convkit import ops
-from convkit._prepared import PreparedConv, PreparedDense
+from convkit._prepared import PreparedConv, PreparedDense, PreparedDepthwise
 import reference as ref
 
 # (input shape channels-last, kernel shape, kwargs)
@@ -108,6 +108,62 @@ def test_prepared_conv_bad_arguments(rng):
     # the input is never modified, and any array-like works
     x0 = x.copy()
     np.testing.assert_array_equal(prep(x.astype(np.float64)), ops.conv(x, k, bias=b))
+    np.testing.assert_array_equal(x, x0)
+
+
+# (input shape as passed, kernel shape (k..., in, multiplier), kwargs)
+DW_CASES = [
+    ((1, 8, 8, 16), (3, 3, 16, 1), {}),
+    ((2, 9, 7, 5), (3, 3, 5, 2), dict(padding="same", activation="relu6")),
+    ((1, 14, 14, 40), (3, 3, 40, 1), dict(padding="same", strides=2, activation="gelu")),  # not fused
+    ((2, 12, 10, 24), (5, 5, 24, 1), dict(padding="same", dilation_rate=(2, 1), activation="silu")),
+    ((2, 30, 7), (5, 7, 1), dict(padding="same", strides=3)),  # 1D
+    ((1, 4, 6, 5, 3), (2, 3, 3, 3, 2), dict(padding="same", activation="tanh")),  # 3D
+    ((2, 6, 9, 8), (3, 3, 6, 1), dict(padding="same", data_format="channels_first", activation="relu")),
+    ((0, 5, 5, 2), (3, 3, 2, 1), {}),  # empty batch
+]
+
+
+@pytest.mark.parametrize("case", range(len(DW_CASES)))
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_prepared_depthwise_matches_ops_and_oracle(isa, rng, assert_close, case, with_bias):
+    xshape, kshape, kw = DW_CASES[case]
+    x = rng.standard_normal(xshape).astype(np.float32)
+    k = rng.standard_normal(kshape).astype(np.float32)
+    b = rng.standard_normal(kshape[-2] * kshape[-1]).astype(np.float32) if with_bias else None
+    prep = PreparedDepthwise(k, b, **kw)
+    got = prep(x)
+    np.testing.assert_array_equal(got, ops.depthwise_conv(x, k, bias=b, **kw))
+    if xshape[0] > 0:
+        cf = kw.get("data_format") == "channels_first"
+        xl = ref.to_channels_last(x) if cf else x
+        want = ref.depthwise_conv(xl, k, kw.get("strides", 1), kw.get("padding", "valid"),
+                                  kw.get("dilation_rate", 1), b, kw.get("activation"))
+        assert_close(got, ref.to_channels_first(want) if cf else want, rtol=1e-4)
+        # the cached geometry again, then another input shape
+        np.testing.assert_array_equal(prep(x), got)
+        x2 = x[:1].copy()
+        np.testing.assert_array_equal(prep(x2), ops.depthwise_conv(x2, k, bias=b, **kw))
+
+
+def test_prepared_depthwise_bad_arguments(rng):
+    x = rng.standard_normal((1, 8, 8, 4)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 4, 2)).astype(np.float32)
+    with pytest.raises(ValueError, match="bias"):
+        PreparedDepthwise(k, np.zeros(4, np.float32))  # 8 output channels
+    with pytest.raises(ValueError, match="padding"):
+        PreparedDepthwise(k, padding="causal")  # 2D
+    with pytest.raises(ValueError, match="rank"):
+        PreparedDepthwise(k, rank=4)
+    prep = PreparedDepthwise(k)
+    with pytest.raises(ValueError, match="channels"):
+        prep(x[..., :3])
+    with pytest.raises(ValueError, match="rank 4"):
+        prep(x[0])
+    with pytest.raises(ValueError, match="output size"):
+        prep(x[:, :2, :2])
+    x0 = x.copy()
+    np.testing.assert_array_equal(prep(x.astype(np.float64)), ops.depthwise_conv(x, k))
     np.testing.assert_array_equal(x, x0)
 
 

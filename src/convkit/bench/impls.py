@@ -384,7 +384,7 @@ class Convkit(Impl):
 
     def prepare(self, w, data):
         from convkit import ops
-        from convkit._prepared import PreparedConv, PreparedDense
+        from convkit._prepared import PreparedConv, PreparedDense, PreparedDepthwise
         x, k = data["x"], data["k"]
         alg = self.algorithm
         if w.kind == "gemm":
@@ -401,7 +401,8 @@ class Convkit(Impl):
                 raise NotApplicable("the transposed convolution has no algorithm choice")
             fn = lambda: ops.conv_transpose(x, k, w.strides, "valid")  # noqa: E731
         elif w.kind == "depthwise" and alg == "auto":
-            fn = lambda: ops.depthwise_conv(x, k, w.strides, w.padding)  # noqa: E731
+            dw = PreparedDepthwise(k, None, w.strides, w.padding)
+            fn = lambda: dw(x)  # noqa: E731
         else:
             kg = grouped_kernel(w, k)
             try:

@@ -6,7 +6,7 @@ Regularizer and constraint arguments are accepted, stored and serialised; they w
 training, which convkit does not do, so they are never applied.
 """
 from convkit import _args, activations, constraints, initializers, ops, regularizers
-from convkit._prepared import PreparedConv
+from convkit._prepared import PreparedConv, PreparedDepthwise
 from convkit.layers.base import InputSpec, Layer
 
 __all__ = [
@@ -330,13 +330,17 @@ class BaseDepthwiseConv(_SpatialLayer):
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
+    def _prepare(self):
+        # 'causal' pads explicitly in call (as before), then runs as 'valid'
+        padding = "valid" if self.padding == "causal" else self.padding
+        return PreparedDepthwise(self.depthwise_kernel.value, self.bias.value if self.use_bias else None,
+                                 self.strides, padding, self.dilation_rate, self.activation, self.data_format,
+                                 rank=self.rank)
+
     def call(self, inputs):
-        padding = self.padding
-        if padding == "causal":
-            inputs, padding = self._causal_prepad(inputs), "valid"
-        return ops.depthwise_conv(inputs, self.depthwise_kernel.value, self.strides, padding, self.data_format,
-                                  self.dilation_rate, bias=self.bias.value if self.use_bias else None,
-                                  activation=self.activation)
+        if self.padding == "causal":
+            inputs = self._causal_prepad(inputs)
+        return self._prepared()(inputs)
 
     def compute_output_shape(self, input_shape):
         batch, spatial, channels = self._split(input_shape)
