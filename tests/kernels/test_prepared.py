@@ -5,7 +5,7 @@ import pytest
 
 import convkit
 from convkit import ops
-from convkit._prepared import PreparedConv, PreparedDense, PreparedDepthwise
+from convkit._prepared import PreparedConv, PreparedConvTranspose, PreparedDense, PreparedDepthwise
 import reference as ref
 
 # (input shape channels-last, kernel shape, kwargs)
@@ -165,6 +165,81 @@ def test_prepared_depthwise_bad_arguments(rng):
     x0 = x.copy()
     np.testing.assert_array_equal(prep(x.astype(np.float64)), ops.depthwise_conv(x, k))
     np.testing.assert_array_equal(x, x0)
+
+
+# (input shape as passed, kernel shape (k..., filters // groups, in), kwargs)
+TRANSPOSE_CASES = [
+    ((1, 5, 5, 8), (3, 3, 6, 8), {}),
+    ((2, 6, 7, 16), (2, 2, 12, 16), dict(strides=2, activation="relu")),  # phases
+    ((2, 5, 7, 24), (4, 4, 10, 24), dict(strides=2, activation="gelu")),  # GEMM + col2im
+    ((1, 6, 6, 8), (3, 3, 5, 8), dict(strides=2, padding="same", output_padding=1, groups=2)),
+    ((2, 9, 6), (5, 4, 6), dict(strides=3, dilation_rate=1, padding="same", activation="tanh")),  # 1D
+    ((1, 3, 4, 5, 4), (2, 3, 3, 6, 4), dict(strides=(1, 2, 2), padding="same")),  # 3D
+    ((2, 8, 5, 6), (3, 3, 7, 8), dict(strides=2, data_format="channels_first", activation="relu6")),
+    ((0, 4, 4, 3), (2, 2, 5, 3), dict(strides=2)),  # empty batch
+]
+
+
+@pytest.mark.parametrize("case", range(len(TRANSPOSE_CASES)))
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_prepared_conv_transpose_matches_ops_and_oracle(isa, rng, assert_close, case, with_bias):
+    xshape, kshape, kw = TRANSPOSE_CASES[case]
+    x = rng.standard_normal(xshape).astype(np.float32)
+    k = (rng.standard_normal(kshape) / 4).astype(np.float32)
+    filters = kshape[-2] * kw.get("groups", 1)
+    b = rng.standard_normal(filters).astype(np.float32) if with_bias else None
+    prep = PreparedConvTranspose(k, b, **kw)
+    got = prep(x)
+    np.testing.assert_array_equal(got, ops.conv_transpose(x, k, bias=b, **kw))
+    if xshape[0] > 0:
+        cf = kw.get("data_format") == "channels_first"
+        want = ref.conv_transpose(ref.to_channels_last(x) if cf else x, k, kw.get("strides", 1),
+                                  kw.get("padding", "valid"), kw.get("output_padding"), kw.get("dilation_rate", 1),
+                                  b, kw.get("activation"), groups=kw.get("groups", 1))
+        assert_close(got, ref.to_channels_first(want) if cf else want, rtol=1e-4)
+        np.testing.assert_array_equal(prep(x), got)
+        x2 = x[:1].copy()
+        np.testing.assert_array_equal(prep(x2), ops.conv_transpose(x2, k, bias=b, **kw))
+
+
+def test_prepared_conv_transpose_bad_arguments(rng):
+    x = rng.standard_normal((1, 4, 4, 6)).astype(np.float32)
+    k = rng.standard_normal((3, 3, 5, 6)).astype(np.float32)
+    with pytest.raises(ValueError, match="output_padding"):
+        PreparedConvTranspose(k, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="groups"):
+        PreparedConvTranspose(k, groups=4)  # 6 input channels
+    with pytest.raises(ValueError, match="bias"):
+        PreparedConvTranspose(k, np.zeros(6, np.float32))  # 5 filters
+    prep = PreparedConvTranspose(k, strides=2)
+    with pytest.raises(ValueError, match="channels"):
+        prep(x[..., :5])
+    with pytest.raises(ValueError, match="rank 4"):
+        prep(x[0])
+    x0 = x.copy()
+    np.testing.assert_array_equal(prep(x.astype(np.float64)), ops.conv_transpose(x, k, 2))
+    np.testing.assert_array_equal(x, x0)
+
+
+@pytest.mark.parametrize("rank,padding,fmt", [(2, "same", "channels_last"), (2, "valid", "channels_first"),
+                                               (1, "causal", "channels_last")])
+def test_separable_layer_equals_ops_bitwise(isa, rng, rank, padding, fmt):
+    from convkit import layers as L
+    layer = (L.SeparableConv2D if rank == 2 else L.SeparableConv1D)(
+        6, 3, padding=padding, data_format=fmt, depth_multiplier=2, activation="gelu", dilation_rate=1)
+    x = rng.standard_normal((2, 7, 8, 5) if rank == 2 else (2, 11, 5)).astype(np.float32)
+    if fmt == "channels_first":
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    y = layer(x)
+    dk, pk, b = [w for w in layer.get_weights()]
+    b = rng.standard_normal(b.shape).astype(np.float32)
+    layer.set_weights([dk, pk, b])
+    xin = x
+    if padding == "causal":
+        xin, padding = ops.zero_pad(x, ((2, 0),), fmt), "valid"
+    want = ops.separable_conv(xin, dk, pk, 1, padding, fmt, 1, bias=b, activation="gelu")
+    np.testing.assert_array_equal(layer(x), want)
+    assert y.shape == want.shape
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (5, 33), (64, 300), (0, 8)])

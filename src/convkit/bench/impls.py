@@ -384,7 +384,7 @@ class Convkit(Impl):
 
     def prepare(self, w, data):
         from convkit import ops
-        from convkit._prepared import PreparedConv, PreparedDense, PreparedDepthwise
+        from convkit._prepared import PreparedConv, PreparedConvTranspose, PreparedDense, PreparedDepthwise
         x, k = data["x"], data["k"]
         alg = self.algorithm
         if w.kind == "gemm":
@@ -399,7 +399,8 @@ class Convkit(Impl):
         elif w.kind == "deconv":
             if alg != "auto":
                 raise NotApplicable("the transposed convolution has no algorithm choice")
-            fn = lambda: ops.conv_transpose(x, k, w.strides, "valid")  # noqa: E731
+            deconv = PreparedConvTranspose(k, None, w.strides, "valid")
+            fn = lambda: deconv(x)  # noqa: E731
         elif w.kind == "depthwise" and alg == "auto":
             dw = PreparedDepthwise(k, None, w.strides, w.padding)
             fn = lambda: dw(x)  # noqa: E731

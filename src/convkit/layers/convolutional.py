@@ -6,7 +6,7 @@ Regularizer and constraint arguments are accepted, stored and serialised; they w
 training, which convkit does not do, so they are never applied.
 """
 from convkit import _args, activations, constraints, initializers, ops, regularizers
-from convkit._prepared import PreparedConv, PreparedDepthwise
+from convkit._prepared import PreparedConv, PreparedConvTranspose, PreparedDepthwise
 from convkit.layers.base import InputSpec, Layer
 
 __all__ = [
@@ -247,10 +247,13 @@ class BaseConvTranspose(_SpatialLayer):
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
+    def _prepare(self):
+        return PreparedConvTranspose(self.kernel.value, self.bias.value if self.use_bias else None, self.strides,
+                                     self.padding, self.output_padding, self.dilation_rate, self.activation,
+                                     self.data_format, rank=self.rank)
+
     def call(self, inputs):
-        return ops.conv_transpose(inputs, self.kernel.value, self.strides, self.padding, self.output_padding,
-                                  self.data_format, self.dilation_rate,
-                                  bias=self.bias.value if self.use_bias else None, activation=self.activation)
+        return self._prepared()(inputs)
 
     def compute_output_shape(self, input_shape):
         batch, spatial, _ = self._split(input_shape)
@@ -412,13 +415,21 @@ class BaseSeparableConv(_SpatialLayer):
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={self._channel_axis: channels})
 
+    def _prepare(self):
+        # the two steps of ops.separable_conv, each prepared: the depthwise one without bias or
+        # activation, then the pointwise 1x1 convolution with them ('causal' pads in call)
+        padding = "valid" if self.padding == "causal" else self.padding
+        depthwise = PreparedDepthwise(self.depthwise_kernel.value, None, self.strides, padding, self.dilation_rate,
+                                      None, self.data_format, rank=self.rank)
+        pointwise = PreparedConv(self.pointwise_kernel.value, self.bias.value if self.use_bias else None, 1,
+                                 "valid", 1, 1, self.activation, self.data_format, rank=self.rank)
+        return depthwise, pointwise
+
     def call(self, inputs):
-        padding = self.padding
-        if padding == "causal":
-            inputs, padding = self._causal_prepad(inputs), "valid"
-        return ops.separable_conv(inputs, self.depthwise_kernel.value, self.pointwise_kernel.value, self.strides,
-                                  padding, self.data_format, self.dilation_rate,
-                                  bias=self.bias.value if self.use_bias else None, activation=self.activation)
+        if self.padding == "causal":
+            inputs = self._causal_prepad(inputs)
+        depthwise, pointwise = self._prepared()
+        return pointwise(depthwise(inputs))
 
     def compute_output_shape(self, input_shape):
         batch, spatial, _ = self._split(input_shape)
