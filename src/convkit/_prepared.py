@@ -32,12 +32,38 @@ def _fast_input(x):
     return _args.as_float32_array(x, "inputs")
 
 
+def _kernel_of_rank(kernel, rank, op):
+    """The kernel as float32 and its spatial rank (kernel.ndim - 2 unless given), checked as `op` checks it."""
+    k = _args.as_float32_array(kernel, "kernel")
+    if rank is None:
+        rank = k.ndim - 2
+    rank = _args.normalize_int(rank, "rank")
+    if rank not in (1, 2, 3):
+        raise ValueError(f"`rank` must be 1, 2 or 3. Received: rank={rank}")
+    return _ops._kernel_array(k, "kernel", rank, op), rank
+
+
 class _PreparedWindow:
     """What the prepared convolutions share: the output geometry cached per input shape, the
     channels-first moves and the activation that runs after the kernel. A subclass sets rank,
     kernel, strides, dilation_rate, padding, data_format, in_channels, out_channels, _post,
     _plans, _op and _kind, and defines _channels_message(shape) and _run(x5, y, before) (and
     _geometry when its output sizes follow another rule)."""
+
+    def _init_window(self, k, rank, bias, strides, dilation, padding, data_format, in_channels, out_channels,
+                     activation):
+        """Set what every prepared convolution holds; returns the fused activation's (kind, alpha)."""
+        act, kind, alpha = _ops._activation(activation)
+        self.rank, self.kernel, self.bias = rank, k, bias
+        self.strides, self.dilation_rate, self.padding = strides, dilation, padding
+        self.data_format = _args.normalize_data_format(data_format)
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.activation = act
+        self._post = None if act.fusable else act
+        self._kernel5 = np.ascontiguousarray(_ops._kernel5d(k, rank))
+        self._strides3, self._dilation3 = _ops._pad3(strides, 1), _ops._pad3(dilation, 1)
+        self._plans = {}
+        return kind, alpha
 
     def _plan(self, shape):
         """Geometry for a channels-last input shape, checked as the matching convkit.ops op checks it."""
@@ -102,15 +128,9 @@ class PreparedConv(_PreparedWindow):
 
     def __init__(self, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1,
                  activation=None, data_format=None, rank=None, algorithm="auto"):
-        k = _args.as_float32_array(kernel, "kernel")
-        if rank is None:
-            rank = k.ndim - 2
-        rank = _args.normalize_int(rank, "rank")
-        if rank not in (1, 2, 3):
-            raise ValueError(f"`rank` must be 1, 2 or 3. Received: rank={rank}")
-        k = _ops._kernel_array(k, "kernel", rank, "conv")
+        k, rank = _kernel_of_rank(kernel, rank, "conv")
         strides, dilation, padding = _ops._window_args(rank, strides, padding, dilation_rate, allow_causal=True)
-        self.data_format = _args.normalize_data_format(data_format)
+        _args.normalize_data_format(data_format)
         groups = _args.normalize_int(groups, "groups")
         filters = k.shape[-1]
         if filters % groups != 0:
@@ -122,21 +142,13 @@ class PreparedConv(_PreparedWindow):
         if algorithm.lower() == "winograd":
             _ops._check_winograd(rank, k.shape[:rank], strides, dilation)
         b = _ops._bias_array(bias, filters, "conv")
-        act, kind, alpha = _ops._activation(activation)
-        self.rank = rank
-        self.kernel = k
-        self.bias = b
-        self.strides, self.dilation_rate, self.padding = strides, dilation, padding
+        kind, alpha = self._init_window(k, rank, b, strides, dilation, padding, data_format, k.shape[-2] * groups,
+                                        filters, activation)
         self.groups = groups
-        self.filters = self.out_channels = filters
-        self.in_channels = k.shape[-2] * groups
-        self.activation = act
+        self.filters = filters
         self.algorithm = algorithm.lower()
-        self._post = None if act.fusable else act
-        self._kernel5 = np.ascontiguousarray(_ops._kernel5d(k, rank))
-        self._packed = _core.PackedConv(self._kernel5, b, _ops._pad3(strides, 1), _ops._pad3(dilation, 1), groups,
-                                        kind, alpha, _ops._ALGORITHMS[self.algorithm])
-        self._plans = {}
+        self._packed = _core.PackedConv(self._kernel5, b, self._strides3, self._dilation3, groups, kind, alpha,
+                                        _ops._ALGORITHMS[self.algorithm])
 
     @property
     def packed_nbytes(self):
@@ -168,29 +180,12 @@ class PreparedDepthwise(_PreparedWindow):
 
     def __init__(self, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, activation=None,
                  data_format=None, rank=None):
-        k = _args.as_float32_array(kernel, "kernel")
-        if rank is None:
-            rank = k.ndim - 2
-        rank = _args.normalize_int(rank, "rank")
-        if rank not in (1, 2, 3):
-            raise ValueError(f"`rank` must be 1, 2 or 3. Received: rank={rank}")
-        k = _ops._kernel_array(k, "kernel", rank, "depthwise_conv")
+        k, rank = _kernel_of_rank(kernel, rank, "depthwise_conv")
         strides, dilation, padding = _ops._window_args(rank, strides, padding, dilation_rate, allow_causal=False)
-        self.data_format = _args.normalize_data_format(data_format)
         out_ch = k.shape[-2] * k.shape[-1]
         b = _ops._bias_array(bias, out_ch, "depthwise_conv")
-        act, kind, alpha = _ops._activation(activation)
-        self.rank = rank
-        self.kernel = k
-        self.bias = b
-        self.strides, self.dilation_rate, self.padding = strides, dilation, padding
-        self.in_channels, self.out_channels = k.shape[-2], out_ch
-        self.activation = act
-        self._kind_alpha = (kind, alpha)
-        self._post = None if act.fusable else act
-        self._kernel5 = np.ascontiguousarray(_ops._kernel5d(k, rank))
-        self._strides3, self._dilation3 = _ops._pad3(strides, 1), _ops._pad3(dilation, 1)
-        self._plans = {}
+        self._kind_alpha = self._init_window(k, rank, b, strides, dilation, padding, data_format, k.shape[-2],
+                                             out_ch, activation)
 
     def _channels_message(self, shape):
         return (f"`depthwise_conv` expects kernel.shape[-2] to equal the input's channels ({shape[-1]}). "
@@ -214,63 +209,26 @@ class PreparedConvTranspose(_PreparedWindow):
 
     def __init__(self, kernel, bias=None, strides=1, padding="valid", output_padding=None, dilation_rate=1,
                  activation=None, data_format=None, groups=1, rank=None):
-        k = _args.as_float32_array(kernel, "kernel")
-        if rank is None:
-            rank = k.ndim - 2
-        rank = _args.normalize_int(rank, "rank")
-        if rank not in (1, 2, 3):
-            raise ValueError(f"`rank` must be 1, 2 or 3. Received: rank={rank}")
-        k = _ops._kernel_array(k, "kernel", rank, "conv_transpose")
-        strides = _args.normalize_tuple(strides, rank, "strides")
-        dilation = _args.normalize_tuple(dilation_rate, rank, "dilation_rate")
-        padding = _args.normalize_padding(padding)
-        groups = _args.normalize_int(groups, "groups")
-        if output_padding is not None:
-            output_padding = _args.normalize_tuple(output_padding, rank, "output_padding", allow_zero=True)
-            for p, st in zip(output_padding, strides):
-                if p >= st:
-                    raise ValueError(
-                        f"Each value of `output_padding` must be smaller than the matching stride. "
-                        f"Received: strides={strides}, output_padding={output_padding}")
+        k, rank = _kernel_of_rank(kernel, rank, "conv_transpose")
+        strides, dilation, padding, output_padding, groups = _ops._transpose_args(
+            rank, strides, padding, output_padding, dilation_rate, groups)
         in_ch = k.shape[-1]
         if in_ch % groups != 0:
             raise ValueError(f"The number of input channels ({in_ch}) must be divisible by `groups`. "
                              f"Received: groups={groups}")
         filters = k.shape[-2] * groups
         b = _ops._bias_array(bias, filters, "conv_transpose")
-        act, kind, alpha = _ops._activation(activation)
-        self.rank = rank
-        self.kernel = k
-        self.bias = b
-        self.strides, self.dilation_rate, self.padding = strides, dilation, padding
+        self._kind_alpha = self._init_window(k, rank, b, strides, dilation, padding, data_format, in_ch, filters,
+                                             activation)
         self.output_padding = output_padding
         self.groups = groups
-        self.data_format = _args.normalize_data_format(data_format)
-        self.in_channels, self.out_channels = in_ch, filters
-        self.activation = act
-        self._kind_alpha = (kind, alpha)
-        self._post = None if act.fusable else act
-        self._kernel5 = np.ascontiguousarray(_ops._kernel5d(k, rank))
-        self._strides3, self._dilation3 = _ops._pad3(strides, 1), _ops._pad3(dilation, 1)
-        self._plans = {}
 
     def _geometry(self, spatial):
-        out, crop = [], []
-        for i, (n, ks, st, d) in enumerate(zip(spatial, self.kernel.shape[:self.rank], self.strides,
-                                                self.dilation_rate)):
-            op = None if self.output_padding is None else self.output_padding[i]
-            o = _args.conv_transpose_output_length(n, ks, self.padding, op, st, d)
-            if o <= 0:
-                raise ValueError(f"`conv_transpose`: the computed output size would be {o} (<= 0) for input "
-                                 f"spatial size {tuple(spatial)}, kernel.shape={self.kernel.shape}, "
-                                 f"padding={self.padding!r}")
-            out.append(o)
-            crop.append(_args.conv_transpose_crop(ks, self.padding, op, st, d))
-        return tuple(out), tuple(crop)
+        return _ops._transpose_geometry(spatial, self.kernel.shape, self.strides, self.dilation_rate, self.padding,
+                                        self.output_padding)
 
     def _channels_message(self, shape):
-        return (f"`conv_transpose` expects kernel.shape[-1] to equal the input's channels ({shape[-1]}). "
-                f"Received kernel.shape={self.kernel.shape}")
+        return _ops._transpose_channels_message(shape[-1], self.kernel.shape)
 
     def _run(self, x5, y, crop):
         kind, alpha = self._kind_alpha

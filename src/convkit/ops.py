@@ -238,12 +238,8 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return conv(mid, pk, 1, "valid", data_format, 1, bias=bias, groups=1, activation=activation)
 
 
-def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
-                   dilation_rate=1, bias=None, activation=None, groups=1):
-    """Transposed convolution, as keras.ops.conv_transpose. kernel: (kernel dims..., filters // groups,
-    in_channels), Keras's ConvTranspose layout; output sizes follow Keras's rule."""
-    x, rank, data_format = _spatial_input(inputs, data_format, "conv_transpose")
-    k = _kernel_array(kernel, "kernel", rank, "conv_transpose")
+def _transpose_args(rank, strides, padding, output_padding, dilation_rate, groups):
+    """conv_transpose's window arguments, normalised and checked."""
     strides = _args.normalize_tuple(strides, rank, "strides")
     dilation = _args.normalize_tuple(dilation_rate, rank, "dilation_rate")
     padding = _args.normalize_padding(padding)
@@ -256,26 +252,45 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
                     f"Each value of `output_padding` must be smaller than the matching stride. "
                     f"Received: strides={strides}, output_padding={output_padding}"
                 )
+    return strides, dilation, padding, output_padding, groups
+
+
+def _transpose_channels_message(in_ch, kshape):
+    return (f"`conv_transpose` expects kernel.shape[-1] to equal the input's channels ({in_ch}). "
+            f"Received kernel.shape={kshape}")
+
+
+def _transpose_geometry(spatial, kshape, strides, dilation, padding, output_padding):
+    """(output sizes, crops) of a transposed convolution, by Keras's rule."""
+    out, crop = [], []
+    for i, (n, ks, s, d) in enumerate(zip(spatial, kshape[:len(spatial)], strides, dilation)):
+        op = None if output_padding is None else output_padding[i]
+        o = _args.conv_transpose_output_length(n, ks, padding, op, s, d)
+        if o <= 0:
+            raise ValueError(f"`conv_transpose`: the computed output size would be {o} (<= 0) for input spatial "
+                             f"size {tuple(spatial)}, kernel.shape={kshape}, padding={padding!r}")
+        out.append(o)
+        crop.append(_args.conv_transpose_crop(ks, padding, op, s, d))
+    return tuple(out), tuple(crop)
+
+
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None,
+                   dilation_rate=1, bias=None, activation=None, groups=1):
+    """Transposed convolution, as keras.ops.conv_transpose. kernel: (kernel dims..., filters // groups,
+    in_channels), Keras's ConvTranspose layout; output sizes follow Keras's rule."""
+    x, rank, data_format = _spatial_input(inputs, data_format, "conv_transpose")
+    k = _kernel_array(kernel, "kernel", rank, "conv_transpose")
+    strides, dilation, padding, output_padding, groups = _transpose_args(rank, strides, padding, output_padding,
+                                                                         dilation_rate, groups)
     in_ch = x.shape[-1]
     if k.shape[-1] != in_ch:
-        raise ValueError(
-            f"`conv_transpose` expects kernel.shape[-1] to equal the input's channels ({in_ch}). "
-            f"Received kernel.shape={k.shape}"
-        )
+        raise ValueError(_transpose_channels_message(in_ch, k.shape))
     if in_ch % groups != 0:
         raise ValueError(f"The number of input channels ({in_ch}) must be divisible by `groups`. Received: groups={groups}")
     filters = k.shape[-2] * groups
     b = _bias_array(bias, filters, "conv_transpose")
     act, kind, alpha = _activation(activation)
-    out, crop = [], []
-    for i, (n, ks, s, d) in enumerate(zip(x.shape[1:-1], k.shape[:rank], strides, dilation)):
-        op = None if output_padding is None else output_padding[i]
-        o = _args.conv_transpose_output_length(n, ks, padding, op, s, d)
-        if o <= 0:
-            raise ValueError(f"`conv_transpose`: the computed output size would be {o} (<= 0) for input spatial "
-                             f"size {tuple(x.shape[1:-1])}, kernel.shape={k.shape}, padding={padding!r}")
-        out.append(o)
-        crop.append(_args.conv_transpose_crop(ks, padding, op, s, d))
+    out, crop = _transpose_geometry(x.shape[1:-1], k.shape, strides, dilation, padding, output_padding)
     y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv_transpose")
     _core.conv_transpose_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                             _pad3(crop, 0), groups, kind, alpha)

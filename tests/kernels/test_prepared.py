@@ -111,6 +111,21 @@ def test_prepared_conv_bad_arguments(rng):
     np.testing.assert_array_equal(x, x0)
 
 
+def _check_prepared(prep, x, kw, via_ops, oracle, assert_close):
+    """prep(x) is bitwise via_ops(x), close to the oracle (on channels-last arrays) unless x is
+    empty, and the same again from the cached geometry and for a one-sample input."""
+    got = prep(x)
+    np.testing.assert_array_equal(got, via_ops(x))
+    if x.shape[0] == 0:
+        return
+    cf = kw.get("data_format") == "channels_first"
+    want = oracle(ref.to_channels_last(x) if cf else x)
+    assert_close(got, ref.to_channels_first(want) if cf else want, rtol=1e-4)
+    np.testing.assert_array_equal(prep(x), got)
+    x2 = x[:1].copy()
+    np.testing.assert_array_equal(prep(x2), via_ops(x2))
+
+
 # (input shape as passed, kernel shape (k..., in, multiplier), kwargs)
 DW_CASES = [
     ((1, 8, 8, 16), (3, 3, 16, 1), {}),
@@ -131,19 +146,10 @@ def test_prepared_depthwise_matches_ops_and_oracle(isa, rng, assert_close, case,
     x = rng.standard_normal(xshape).astype(np.float32)
     k = rng.standard_normal(kshape).astype(np.float32)
     b = rng.standard_normal(kshape[-2] * kshape[-1]).astype(np.float32) if with_bias else None
-    prep = PreparedDepthwise(k, b, **kw)
-    got = prep(x)
-    np.testing.assert_array_equal(got, ops.depthwise_conv(x, k, bias=b, **kw))
-    if xshape[0] > 0:
-        cf = kw.get("data_format") == "channels_first"
-        xl = ref.to_channels_last(x) if cf else x
-        want = ref.depthwise_conv(xl, k, kw.get("strides", 1), kw.get("padding", "valid"),
-                                  kw.get("dilation_rate", 1), b, kw.get("activation"))
-        assert_close(got, ref.to_channels_first(want) if cf else want, rtol=1e-4)
-        # the cached geometry again, then another input shape
-        np.testing.assert_array_equal(prep(x), got)
-        x2 = x[:1].copy()
-        np.testing.assert_array_equal(prep(x2), ops.depthwise_conv(x2, k, bias=b, **kw))
+    _check_prepared(PreparedDepthwise(k, b, **kw), x, kw, lambda xi: ops.depthwise_conv(xi, k, bias=b, **kw),
+                    lambda xl: ref.depthwise_conv(xl, k, kw.get("strides", 1), kw.get("padding", "valid"),
+                                                  kw.get("dilation_rate", 1), b, kw.get("activation")),
+                    assert_close)
 
 
 def test_prepared_depthwise_bad_arguments(rng):
@@ -188,18 +194,11 @@ def test_prepared_conv_transpose_matches_ops_and_oracle(isa, rng, assert_close, 
     k = (rng.standard_normal(kshape) / 4).astype(np.float32)
     filters = kshape[-2] * kw.get("groups", 1)
     b = rng.standard_normal(filters).astype(np.float32) if with_bias else None
-    prep = PreparedConvTranspose(k, b, **kw)
-    got = prep(x)
-    np.testing.assert_array_equal(got, ops.conv_transpose(x, k, bias=b, **kw))
-    if xshape[0] > 0:
-        cf = kw.get("data_format") == "channels_first"
-        want = ref.conv_transpose(ref.to_channels_last(x) if cf else x, k, kw.get("strides", 1),
-                                  kw.get("padding", "valid"), kw.get("output_padding"), kw.get("dilation_rate", 1),
-                                  b, kw.get("activation"), groups=kw.get("groups", 1))
-        assert_close(got, ref.to_channels_first(want) if cf else want, rtol=1e-4)
-        np.testing.assert_array_equal(prep(x), got)
-        x2 = x[:1].copy()
-        np.testing.assert_array_equal(prep(x2), ops.conv_transpose(x2, k, bias=b, **kw))
+    _check_prepared(PreparedConvTranspose(k, b, **kw), x, kw, lambda xi: ops.conv_transpose(xi, k, bias=b, **kw),
+                    lambda xl: ref.conv_transpose(xl, k, kw.get("strides", 1), kw.get("padding", "valid"),
+                                                  kw.get("output_padding"), kw.get("dilation_rate", 1), b,
+                                                  kw.get("activation"), groups=kw.get("groups", 1)),
+                    assert_close)
 
 
 def test_prepared_conv_transpose_bad_arguments(rng):
