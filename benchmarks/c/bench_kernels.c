@@ -363,6 +363,13 @@ int main(int argc, char **argv) {
         bench_conv("conv1d 1x3199x512 k3 s2 ->512 (wav2vec-c1)", 1, 1, 1, 3199, 512, 1, 1, 3, 2, 512, CK_ALGO_GEMM);
         bench_conv("conv1d 8x1014x70 k7 ->256 (charcnn)", 8, 1, 1, 1014, 70, 1, 1, 7, 1, 256, CK_ALGO_GEMM);
         bench_conv("1x56x56x64 3x3 s2 same ->128", 1, 1, 56, 56, 64, 1, 3, 3, 2, 128, CK_ALGO_GEMM);
+        /* weights past the L2 budget and many pixel tiles, where the indirect GEMM streams the
+         * input once per column block: still ahead of tile im2col on Zen 4 (tiles 0.88-0.98x at 1
+         * thread, 0.62-0.85x at 2), except wav2vec-c1 at 2 threads (1.15x); see ck_conv_use_tiles */
+        bench_conv("conv1d 1x2000x256 k5 ->256", 1, 1, 1, 2000, 256, 1, 1, 5, 1, 256, CK_ALGO_GEMM);
+        bench_conv("1x56x56x128 3x3 s2 ->256", 1, 1, 56, 56, 128, 1, 3, 3, 2, 256, CK_ALGO_GEMM);
+        bench_conv("1x28x28x256 5x5 ->256", 1, 1, 28, 28, 256, 1, 5, 5, 1, 256, CK_ALGO_GEMM);
+        bench_conv("1x56x56x256 3x3 ->256 (gemm)", 1, 1, 56, 56, 256, 1, 3, 3, 1, 256, CK_ALGO_GEMM);
     }
     if (strstr(only, "direct")) {
         bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, CK_ALGO_DIRECT);

@@ -54,10 +54,15 @@ void ck_f32_conv_gemm_set_mode(int mode) { ck_conv_gemm_mode = mode; }
  *   same, AVX2 path on that Xeon:                               indirect 55/296/601,  tiles 64/269/587
  *   same, Zen 3 AVX2, 1 thread:                                 indirect ~82,         tiles ~83
  *   224x224x3 -> 64, Zen 3 AVX2, 1 thread:                      indirect 45,          tiles 26-31
+ *   Zen 4 AVX-512 (medians of 3 alternating runs, indirect / tiles speed, 1 and 2 threads):
+ *   14x14x256 3x3 0.97 / 0.74x, 56x56x128 3x3 s2 -> 256 0.96 / 0.66x, 28x28x256 5x5 0.88 / 0.81x,
+ *   conv1d 2000x256 k5 0.98 / 0.62x, wav2vec's 3199x512 k3 s2 -> 512 0.98 / 1.15x
  * On small-spatial layers the tile path must split columns finely to feed many threads and then
- * re-gathers A for each column block; the indirect kernel needs no copy at all. So the indirect
- * kernel is the default everywhere for now; the tile path stays available (and tested) for
- * shapes where it measures better. */
+ * re-gathers A for each column block; the indirect kernel needs no copy at all. Even where the
+ * weights pass the L2 budget and the indirect kernel streams the input once per column block,
+ * it stayed ahead but for wav2vec's layer at 2 threads. So the indirect kernel is the default
+ * everywhere for now; the tile path stays available (and tested) for shapes where it measures
+ * better. */
 static int ck_conv_use_tiles(int64_t cig, int64_t K, int64_t npanels) {
     (void)cig, (void)K, (void)npanels;
     if (ck_conv_gemm_mode != 0) return ck_conv_gemm_mode == 2;
