@@ -40,9 +40,7 @@ static int64_t ck_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /* Output floats a sub-run keeps in L1 while the weight panels pass over it (8 KiB). */
-#ifndef CK_SMALL_L1_OUT_FLOATS
 #define CK_SMALL_L1_OUT_FLOATS 2048
-#endif
 
 int ck_f32_conv_small_applicable(const ck_conv_shape *s) {
     return s->groups == 1 && ck_dispatch.conv_small_ukernel.fn != NULL &&

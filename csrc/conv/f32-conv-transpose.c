@@ -63,8 +63,8 @@ static ck_tphase ck_tphase_of(int64_t rho, int64_t O, int64_t K, int64_t s, int6
 
 /* dst[c * ldd + r] = src[r * lds + c] for a rows x cols block, in 32x32 tiles: one side is
  * strided either way, and walking it a whole row or column at a time was 8-25% of a layer.
- * (16x16 tiles: the kernel's transpose in DCGAN's 'valid' layer, 16 taps of 256x512, took
- * 1.5 ms alone and ~5 ms in the layer; 32x32: 1.2 ms alone, the layer 34.6 -> 31.4 ms.) */
+ * (Measured when the GEMM + col2im route below still transposed the kernel with this: 16 taps
+ * of 256x512, 16x16 tiles 1.5 ms alone, 32x32 1.2 ms; that route now packs from w directly.) */
 static void ck_transpose_block(int64_t rows, int64_t cols, const float *src, int64_t lds, float *dst, int64_t ldd) {
     for (int64_t r0 = 0; r0 < rows; r0 += 32)
         for (int64_t c0 = 0; c0 < cols; c0 += 32) {
@@ -129,7 +129,8 @@ static ck_status ck_conv_transpose_col2im(const ck_conv_shape *s, const float *x
          * the order of any output's adds, so it may follow the team size. Fixed blocks of 64
          * made one thread walk cols four times in 256-byte pieces (DCGAN's 'valid' layer,
          * 1 thread: the scatter 8.0% of the layer's profile samples -> 2.3%). */
-        const int64_t cb_size = (((CO + ck_threads_for(b * N) - 1) / ck_threads_for(b * N)) + 15) / 16 * 16;
+        const int64_t team = ck_threads_for(b * N);
+        const int64_t cb_size = ((CO + team - 1) / team + 15) / 16 * 16;
         const int64_t cblocks = (CO + cb_size - 1) / cb_size;
         CK_PARALLEL_FOR(b * N)
         for (int64_t cb = 0; cb < cblocks; cb++) {

@@ -45,10 +45,11 @@ def _kernel_of_rank(kernel, rank, op):
 
 class _PreparedWindow:
     """What the prepared convolutions share: the output geometry cached per input shape, the
-    channels-first moves and the activation that runs after the kernel. A subclass sets rank,
-    kernel, strides, dilation_rate, padding, data_format, in_channels, out_channels, _post,
-    _plans, _op and _kind, and defines _channels_message(shape) and _run(x5, y, before) (and
-    _geometry when its output sizes follow another rule)."""
+    channels-first moves and the activation that runs after the kernel. A subclass calls
+    _init_window (which sets rank, kernel, bias, strides, dilation_rate, padding, data_format,
+    in_channels, out_channels, activation, _post and _plans), sets _op and _kind, and defines
+    _channels_message(shape) and _run(x5, y, before) (and _geometry when its output sizes follow
+    another rule)."""
 
     def _init_window(self, k, rank, bias, strides, dilation, padding, data_format, in_channels, out_channels,
                      activation):
