@@ -115,8 +115,8 @@ static ck_status ck_gemm_one_row(int64_t N, int64_t K, const float *A, const flo
     return CK_OK;
 }
 
-/* Packed weights and one row block (M <= MC): panel by panel, the whole reduction of each before
- * the next. The weights are read once per call, usually from memory; the general loop order
+/* Packed weights and few rows (M <= the kernel's by_panel_rows, by default MC): panel by
+ * panel, the whole reduction of each before the next. The weights are read once per call, usually from memory; the general loop order
  * (all panels for one KC block, then the next block) jumped K*NR floats between 16 KiB slices,
  * which the prefetchers restart on, and a 32x2048 @ 2048x1000 Dense layer ran at half the
  * peak. Every thread packs all of A (at most CK_GEMM_FULL_A_BYTES) for its range of panels.
@@ -194,9 +194,15 @@ static ck_status ck_gemm_run(int64_t M, int64_t N, int64_t K, const float *A, in
     }
     const ck_f32_gemm_ukernel uk = ck_dispatch.gemm_ukernel;
     if (M == 1 && uk.row != NULL) return ck_gemm_one_row(N, K, A, B, ldb, bias, packed, act, C);
-    const int64_t MR = uk.mr, NR = uk.nr, MC = uk.mc, KC = ck_gemm_kc(&uk, N, K), NC = uk.nc;
-    if (packed != NULL && M <= MC && ck_cdiv64(M, MR) * MR * K * (int64_t)sizeof(float) <= CK_GEMM_FULL_A_BYTES)
+    const int64_t MR = uk.mr, NR = uk.nr, KC = ck_gemm_kc(&uk, N, K), NC = uk.nc;
+    const int64_t m_pad = ck_cdiv64(M, MR) * MR;
+    const int few_rows = packed != NULL && M <= (uk.by_panel_rows > 0 ? uk.by_panel_rows : uk.mc);
+    if (few_rows && m_pad * K * (int64_t)sizeof(float) <= CK_GEMM_FULL_A_BYTES)
         return ck_gemm_packed_by_panel(M, N, K, A, lda, packed, act, C, ldc);
+    /* Few rows but too long a reduction to pack all of A: one row block, so the packed weights
+     * stream from memory once, not once per MC block (AVX2, 128x1000x2048: 0.91x with MC = 36).
+     * MC never changes the sums, only who computes which tile. */
+    const int64_t MC = few_rows && m_pad > uk.mc ? m_pad : uk.mc;
     int scalar_act;
     const ck_f32_clamp clamp = ck_clamp_for(act, &scalar_act);
     const ck_f32_clamp no_clamp = {0.0f, 0.0f, 0};

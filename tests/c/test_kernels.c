@@ -166,6 +166,13 @@ static void test_gemm(void) {
     /* Between kc and kc_max: one block over a narrow B, two over a wide one (the B slice budget). */
     test_gemm_one(30, 50, guk.kc + 88, 1, 1, 1);
     test_gemm_one(13, 2100, guk.kc + 88, 2, 1, 0);
+    /* Around the row count up to which weights packed once go panel by panel: all of A packed
+     * (short K), one row block of every row when A is too long for that, and one row past it.
+     * Each compares the packed route with the unpacked one bitwise. */
+    const int64_t by_panel = guk.by_panel_rows > 0 ? guk.by_panel_rows : guk.mc;
+    test_gemm_one(by_panel, 70, kc + 44, 1, 1, 0);
+    test_gemm_one(by_panel - 5, 40, 3 * kc + 100, 2, 1, 1);
+    test_gemm_one(by_panel + 1, 33, kc + 8, 0, 0, 2);
     test_gemm_one(1, 4100, 300, 1, 1, 3);   /* one row (row kernel on AVX2), ragged last panel */
     test_gemm_one(1, 4096, 1, 2, 0, 0);
     test_gemm_one(5, 3, 0, 6, 1, 0);        /* K = 0: act(bias) */

@@ -78,6 +78,9 @@ typedef struct ck_f32_gemm_ukernel {
     /* Largest KC the driver may use instead of kc when the B slice stays small (see ck_gemm_kc in
      * csrc/gemm/f32-gemm-driver.c); 0 or <= kc: always kc. */
     int kc_max;
+    /* With weights packed once, calls of at most this many rows go panel by panel over all of A
+     * (ck_gemm_packed_by_panel) instead of the MC-block loop; 0: mc. */
+    int by_panel_rows;
 } ck_f32_gemm_ukernel;
 
 /* One output pixel of the same packed panel: c[0:nr] = clamp(w_bias + sum a[t*a_stride][k] *

@@ -4,11 +4,18 @@
 
 void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
     t->isa = "avx2";
-    /* Blocking for 6x16 on Zen 3 / Haswell-class cores (as BLIS's Haswell sgemm): a 256x16 B
-     * micro-panel (16 KiB) in L1, a 168x256 A block (168 KiB) in L2, a 256x4080 B slice in L3. */
-    t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_6x16__avx2, 6, 16, 168, 256, 4080,
+    /* Blocking for 6x16 on Zen 3: KC = 512 (a 32 KiB B micro-panel, L1's size), small row blocks
+     * of MC = 36 (a 72 KiB A block in L2) and a 512x1024 B slice (2 MiB) in L3: half the passes
+     * over C of KC = 256, and a C tile column of a row block is 36 rows, which with a power-of-two
+     * ldc fight over fewer cache sets than 168. Against the Haswell-style 168/256/4080 of BLIS,
+     * interleaved in one process (median ratio of 14 rounds, 1 thread / 2 threads): 1024^3
+     * 1.06 / 1.04, 512x4096x1024 1.14 / 1.10 (mostly NC: a 2 MiB B slice instead of 8 MiB),
+     * 2048x512x512 1.01 / 1.04; 4096x256x256 and 784x128x256 within +-2%. MC 24-48 were alike;
+     * KC = 1024 (a 64 KiB panel) lost 10%. Weights packed once still go panel by panel up to 168
+     * rows (the last field; the MC-block loop lost 6-12% at 64-128 rows), see ck_gemm_run. */
+    t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_6x16__avx2, 6, 16, 36, 512, 1024,
                                             ck_f32_gemm_pack_a_6__avx2, ck_f32_gemm_row_1x16__avx2,
-                                            ck_f32_gemm_row_wide__avx2};
+                                            ck_f32_gemm_row_wide__avx2, 0, 168};
     /* Convolution weights: a column block of packed panels up to 384 KiB stays in a 512 KiB L2. */
     /* Ragged tiles of one or two pixels go row by row: the row kernel needs about two cycles a
      * k-step per pixel when the weight panel streams from L2, the 6x16 kernel six per tile. */
