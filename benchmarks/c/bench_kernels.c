@@ -370,6 +370,11 @@ int main(int argc, char **argv) {
         bench_conv("1x56x56x128 3x3 s2 ->256", 1, 1, 56, 56, 128, 1, 3, 3, 2, 256, CK_ALGO_GEMM);
         bench_conv("1x28x28x256 5x5 ->256", 1, 1, 28, 28, 256, 1, 5, 5, 1, 256, CK_ALGO_GEMM);
         bench_conv("1x56x56x256 3x3 ->256 (gemm)", 1, 1, 56, 56, 256, 1, 3, 3, 1, 256, CK_ALGO_GEMM);
+        /* wav2vec's later layers: the input the indirect kernel re-reads per column block shrinks */
+        bench_conv("conv1d 1x1599x512 k3 s2 ->512 (w2v)", 1, 1, 1, 1599, 512, 1, 1, 3, 2, 512, CK_ALGO_GEMM);
+        bench_conv("conv1d 1x799x512 k3 s2 ->512 (w2v)", 1, 1, 1, 799, 512, 1, 1, 3, 2, 512, CK_ALGO_GEMM);
+        bench_conv("conv1d 1x3199x512 k2 s2 ->512 (w2v)", 1, 1, 1, 3199, 512, 1, 1, 2, 2, 512, CK_ALGO_GEMM);
+        bench_conv("1x28x28x512 3x3 ->512 (gemm)", 1, 1, 28, 28, 512, 1, 3, 3, 1, 512, CK_ALGO_GEMM);
     }
     if (strstr(only, "direct")) {
         bench_conv("1x56x56x64 3x3 same ->64", 1, 1, 56, 56, 64, 1, 3, 3, 1, 64, CK_ALGO_DIRECT);

@@ -15,7 +15,7 @@
  *    panels and the gemm microkernel runs with K split into KC blocks. Used where the indirect
  *    kernel is weak: few input channels per tap (224x224x3: three values per pointer, the
  *    per-tap overhead dominates) and long reductions (14x14x256 3x3: the 6x2304 A rows and the
- *    147 KiB weight panel of one tile do not fit L1; KC blocking keeps a 16 KiB weight slice in L1
+ *    147 KiB weight panel of one tile do not fit L1; KC blocking keeps a KC x NR weight slice in L1
  *    and the packed A block in L2). Scratch: one packed A block per thread, bounded by MC x KC.
  *    (Not chosen by default yet: see ck_conv_use_tiles.)
  *
@@ -57,12 +57,22 @@ void ck_f32_conv_gemm_set_mode(int mode) { ck_conv_gemm_mode = mode; }
  *   Zen 4 AVX-512 (medians of 3 alternating runs, indirect / tiles speed, 1 and 2 threads):
  *   14x14x256 3x3 0.97 / 0.74x, 56x56x128 3x3 s2 -> 256 0.96 / 0.66x, 28x28x256 5x5 0.88 / 0.81x,
  *   conv1d 2000x256 k5 0.98 / 0.62x, wav2vec's 3199x512 k3 s2 -> 512 0.98 / 1.15x
+ *   Zen 3 AVX2 with KC = 512 (medians of 4-10 alternating runs, tiles speed, 1 thread): 14x14x256
+ *   0.92x, 7x7x512 0.69x, 56x56x64 s2 -> 128 0.80x, 56x56x128 s2 -> 256 0.86x, 28x28x256 5x5
+ *   0.83x, conv1d 2000x256 k5 0.89x, charcnn's 8x1014x70 k7 1.01x, 56x56x256 3x3 1.02-1.03x,
+ *   28x28x512 3x3 0.96-1.02x; conv1d k3 s2 -> 512 over 3199 / 1599 / 799 steps 1.11-1.15x /
+ *   1.01-1.12x / 0.90-1.13x, k2 s2 over 3199 1.12-1.24x. At 2 threads wav2vec's layer 1.25-1.32x,
+ *   the 1599-step one 1.10x, but the k2 layer 0.89x and 28x28x512 0.86x, and rows moved by 15%
+ *   between runs with the second core's other tenant.
  * On small-spatial layers the tile path must split columns finely to feed many threads and then
  * re-gathers A for each column block; the indirect kernel needs no copy at all. Even where the
  * weights pass the L2 budget and the indirect kernel streams the input once per column block,
- * it stayed ahead but for wav2vec's layer at 2 threads. So the indirect kernel is the default
- * everywhere for now; the tile path stays available (and tested) for shapes where it measures
- * better. */
+ * it stayed ahead but for wav2vec's layer (Zen 4 at 2 threads, Zen 3 at both). A rule on the
+ * input the indirect kernel re-reads (input bytes x column blocks: 69 MiB for wav2vec's layer on
+ * Zen 3, 38 on Zen 4; 44 for the k2 layer, 49 for 28x28x512, 12 for the 5x5 one) was tried at
+ * 32 MiB and not kept: the k2 and 28x28x512 layers it also takes lost at 2 threads. So the
+ * indirect kernel is the default everywhere for now; the tile path stays available (and tested)
+ * for shapes where it measures better. */
 static int ck_conv_use_tiles(int64_t cig, int64_t K, int64_t npanels) {
     (void)cig, (void)K, (void)npanels;
     if (ck_conv_gemm_mode != 0) return ck_conv_gemm_mode == 2;
