@@ -31,6 +31,11 @@ DW_CASES = [
     (1, (29,), 67, 1, 3, 2, 1, "valid", True, "relu", "channels_first"),
     (2, (9, 11), 100, 1, 3, 2, 1, "same", True, "relu6", "channels_last"),
     (2, (5, 6), 65, 1, 3, 1, 1, "same", False, "sigmoid", "channels_last"),
+    # wide units (the AVX2 path merges 64-channel blocks, up to 512, when rows are many): 603
+    # channels as 304 + 299 (a masked tail of 3), at stride 1 and 2; 203 channels in one unit, 5x5
+    (2, (24, 20), 603, 1, 3, 1, 1, "same", True, "relu", "channels_last"),
+    (2, (24, 21), 603, 1, 3, 2, 1, "same", False, None, "channels_last"),
+    (2, (16, 16), 203, 1, 5, 1, 1, "same", True, None, "channels_last"),
     # multipliers: a lane's input channel (co + j) // M loaded once per 8 outputs, near the end too
     (2, (6, 5), 11, 3, 3, 1, 1, "same", True, None, "channels_last"),
     (1, (9,), 13, 5, 2, 2, 1, "valid", True, "relu", "channels_last"),
@@ -117,6 +122,15 @@ def test_depthwise_one_row_is_identical_for_any_thread_count(isa, rng, same_at_t
     b = rng.standard_normal(200).astype(np.float32)
     got = same_at_thread_counts(lambda: convkit.ops.depthwise_conv(x, w, 1, "same", bias=b, activation="silu"))
     np.testing.assert_allclose(got, ref.depthwise_conv(x, w, 1, "same", 1, b, "silu"), rtol=1e-4, atol=1e-5)
+
+
+def test_depthwise_wide_units_are_identical_for_any_thread_count(isa, rng, same_at_thread_counts):
+    # Enough rows that the AVX2 path's units span several 64-channel blocks (ck_dw_channel_block):
+    # the blocks depend on the shape, never on the thread count, and no sum depends on them.
+    x = rng.standard_normal((3, 20, 17, 603)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 603, 1)).astype(np.float32)
+    got = same_at_thread_counts(lambda: convkit.ops.depthwise_conv(x, w, 1, "same"))
+    np.testing.assert_allclose(got, ref.depthwise_conv(x, w, 1, "same", 1, None, None), rtol=1e-4, atol=1e-5)
 
 
 # Inputs over 4 MiB: the vector paths' row runs also prefetch the next output row's input

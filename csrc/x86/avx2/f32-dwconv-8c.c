@@ -9,7 +9,7 @@
  *    channel vector at a time with its nine weights in registers while the row streams by; at
  *    stride 1 each input column is loaded once and feeds the three outputs that use it;
  *  - otherwise four output pixels at a time (one weight load feeds four FMAs).
- * Channels are walked in blocks of 64 so the block's weights stay in L1 while the row is swept.
+ * A unit of work is one output row for a block of 64 to 512 channels (ck_dw_channel_block).
  * Bias is the accumulators' start value; linear/relu/relu6 are a clamp fused into the store
  * (NaN goes through), other activations go through ck_activate_f32 on the finished row.
  *
@@ -29,7 +29,31 @@
 #include "convkit/threads.h"
 #include "../f32-dwconv-rows.h"
 
-#define CK_DW_CBLOCK 64 /* channels per block: 9 taps x 64 x 4 B of weights stay in L1 */
+/* Channels per unit of work: as many 64-channel blocks merged as leave the layer at least
+ * CK_DW_MIN_UNITS units (rows x channel blocks), up to CK_DW_MAX_BLOCK channels, the blocks then
+ * evened out to whole vectors (603 channels: 304 + 299, not 512 + 91). A unit sweeps its row once
+ * for all its channels, so fewer, wider units pay the row's set-up and borders once and read each
+ * input pixel's channels together. Against fixed 64-channel blocks on Zen 3 (1 thread; each pair
+ * measured in both orders, 10-12 interleaved rounds, since the first of a pair ran 0-9% slower):
+ * 3x3 over 28x28x512 1.43x, 160x160x128 1.27x, 8x56x56x128 1.07x, 7x7x960 1.06x, 112x112x96 s2
+ * 1.09x, 28x28x192 s2 1.06x; 7x7 over 2x56x56x256 1.05x; cache-resident layers of 144-576
+ * channels 0.95-1.01x (56x56x144 0.97-1.00x, within the +-5% these pairs move). The block depends
+ * on the shape only, and no sum depends on it (each channel vector sees the same taps in the same
+ * order), so results stay the same for any thread count. A 1D layer of one row keeps 64-channel
+ * units to feed the threads. */
+#define CK_DW_MIN_UNITS 32
+#define CK_DW_MAX_BLOCK 512
+
+static int64_t ck_dw_channel_block(int64_t rows, int64_t C) {
+    const int64_t blocks64 = (C + 63) / 64;
+    int64_t merge = rows * blocks64 / CK_DW_MIN_UNITS;
+    if (merge > blocks64) merge = blocks64;
+    if (merge > CK_DW_MAX_BLOCK / 64) merge = CK_DW_MAX_BLOCK / 64;
+    if (merge <= 1) return 64;
+    /* as many blocks as merge*64 channels need, evened out to whole vectors */
+    const int64_t nblocks = (C + merge * 64 - 1) / (merge * 64);
+    return ((C + nblocks - 1) / nblocks + 7) / 8 * 8;
+}
 
 /* Lanes [0, n) on, the rest off (1 <= n <= 8). */
 CK_INLINE __m256i ck_dw_mask8(int64_t n) {
@@ -182,8 +206,9 @@ static void ck_dw_stream3(const ck_dw_row *g, const float *xb, float *yp, int64_
     }
 }
 
-/* KW is a parameter so the common 3-tap case gets a specialised, unrolled copy. */
-CK_INLINE void ck_dw_row_m1(const ck_dw_call *ctx, int64_t row, int64_t c_begin, int64_t c_end, const int64_t KW) {
+/* Output row `row`, channels [cb, ce) (one unit). KW is a parameter so the common 3-tap case
+ * gets a specialised, unrolled copy. */
+CK_INLINE void ck_dw_row_m1(const ck_dw_call *ctx, int64_t row, int64_t cb, int64_t ce, const int64_t KW) {
     const ck_conv_shape *s = ctx->s;
     const int64_t IW = s->in_size[2], OW = s->out_size[2], C = s->in_channels;
     const int64_t sw = s->stride[2], dw = s->dilation[2], pw = s->pad_before[2];
@@ -194,59 +219,57 @@ CK_INLINE void ck_dw_row_m1(const ck_dw_call *ctx, int64_t row, int64_t c_begin,
     float *yrow = ctx->y + row * OW * C;
     const int stream = KW == 3 && dw == 1 && (sw == 1 || sw == 2) && g.nd == 1 && g.nh == 3 && ib > ia;
 
-    for (int64_t cb = c_begin; cb < c_end; cb += CK_DW_CBLOCK) {
-        const int64_t ce = cb + CK_DW_CBLOCK < c_end ? cb + CK_DW_CBLOCK : c_end;
-        const int64_t cfull = cb + ((ce - cb) & ~(int64_t)7), tail = ce - cfull;
-        const __m256i tmask = ck_dw_mask8(tail > 0 ? tail : 8);
-        int64_t ow = 0;
-        /* Left border: one pixel at a time, kw taps clipped. */
-        for (; ow < ia; ow++) {
-            int64_t kw0, kw1;
-            ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
-            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
-            ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
-        }
-        /* Interior: every kw tap inside, no branch. 3x3 with three valid rows: streamed with the
-         * weights in registers; otherwise four then one pixel at a time. */
-        if (stream) {
-            /* In chunks whose three input rows (this channel block) fit in half of L1, so the
-             * passes for the block's channel vectors after the first find them there. */
-            int64_t chunk = 16384 / (3 * sw * (ce - cb) * (int64_t)sizeof(float));
-            if (chunk < 8) chunk = 8;
-            for (; ow < ib; ow += chunk) {
-                const int64_t cnt = ib - ow < chunk ? ib - ow : chunk;
-                ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + cnt) * sw - pw, IW, cb, ce);
-                ck_dw_stream3(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, sw, cnt);
-            }
-            ow = ib;
-        }
-        if (sw == 1 && dw == 1 && KW == 5)
-            for (; ow + 4 <= ib; ow += 4) {
-                ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 4 - pw, IW, cb, ce);
-                ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 5);
-            }
-        if (sw == 1 && dw == 1 && KW == 7)
-            for (; ow + 4 <= ib; ow += 4) {
-                ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 4 - pw, IW, cb, ce);
-                ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 7);
-            }
-        for (; ow + 4 <= ib; ow += 4) {
-            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 4) * sw - pw, IW, cb, ce);
-            ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 4, 0, KW);
-        }
-        for (; ow < ib; ow++) {
-            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
-            ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, 0, KW);
-        }
-        /* Right border. */
-        for (; ow < OW; ow++) {
-            int64_t kw0, kw1;
-            ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
-            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
-            ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
-        }
-        ck_dw_prefetch_next_row(&g, xrow, OW * sw - pw, IW, IW, cb, ce); /* the columns past the last start */
+    const int64_t cfull = cb + ((ce - cb) & ~(int64_t)7), tail = ce - cfull;
+    const __m256i tmask = ck_dw_mask8(tail > 0 ? tail : 8);
+    int64_t ow = 0;
+    /* Left border: one pixel at a time, kw taps clipped. */
+    for (; ow < ia; ow++) {
+        int64_t kw0, kw1;
+        ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
+        ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
+        ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
     }
+    /* Interior: every kw tap inside, no branch. 3x3 with three valid rows: streamed with the
+     * weights in registers; otherwise four then one pixel at a time. */
+    if (stream) {
+        /* In chunks whose three input rows (this channel block) fit in half of L1, so the
+         * passes for the block's channel vectors after the first find them there; at least
+         * four pixels (wide blocks: each pass starts by loading two columns it then keeps). */
+        int64_t chunk = 16384 / (3 * sw * (ce - cb) * (int64_t)sizeof(float));
+        if (chunk < 4) chunk = 4;
+        for (; ow < ib; ow += chunk) {
+            const int64_t cnt = ib - ow < chunk ? ib - ow : chunk;
+            ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + cnt) * sw - pw, IW, cb, ce);
+            ck_dw_stream3(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, sw, cnt);
+        }
+        ow = ib;
+    }
+    if (sw == 1 && dw == 1 && KW == 5)
+        for (; ow + 4 <= ib; ow += 4) {
+            ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 4 - pw, IW, cb, ce);
+            ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 5);
+        }
+    if (sw == 1 && dw == 1 && KW == 7)
+        for (; ow + 4 <= ib; ow += 4) {
+            ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 4 - pw, IW, cb, ce);
+            ck_dw_sweep4(&g, xrow + (ow - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 7);
+        }
+    for (; ow + 4 <= ib; ow += 4) {
+        ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 4) * sw - pw, IW, cb, ce);
+        ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 4, 0, KW);
+    }
+    for (; ow < ib; ow++) {
+        ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
+        ck_dw_tile(&g, xrow + (ow * sw - pw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, 0, KW);
+    }
+    /* Right border. */
+    for (; ow < OW; ow++) {
+        int64_t kw0, kw1;
+        ck_dw_tap_range(ow * sw - pw, dw, KW, IW, &kw0, &kw1);
+        ck_dw_prefetch_next_row(&g, xrow, ow * sw - pw, (ow + 1) * sw - pw, IW, cb, ce);
+        ck_dw_tile(&g, xrow + (ow * sw - pw + kw0 * dw) * C, yrow + ow * C, cb, cfull, tail, tmask, 1, kw0, kw1);
+    }
+    ck_dw_prefetch_next_row(&g, xrow, OW * sw - pw, IW, IW, cb, ce); /* the columns past the last start */
 }
 
 /* ---- multiplier > 1: output channel co reads input channel co / M ------------------------------ */
@@ -306,14 +329,16 @@ void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *s, const float *x, cons
     const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
     const int m1 = s->out_channels == s->in_channels, k3 = s->kernel_size[2] == 3;
 
-    /* Units: (row, block of CK_DW_CBLOCK channels), so a layer of one row (1D, batch 1: 4000x128
-     * k9 is a single row) still feeds every thread; each unit sweeps its row for its channels. */
+    /* Units: (row, block of channels; see ck_dw_channel_block), so a layer of one row (1D, batch
+     * 1: 4000x128 k9 is a single row) still feeds every thread; each unit sweeps its row for its
+     * channels. */
     const int64_t C = s->out_channels;
-    const int64_t cblocks = m1 ? (C + CK_DW_CBLOCK - 1) / CK_DW_CBLOCK : 1;
+    const int64_t cblock = ck_dw_channel_block(rows, C);
+    const int64_t cblocks = m1 ? (C + cblock - 1) / cblock : 1;
     CK_PARALLEL_FOR(rows * row_len * taps)
     for (int64_t u = 0; u < rows * cblocks; u++) {
-        const int64_t r = u / cblocks, c0 = (u % cblocks) * CK_DW_CBLOCK;
-        const int64_t c1 = m1 && c0 + CK_DW_CBLOCK < C ? c0 + CK_DW_CBLOCK : C;
+        const int64_t r = u / cblocks, c0 = (u % cblocks) * cblock;
+        const int64_t c1 = m1 && c0 + cblock < C ? c0 + cblock : C;
         const ck_fpenv env = ck_fpenv_enter();
         if (m1 && k3) ck_dw_row_m1(&ctx, r, c0, c1, 3);
         else if (m1) ck_dw_row_m1(&ctx, r, c0, c1, s->kernel_size[2]);
