@@ -8,11 +8,12 @@ void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
      * of MC = 36 (a 72 KiB A block in L2) and a 512x1024 B slice (2 MiB) in L3: half the passes
      * over C of KC = 256, and a C tile column of a row block is 36 rows, which with a power-of-two
      * ldc fight over fewer cache sets than 168. Against the Haswell-style 168/256/4080 of BLIS,
-     * interleaved in one process (median ratio of 14 rounds, 1 thread / 2 threads): 1024^3
-     * 1.06 / 1.04, 512x4096x1024 1.14 / 1.10 (mostly NC: a 2 MiB B slice instead of 8 MiB),
-     * 2048x512x512 1.01 / 1.04; 4096x256x256 and 784x128x256 within +-2%. MC 24-48 were alike;
-     * KC = 1024 (a 64 KiB panel) lost 10%. Weights packed once still go panel by panel up to 168
-     * rows (the last field; the MC-block loop lost 6-12% at 64-128 rows), see ck_gemm_run. */
+     * interleaved in one process, each pair in both orders (the first of a pair ran up to ~5%
+     * slower), median ratios of 12 rounds, 1 thread / 2 threads: 1024^3 1.02-1.04 / 1.03,
+     * 512x4096x1024 1.09 / 1.08 (mostly NC: a 2 MiB B slice instead of 8 MiB), 2048x512x512
+     * 1.01 / 1.04; 4096x256x256 and 784x128x256 within +-2%. MC 24-48 were alike; KC = 1024 (a
+     * 64 KiB panel) lost 10%. Weights packed once still go panel by panel up to 168 rows (the
+     * last field; the MC-block loop lost 6-12% at 64-128 rows), see ck_gemm_run. */
     t->gemm_ukernel = (ck_f32_gemm_ukernel){ck_f32_gemm_ukernel_6x16__avx2, 6, 16, 36, 512, 1024,
                                             ck_f32_gemm_pack_a_6__avx2, ck_f32_gemm_row_1x16__avx2,
                                             ck_f32_gemm_row_wide__avx2, 0, 168};
