@@ -116,11 +116,12 @@ static ck_status ck_gemm_one_row(int64_t N, int64_t K, const float *A, const flo
 }
 
 /* Packed weights and few rows (M <= the kernel's by_panel_rows, by default MC): panel by
- * panel, the whole reduction of each before the next. The weights are read once per call, usually from memory; the general loop order
- * (all panels for one KC block, then the next block) jumped K*NR floats between 16 KiB slices,
- * which the prefetchers restart on, and a 32x2048 @ 2048x1000 Dense layer ran at half the
- * peak. Every thread packs all of A (at most CK_GEMM_FULL_A_BYTES) for its range of panels.
- * Each C element still gets the same KC blocks in the same order as in the general loop. */
+ * panel, the whole reduction of each before the next. The weights are read once per call,
+ * usually from memory; the general loop order (all panels for one KC block, then the next block)
+ * jumped K*NR floats between 16 KiB slices, which the prefetchers restart on, and a 32x2048 @
+ * 2048x1000 Dense layer ran at half the peak. Every thread packs all of A (at most
+ * CK_GEMM_FULL_A_BYTES) for its range of panels. Each C element still gets the same KC blocks in
+ * the same order as in the general loop. */
 #define CK_GEMM_FULL_A_BYTES (1 << 20)
 
 static ck_status ck_gemm_packed_by_panel(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
