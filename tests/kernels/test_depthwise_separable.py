@@ -31,11 +31,13 @@ DW_CASES = [
     (1, (29,), 67, 1, 3, 2, 1, "valid", True, "relu", "channels_first"),
     (2, (9, 11), 100, 1, 3, 2, 1, "same", True, "relu6", "channels_last"),
     (2, (5, 6), 65, 1, 3, 1, 1, "same", False, "sigmoid", "channels_last"),
-    # wide units (the AVX2 path merges 64-channel blocks, up to 512, when rows are many): 603
-    # channels as 304 + 299 (a masked tail of 3), at stride 1 and 2; 203 channels in one unit, 5x5
+    # wide units (both vector paths merge 64-channel blocks, up to 512, when rows are many): 603
+    # channels as 304 + 299 (a masked tail of 3), at stride 1 and 2; 203 channels in one unit, 5x5;
+    # 520 channels, 7x7, as 264 + 256 on AVX2 and 272 + 248 on AVX-512 (16-channel vectors)
     (2, (24, 20), 603, 1, 3, 1, 1, "same", True, "relu", "channels_last"),
     (2, (24, 21), 603, 1, 3, 2, 1, "same", False, None, "channels_last"),
     (2, (16, 16), 203, 1, 5, 1, 1, "same", True, None, "channels_last"),
+    (2, (12, 20), 520, 1, 7, 1, 1, "same", True, "relu6", "channels_last"),
     # multipliers: a lane's input channel (co + j) // M loaded once per 8 outputs, near the end too
     (2, (6, 5), 11, 3, 3, 1, 1, "same", True, None, "channels_last"),
     (1, (9,), 13, 5, 2, 2, 1, "valid", True, "relu", "channels_last"),
@@ -125,7 +127,7 @@ def test_depthwise_one_row_is_identical_for_any_thread_count(isa, rng, same_at_t
 
 
 def test_depthwise_wide_units_are_identical_for_any_thread_count(isa, rng, same_at_thread_counts):
-    # Enough rows that the AVX2 path's units span several 64-channel blocks (ck_dw_channel_block):
+    # Enough rows that the vector paths' units span several 64-channel blocks (ck_dw_channel_block):
     # the blocks depend on the shape, never on the thread count, and no sum depends on them.
     x = rng.standard_normal((3, 20, 17, 603)).astype(np.float32)
     w = rng.standard_normal((3, 3, 603, 1)).astype(np.float32)

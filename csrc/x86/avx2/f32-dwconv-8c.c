@@ -9,7 +9,8 @@
  *    channel vector at a time with its nine weights in registers while the row streams by; at
  *    stride 1 each input column is loaded once and feeds the three outputs that use it;
  *  - otherwise four output pixels at a time (one weight load feeds four FMAs).
- * A unit of work is one output row for a block of 64 to 512 channels (ck_dw_channel_block).
+ * A unit of work is one output row for a block of 64 to 512 channels (ck_dw_channel_block, in
+ * ../f32-dwconv-rows.h).
  * Bias is the accumulators' start value; linear/relu/relu6 are a clamp fused into the store
  * (NaN goes through), other activations go through ck_activate_f32 on the finished row.
  *
@@ -28,32 +29,6 @@
 #include "convkit/gemm.h"
 #include "convkit/threads.h"
 #include "../f32-dwconv-rows.h"
-
-/* Channels per unit of work: as many 64-channel blocks merged as leave the layer at least
- * CK_DW_MIN_UNITS units (rows x channel blocks), up to CK_DW_MAX_BLOCK channels, the blocks then
- * evened out to whole vectors (603 channels: 304 + 299, not 512 + 91). A unit sweeps its row once
- * for all its channels, so fewer, wider units pay the row's set-up and borders once and read each
- * input pixel's channels together. Against fixed 64-channel blocks on Zen 3 (1 thread; each pair
- * measured in both orders, 10-12 interleaved rounds, since the first of a pair ran 0-9% slower):
- * 3x3 over 28x28x512 1.43x, 160x160x128 1.27x, 8x56x56x128 1.07x, 7x7x960 1.06x, 112x112x96 s2
- * 1.09x, 28x28x192 s2 1.06x; 7x7 over 2x56x56x256 1.05x; cache-resident layers of 144-576
- * channels 0.95-1.01x (56x56x144 0.97-1.00x, within the +-5% these pairs move). The block depends
- * on the shape only, and no sum depends on it (each channel vector sees the same taps in the same
- * order), so results stay the same for any thread count. A 1D layer of one row keeps 64-channel
- * units to feed the threads. */
-#define CK_DW_MIN_UNITS 32
-#define CK_DW_MAX_BLOCK 512
-
-static int64_t ck_dw_channel_block(int64_t rows, int64_t C) {
-    const int64_t blocks64 = (C + 63) / 64;
-    int64_t merge = rows * blocks64 / CK_DW_MIN_UNITS;
-    if (merge > blocks64) merge = blocks64;
-    if (merge > CK_DW_MAX_BLOCK / 64) merge = CK_DW_MAX_BLOCK / 64;
-    if (merge <= 1) return 64;
-    /* as many blocks as merge*64 channels need, evened out to whole vectors */
-    const int64_t nblocks = (C + merge * 64 - 1) / (merge * 64);
-    return ((C + nblocks - 1) / nblocks + 7) / 8 * 8;
-}
 
 /* Lanes [0, n) on, the rest off (1 <= n <= 8). */
 CK_INLINE __m256i ck_dw_mask8(int64_t n) {
@@ -333,7 +308,7 @@ void ck_f32_depthwise_conv_nd__avx2(const ck_conv_shape *s, const float *x, cons
      * 1: 4000x128 k9 is a single row) still feeds every thread; each unit sweeps its row for its
      * channels. */
     const int64_t C = s->out_channels;
-    const int64_t cblock = ck_dw_channel_block(rows, C);
+    const int64_t cblock = ck_dw_channel_block(rows, C, 8);
     const int64_t cblocks = m1 ? (C + cblock - 1) / cblock : 1;
     CK_PARALLEL_FOR(rows * row_len * taps)
     for (int64_t u = 0; u < rows * cblocks; u++) {
