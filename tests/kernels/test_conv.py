@@ -245,3 +245,26 @@ def test_conv_winograd_refuses_uncovered_shapes_clearly(isa, kernel, strides, di
     w = np.ones(ks + (4, 4), np.float32)
     with pytest.raises(ValueError, match="algorithm='winograd' supports 2D convolutions with a 3x3 kernel"):
         convkit.ops.conv(x, w, strides=strides, dilation_rate=dilation, algorithm="winograd")
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "direct"])
+def test_conv_few_channels_large_output_matches_oracle(isa, rng, algorithm, assert_close):
+    # The small-channel direct kernel with its output prefetch on (>= 64 filters, >= 4 MiB of
+    # output: csrc/conv/f32-conv-small.c): 72 filters (a ragged last panel on both vector paths),
+    # rows of 112 pixels (a ragged last sub-run), 'same' borders, two images (the prefetch of the
+    # next unit crosses rows and images). A prefetch must change nothing, whatever the threads.
+    x = rng.standard_normal((2, 96, 112, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 3, 72)).astype(np.float32)
+    b = rng.standard_normal(72).astype(np.float32)
+    want = ref.conv(x, w, 1, "same", 1, 1, b, "relu")
+    before = convkit.get_num_threads()
+    try:
+        got = {}
+        for n in (1, 3):
+            convkit.set_num_threads(n)
+            got[n] = convkit.ops.conv(x, w, padding="same", bias=b, activation="relu", algorithm=algorithm)
+    finally:
+        convkit.set_num_threads(before)
+    assert got[1].nbytes >= 4 << 20
+    assert_close(got[1], want)
+    assert np.array_equal(got[1], got[3])
