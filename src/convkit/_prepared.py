@@ -107,11 +107,12 @@ class _PreparedWindow:
         x5, y5, y_final, before = plan
         y = np.empty(y5, np.float32)
         self._run(x.reshape(x5), y, before)
-        if self._post is not None:
-            y = self._post(y)
         y = y.reshape(y_final)
         if self.data_format == "channels_first":
             y = np.ascontiguousarray(np.moveaxis(y, -1, 1))
+        if self._post is not None:
+            # after the move back: softmax's last axis is the caller's (see ops._post_activation)
+            y = self._post(y)
         return y
 
 

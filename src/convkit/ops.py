@@ -79,6 +79,13 @@ def _finish(y, rank, data_format):
     return y
 
 
+def _post_activation(y, act):
+    """The activation the kernel could not fuse, on the result in the caller's layout: softmax and
+    log_softmax reduce over the last axis, which with channels_first is the last spatial axis, as in
+    Keras (activations.softmax(x, axis=-1) on the layer's output)."""
+    return y if act.fusable else act(y)
+
+
 def _kernel_array(kernel, name, rank, op):
     k = _args.as_float32_array(kernel, name)
     if k.ndim != rank + 2:
@@ -191,9 +198,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv")
     _core.conv_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                   _pad3(before, 0), groups, kind, alpha, _ALGORITHMS[algorithm.lower()])
-    if not act.fusable:
-        y = act(y)
-    return _finish(y, rank, data_format)
+    return _post_activation(_finish(y, rank, data_format), act)
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None,
@@ -216,9 +221,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     y = _output_array((x.shape[0],) + _pad3(out, 1) + (out_ch,), "depthwise_conv")
     _core.depthwise_conv_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                             _pad3(before, 0), kind, alpha)
-    if not act.fusable:
-        y = act(y)
-    return _finish(y, rank, data_format)
+    return _post_activation(_finish(y, rank, data_format), act)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
@@ -294,9 +297,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv_transpose")
     _core.conv_transpose_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                             _pad3(crop, 0), groups, kind, alpha)
-    if not act.fusable:
-        y = act(y)
-    return _finish(y, rank, data_format)
+    return _post_activation(_finish(y, rank, data_format), act)
 
 
 # ---- pooling ----------------------------------------------------------------------------------

@@ -47,6 +47,15 @@ CASES = [
     ("SeparableConv2D", dict(filters=5, kernel_size=3, padding="same"), (2, 6, 5, 3)),
     ("SeparableConv2D", dict(filters=4, kernel_size=2, strides=2, padding="same", depth_multiplier=2), (2, 7, 6, 3)),
     ("SeparableConv2D", dict(filters=4, kernel_size=3, **CF), (2, 3, 6, 5)),
+    # softmax reduces over the output's last axis, which with channels_first is the last spatial
+    # axis (W), not the channels
+    ("Conv1D", dict(filters=4, kernel_size=3, activation="softmax", **CF), (2, 3, 9)),
+    ("Conv2D", dict(filters=4, kernel_size=3, padding="same", activation="softmax", **CF), (2, 3, 6, 5)),
+    ("Conv3D", dict(filters=3, kernel_size=2, activation="log_softmax", **CF), (1, 2, 4, 3, 5)),
+    ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, activation="softmax", **CF), (2, 2, 4, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=3, activation="log_softmax", **CF), (2, 3, 6, 5)),
+    ("SeparableConv1D", dict(filters=4, kernel_size=3, activation="softmax", **CF), (2, 3, 9)),
+    ("Conv2D", dict(filters=4, kernel_size=3, activation="softmax"), (2, 6, 5, 3)),
     # --- pooling
     ("MaxPooling1D", dict(), (2, 9, 3)),
     ("MaxPooling1D", dict(pool_size=3, strides=2, padding="same"), (2, 9, 3)),

@@ -268,3 +268,22 @@ def test_conv_few_channels_large_output_matches_oracle(isa, rng, algorithm, asse
     assert got[1].nbytes >= 4 << 20
     assert_close(got[1], want)
     assert np.array_equal(got[1], got[3])
+
+
+@pytest.mark.parametrize("op", ["conv", "depthwise_conv", "conv_transpose"])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_axis_activation_reduces_over_the_outputs_last_axis(isa, rng, op, data_format, assert_close):
+    # As in Keras (activations.softmax(x, axis=-1) on the output): with channels_first the last
+    # axis is W, not the channels, so softmax runs after the move back to the caller's layout.
+    x = rng.standard_normal((2, 5, 6, 4)).astype(np.float32)
+    if data_format == "channels_first":
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    w = rng.standard_normal((3, 3, 4, 4 if op != "depthwise_conv" else 2)).astype(np.float32)
+    fn = getattr(convkit.ops, op)
+    for name in ("softmax", "log_softmax"):
+        plain = fn(x, w, padding="same", data_format=data_format).astype(np.float64)
+        e = np.exp(plain - plain.max(axis=-1, keepdims=True))
+        want = e / e.sum(axis=-1, keepdims=True)
+        if name == "log_softmax":
+            want = np.log(want)
+        assert_close(fn(x, w, padding="same", data_format=data_format, activation=name), want)
