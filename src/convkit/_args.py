@@ -81,10 +81,11 @@ def normalize_int(value, name, minimum=1):
 
 
 def check_strides_dilation(strides, dilation_rate):
-    """Keras forbids a stride and a dilation both above 1 (the result would be ambiguous)."""
+    """Keras's Conv and ConvTranspose layers refuse a stride and a dilation both above 1 (its
+    depthwise and separable layers and keras.ops allow them)."""
     if any(s > 1 for s in strides) and any(d > 1 for d in dilation_rate):
         raise ValueError(
-            "`strides > 1` is not compatible with `dilation_rate > 1`. "
+            "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
             f"Received: strides={strides} and dilation_rate={dilation_rate}"
         )
 

@@ -120,7 +120,8 @@ def _window_args(rank, strides, padding, dilation_rate, allow_causal):
     dilation = _args.normalize_tuple(dilation_rate, rank, "dilation_rate")
     allowed = ("valid", "same", "causal") if (allow_causal and rank == 1) else ("valid", "same")
     padding = _args.normalize_padding(padding, allowed)
-    _args.check_strides_dilation(strides, dilation)
+    # A stride and a dilation both above 1 are fine here, as in keras.ops on the torch and JAX
+    # backends; the Conv and ConvTranspose layers refuse them as Keras's layers do.
     return strides, dilation, padding
 
 

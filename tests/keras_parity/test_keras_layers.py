@@ -47,6 +47,13 @@ CASES = [
     ("SeparableConv2D", dict(filters=5, kernel_size=3, padding="same"), (2, 6, 5, 3)),
     ("SeparableConv2D", dict(filters=4, kernel_size=2, strides=2, padding="same", depth_multiplier=2), (2, 7, 6, 3)),
     ("SeparableConv2D", dict(filters=4, kernel_size=3, **CF), (2, 3, 6, 5)),
+    # a stride and a dilation both above 1: Keras's depthwise and separable layers accept them
+    ("DepthwiseConv1D", dict(kernel_size=3, strides=2, dilation_rate=2, padding="same"), (2, 11, 3)),
+    ("DepthwiseConv2D", dict(kernel_size=3, strides=2, dilation_rate=2), (1, 9, 9, 2)),
+    ("DepthwiseConv2D", dict(kernel_size=3, strides=(2, 1), dilation_rate=(1, 2), padding="same",
+                             depth_multiplier=2), (2, 8, 9, 3)),
+    ("SeparableConv2D", dict(filters=3, kernel_size=3, strides=2, dilation_rate=2, padding="same"), (1, 9, 10, 2)),
+    ("SeparableConv1D", dict(filters=3, kernel_size=3, strides=2, dilation_rate=2, **CF), (2, 2, 11)),
     # softmax reduces over the output's last axis, which with channels_first is the last spatial
     # axis (W), not the channels
     ("Conv1D", dict(filters=4, kernel_size=3, activation="softmax", **CF), (2, 3, 9)),

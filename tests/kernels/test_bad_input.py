@@ -47,11 +47,14 @@ CASES = [
     ("groups-zero", lambda: ops.conv(X2, K2, groups=0), ["groups"]),
     ("transpose-groups", lambda: ops.conv_transpose(np.ones((1, 5, 3), np.float32), np.ones((3, 2, 3), np.float32),
                                                     groups=2), ["groups"]),
-    # strides > 1 with dilation > 1
-    ("stride-and-dilation", lambda: ops.conv(X2, K2, strides=2, dilation_rate=2), ["strides", "dilation_rate"]),
-    ("stride-and-dilation-mixed", lambda: ops.conv(X2, K2, strides=(1, 2), dilation_rate=(2, 1)),
+    # strides > 1 with dilation > 1: Keras's Conv and ConvTranspose layers refuse them (the ops,
+    # like keras.ops, and the depthwise and separable layers compute them)
+    ("stride-and-dilation", lambda: convkit.layers.Conv2D(2, 3, strides=2, dilation_rate=2),
      ["strides", "dilation_rate"]),
-    ("depthwise-stride-and-dilation", lambda: ops.depthwise_conv(X2, DW2, 2, dilation_rate=2),
+    ("stride-and-dilation-mixed", lambda: convkit.layers.Conv1D(2, 3, strides=(2,), dilation_rate=3),
+     ["strides", "dilation_rate"]),
+    ("transpose-stride-and-dilation", lambda: convkit.layers.Conv2DTranspose(2, 3, strides=(1, 2),
+                                                                             dilation_rate=(2, 1)),
      ["strides", "dilation_rate"]),
     # output size <= 0
     ("conv-kernel-too-big", lambda: ops.conv(np.ones((1, 2, 2, 4), np.float32), K2), ["output", "kernel"]),
@@ -127,9 +130,16 @@ def test_bad_argument_is_reported(call, names):
     assert any(name in message for name in names), f"message does not mention {names}: {message}"
 
 
-def test_strides_with_dilation_is_a_value_error():
-    with pytest.raises(ValueError):
-        ops.conv(X1, K1, strides=2, dilation_rate=2)
+def test_strides_with_dilation_follow_keras():
+    # keras.ops.conv computes them (torch and JAX backends), as convkit.ops.conv does; Keras's
+    # Conv/ConvTranspose layers refuse them, its DepthwiseConv/SeparableConv layers do not.
+    y = ops.conv(X1, K1, strides=2, dilation_rate=2)
+    assert y.shape == (X1.shape[0], (X1.shape[1] - 4 - 1) // 2 + 1, K1.shape[-1])
+    for cls in (convkit.layers.Conv1D, convkit.layers.Conv1DTranspose):
+        with pytest.raises(ValueError, match="dilation_rate"):
+            cls(2, 3, strides=2, dilation_rate=2)
+    assert convkit.layers.DepthwiseConv1D(3, strides=2, dilation_rate=2)(X1).shape[1] == y.shape[1]
+    assert convkit.layers.SeparableConv1D(2, 3, strides=2, dilation_rate=2)(X1).shape[1] == y.shape[1]
 
 
 def test_bad_input_leaves_arguments_untouched():

@@ -287,3 +287,30 @@ def test_axis_activation_reduces_over_the_outputs_last_axis(isa, rng, op, data_f
         if name == "log_softmax":
             want = np.log(want)
         assert_close(fn(x, w, padding="same", data_format=data_format, activation=name), want)
+
+
+# A stride and a dilation both above 1 (keras.ops.conv accepts them on the torch and JAX
+# backends; Keras's Conv layers refuse them, its depthwise and separable layers do not):
+# (rank, cin, filters, groups, k, strides, dilation, padding)
+STRIDE_DILATION = [
+    (1, 3, 8, 1, 3, 2, 2, "valid"),      # small-channel direct kernel
+    (1, 16, 40, 1, 5, 3, 2, "causal"),
+    (2, 3, 64, 1, 3, (2, 3), (2, 2), "same"),
+    (2, 32, 40, 1, 3, 2, 2, "same"),     # indirect GEMM
+    (2, 24, 36, 3, (3, 2), (2, 1), (1, 3), "valid"),
+    (3, 4, 6, 1, 2, 2, (2, 1, 2), "same"),
+]
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "direct", "gemm"])
+@pytest.mark.parametrize("case", STRIDE_DILATION, ids=["-".join(map(str, c)).replace(" ", "") for c in STRIDE_DILATION])
+def test_conv_stride_and_dilation_together_match_oracle(isa, case, algorithm, assert_close):
+    rank, cin, filters, groups, k, s, d, padding = case
+    r = np.random.default_rng(zlib.crc32(repr(case).encode()))
+    ks = ref.as_tuple(k, rank)
+    x = r.standard_normal((2,) + (13, 11, 9)[:rank] + (cin,)).astype(np.float32)
+    w = r.standard_normal(ks + (cin // groups, filters)).astype(np.float32)
+    b = r.standard_normal(filters).astype(np.float32)
+    got = convkit.ops.conv(x, w, strides=s, padding=padding, dilation_rate=d, bias=b, groups=groups,
+                           activation="relu", algorithm=algorithm)
+    assert_close(got, ref.conv(x, w, s, padding, d, groups, b, "relu"))

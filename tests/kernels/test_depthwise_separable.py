@@ -38,6 +38,12 @@ DW_CASES = [
     (2, (24, 21), 603, 1, 3, 2, 1, "same", False, None, "channels_last"),
     (2, (16, 16), 203, 1, 5, 1, 1, "same", True, None, "channels_last"),
     (2, (12, 20), 520, 1, 7, 1, 1, "same", True, "relu6", "channels_last"),
+    # a stride and a dilation both above 1 (as keras.ops and Keras's depthwise layers allow)
+    (2, (13, 12), 67, 1, 3, 2, 2, "same", True, "relu6", "channels_last"),
+    (2, (15, 14), 16, 1, 5, (2, 1), (1, 2), "valid", False, None, "channels_first"),
+    (2, (14, 20), 48, 1, 5, (2, 1), (2, 1), "same", True, "relu", "channels_last"),
+    (1, (23,), 20, 2, 3, 3, 2, "same", True, None, "channels_last"),
+    (3, (7, 8, 9), 9, 1, 3, 2, 2, "same", True, None, "channels_last"),
     # multipliers: a lane's input channel (co + j) // M loaded once per 8 outputs, near the end too
     (2, (6, 5), 11, 3, 3, 1, 1, "same", True, None, "channels_last"),
     (1, (9,), 13, 5, 2, 2, 1, "valid", True, "relu", "channels_last"),
@@ -90,6 +96,7 @@ SEP_CASES = [
     (2, (6, 7), 15, 2, 17, 3, 2, 1, "same", True, "sigmoid", "channels_first"),
     (2, (11, 5), 3, 3, 16, 3, 1, 2, "valid", False, "gelu", "channels_last"),
     (3, (5, 5, 6), 2, 2, 3, 2, 1, 1, "same", True, None, "channels_last"),
+    (2, (13, 11), 5, 2, 9, 3, 2, 2, "same", True, "relu", "channels_last"),  # stride and dilation
 ]
 
 

@@ -33,7 +33,10 @@ class _SpatialLayer(Layer):
 
     rank = None
 
-    def _init_spatial(self, kernel_size, strides, padding, data_format, dilation_rate, allow_causal):
+    def _init_spatial(self, kernel_size, strides, padding, data_format, dilation_rate, allow_causal,
+                      strides_with_dilation=False):
+        """strides_with_dilation: whether a stride and a dilation may both exceed 1 (Keras allows it
+        for its depthwise and separable layers, and refuses it for Conv and ConvTranspose)."""
         rank = self.rank
         self.kernel_size = _args.normalize_tuple(kernel_size, rank, "kernel_size")
         self.strides = _args.normalize_tuple(strides, rank, "strides")
@@ -41,7 +44,8 @@ class _SpatialLayer(Layer):
         allowed = ("valid", "same", "causal") if (allow_causal and rank == 1) else ("valid", "same")
         self.padding = _args.normalize_padding(padding, allowed)
         self.data_format = _args.normalize_data_format(data_format)
-        _args.check_strides_dilation(self.strides, self.dilation_rate)
+        if not strides_with_dilation:
+            _args.check_strides_dilation(self.strides, self.dilation_rate)
         self.input_spec = InputSpec(ndim=rank + 2)
 
     @property
@@ -218,6 +222,7 @@ class BaseConvTranspose(_SpatialLayer):
         self.dilation_rate = _args.normalize_tuple(dilation_rate, self.rank, "dilation_rate")
         self.padding = _args.normalize_padding(padding)
         self.data_format = _args.normalize_data_format(data_format)
+        _args.check_strides_dilation(self.strides, self.dilation_rate)
         self.input_spec = InputSpec(ndim=self.rank + 2)
         if output_padding is None:
             self.output_padding = None
@@ -313,7 +318,8 @@ class BaseDepthwiseConv(_SpatialLayer):
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
-        self._init_spatial(kernel_size, strides, padding, data_format, dilation_rate, allow_causal=True)
+        self._init_spatial(kernel_size, strides, padding, data_format, dilation_rate, allow_causal=True,
+                           strides_with_dilation=True)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer, "depthwise_initializer")
@@ -390,7 +396,8 @@ class BaseSeparableConv(_SpatialLayer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters = positive_int(filters, "filters")
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
-        self._init_spatial(kernel_size, strides, padding, data_format, dilation_rate, allow_causal=True)
+        self._init_spatial(kernel_size, strides, padding, data_format, dilation_rate, allow_causal=True,
+                           strides_with_dilation=True)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer, "depthwise_initializer")
