@@ -17,7 +17,7 @@ import numpy as np
 from convkit import _args
 from convkit import layers as _layers
 from convkit._progress import ProgressBar
-from convkit.layers.base import Layer, to_snake_case, unique_name
+from convkit.layers.base import Layer, _refuse_training, to_snake_case, unique_name
 from convkit.layers.core import Input, InputLayer
 from convkit.layers.symbolic import KerasTensor, flatten
 
@@ -242,6 +242,9 @@ class Model(Layer):
     def layers(self, _):
         raise AttributeError("`Model.layers` is reserved and cannot be set.")
 
+    def _differs_in_training(self):
+        return any(layer._differs_in_training() for layer in self.layers)
+
     def _require_plan(self, what):
         if self._plan is None:
             raise ValueError(f"Model '{self.name}' has not been built yet, so it has no {what}. Give the first "
@@ -378,7 +381,7 @@ class Model(Layer):
     def __call__(self, inputs, *args, **kwargs):
         if any(isinstance(t, KerasTensor) for t in flatten(inputs)):
             return super().__call__(inputs, *args, **kwargs)
-        kwargs.pop("training", None)
+        _refuse_training(self, kwargs.pop("training", None))
         if kwargs.pop("mask", None) is not None:
             raise ValueError("convkit models do not support masks.")
         if args or kwargs:

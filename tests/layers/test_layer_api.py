@@ -334,3 +334,68 @@ def test_keras_default_initializers_for_other_layers():
     emb.build((None, 3))
     t = emb.get_weights()[0]
     assert np.abs(t).max() <= 0.05 and np.abs(t).max() > 0.045
+
+
+# training=True: Keras computes something else for these (batch statistics, dropout, noise);
+# convkit runs inference only and refuses the call rather than answering it as inference.
+TRAINING_DIFFERS = [
+    (lambda: L.BatchNormalization(), (2, 3, 3, 4)),
+    (lambda: L.Dropout(0.5), (2, 5)),
+    (lambda: L.SpatialDropout2D(0.2), (1, 3, 3, 2)),
+    (lambda: L.GaussianNoise(0.1), (2, 5)),
+    (lambda: L.GaussianDropout(0.3), (2, 5)),
+    (lambda: L.AlphaDropout(0.3), (2, 5)),
+    (lambda: L.LSTM(3, dropout=0.2), (2, 4, 2)),
+    (lambda: L.GRU(3, recurrent_dropout=0.1), (2, 4, 2)),
+]
+TRAINING_SAME = [
+    (lambda: L.Conv2D(2, 3), (1, 5, 5, 3)),
+    (lambda: L.Dropout(0.0), (2, 5)),
+    (lambda: L.LSTM(3), (2, 4, 2)),
+    (lambda: L.LayerNormalization(), (2, 5)),
+]
+
+
+@pytest.mark.parametrize("factory, shape", TRAINING_DIFFERS)
+def test_training_true_is_refused_where_training_differs(factory, shape, rng):
+    layer = factory()
+    x = rng.standard_normal(shape).astype(np.float32)
+    want = layer(x)
+    with pytest.raises(ValueError, match=r"inference only.*training=True"):
+        layer(x, training=True)
+    np.testing.assert_array_equal(layer(x, training=False), want)
+    np.testing.assert_array_equal(layer(x, training=None), want)
+
+
+@pytest.mark.parametrize("factory, shape", TRAINING_SAME)
+def test_training_true_is_accepted_where_nothing_differs(factory, shape, rng):
+    layer = factory()
+    x = rng.standard_normal(shape).astype(np.float32)
+    np.testing.assert_array_equal(layer(x, training=True), layer(x))
+
+
+def test_training_true_on_a_model_names_the_layers_that_differ(rng):
+    import convkit
+
+    inner = convkit.Sequential([convkit.Input((4,)), L.Dense(3), L.BatchNormalization(name="bn")])
+    inp = convkit.Input((4,))
+    out = L.Dense(2)(L.Dropout(0.0)(inner(inp)))
+    model = convkit.Model(inp, out)
+    x = rng.standard_normal((2, 4)).astype(np.float32)
+    want = model(x)
+    np.testing.assert_array_equal(model(x, training=False), want)
+    with pytest.raises(ValueError, match="'sequential.*training=True"):
+        model(x, training=True)
+    with pytest.raises(ValueError, match="'bn'"):
+        inner(x, training=True)
+    plain = convkit.Sequential([convkit.Input((4,)), L.Dense(3), L.Dropout(0.0)])
+    np.testing.assert_array_equal(plain(x, training=True), plain(x))
+
+
+def test_training_true_in_a_functional_graph_is_refused():
+    # Keras keeps a node's training=True (e.g. Monte Carlo dropout at inference); convkit cannot.
+    import convkit
+
+    inp = convkit.Input((4,))
+    with pytest.raises(ValueError, match="Dropout.*training=True"):
+        L.Dropout(0.5)(inp, training=True)

@@ -141,6 +141,19 @@ class Weight:
         return f"<Weight path={self.path}, shape={self.shape}, dtype=float32>"
 
 
+def _refuse_training(layer, training):
+    """A ValueError for `training=True` on a layer (or model) whose training behaviour differs
+    from inference; training=False/None, or a layer that behaves the same, pass."""
+    if training is None or not bool(training) or not layer._differs_in_training():
+        return
+    inner = [f"'{sub.name}'" for sub in getattr(layer, "layers", ()) if sub._differs_in_training()]
+    which = f" (its layers {', '.join(inner)})" if inner else ""
+    raise ValueError(
+        f"convkit runs inference only: {type(layer).__name__} '{layer.name}'{which} computes something else "
+        "in training (batch statistics, dropout or noise), which convkit does not do, so `training=True` is "
+        f"not supported. Call it with training=False (or without `training`). Received: training={training!r}")
+
+
 class Layer:
     """Base class of convkit's layers (Keras 3's `keras.layers.Layer`, inference only)."""
 
@@ -319,7 +332,7 @@ class Layer:
         if (not args and not kwargs and type(inputs) is np.ndarray and inputs.shape == self._accepted_shape
                 and inputs.dtype == np.float32 and inputs.flags.c_contiguous):
             return self.call(inputs)
-        kwargs.pop("training", None)
+        _refuse_training(self, kwargs.pop("training", None))
         mask = kwargs.pop("mask", None)
         if mask is not None:
             raise ValueError(f"Layer '{self.name}': masks are not supported by convkit. Received a `mask` argument.")
@@ -334,6 +347,12 @@ class Layer:
         if not isinstance(x, list) and type(self)._convert_inputs is Layer._convert_inputs:
             self._accepted_shape = shapes  # layers that convert their own way never take the fast path
         return self.call(x, *args, **kwargs)
+
+    def _differs_in_training(self):
+        """Whether Keras computes something else for this layer when it is called with
+        training=True (batch statistics, dropout, noise). convkit runs inference only, so such a
+        call is refused (_refuse_training) rather than answered as inference."""
+        return False
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, (list, tuple)) and self._takes_list():

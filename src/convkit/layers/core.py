@@ -202,6 +202,9 @@ class Dropout(Layer):
     def call(self, inputs):
         return inputs.copy()
 
+    def _differs_in_training(self):
+        return self.rate > 0
+
     def get_config(self):
         config = super().get_config()
         config.update({"rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape})
@@ -258,6 +261,9 @@ class GaussianNoise(Layer):
     def call(self, inputs):
         return inputs.copy()
 
+    def _differs_in_training(self):
+        return self.stddev > 0
+
     def get_config(self):
         config = super().get_config()
         config.update({"stddev": self.stddev, "seed": self.seed})
@@ -273,6 +279,9 @@ class GaussianDropout(Layer):
 
     def call(self, inputs):
         return inputs.copy()
+
+    def _differs_in_training(self):
+        return self.rate > 0
 
     def get_config(self):
         config = super().get_config()

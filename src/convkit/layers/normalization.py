@@ -97,6 +97,9 @@ class BatchNormalization(Layer):
         _axis_index(self.axis, len(shape), self.name)
         return shape
 
+    def _differs_in_training(self):
+        return True  # normalises with the batch's statistics and updates the moving ones
+
     def get_config(self):
         config = super().get_config()
         config.update({

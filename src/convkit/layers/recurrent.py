@@ -196,6 +196,9 @@ class BaseRNN(Layer):
             config["recurrent_activation"] = activations.serialize(self.recurrent_activation)
         return config
 
+    def _differs_in_training(self):
+        return self.dropout > 0 or self.recurrent_dropout > 0
+
     def get_config(self):
         return self._base_config()
 
