@@ -116,6 +116,7 @@ def test_gemm_conv_with_a_narrow_last_column_block_is_identical_for_any_thread_c
     ((13, 11), 256, 256, 32, 3, 1, "relu6"),  # ResNeXt-like: 8-channel groups (12x8 kernel), padding taps
     ((9, 7), 64, 64, 4, 3, 2, None),          # 16-channel groups, stride 2
     ((7, 8), 24, 32, 8, 3, 1, "gelu"),        # 3 input and 4 output channels per group
+    ((5, 6), 64, 32, 8, 3, 1, None),          # 8 input (the 12x8 kernel's unrolled k) and 4 output
     ((25,), 48, 96, 6, 5, 1, None),           # 1D, 16-channel groups
 ])
 def test_grouped_gemm_conv_matches_oracle_packed_and_any_thread_count(isa, rng, nan_filled_outputs,
