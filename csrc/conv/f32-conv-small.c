@@ -46,9 +46,9 @@ static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /* Output prefetch: each panel writes only its NR channels of a pixel, so with 64 or more output
  * channels a sub-run's writes reach memory as runs of a few lines with gaps, which the hardware
  * prefetchers apparently do not keep ahead of (224x224x3 3x3 -> 64 ran at two thirds of the
- * speed of a 32x32x3 layer with its output in L2). So while a sub-run computes, the output lines of the next one are
- * prefetched into L2, when the output is at least CK_SMALL_PREFETCH_OUT_MIN_BYTES and a sub-run
- * fits the L1 budget above (wider layers have sub-runs of one tile and contiguous-enough writes).
+ * speed of a 32x32x3 layer with its output in L2). So while a sub-run computes, the output lines
+ * of the next one are prefetched into L2, when the output is at least
+ * CK_SMALL_PREFETCH_OUT_MIN_BYTES and a sub-run fits the L1 budget above (wider layers have sub-runs of one tile and contiguous-enough writes).
  * In-process A/B, each pair in both orders, 8 rounds, Zen 4 (AVX-512), 1 / 2 threads:
  * 224x224x3 3x3 -> 64 1.26-1.39x / 1.08-1.39x, -> 128 1.37-1.40x / 1.41x, 4x112x112x3 -> 64
  * 1.22-1.33x / 1.19x, 'valid' 1.08-1.29x / 1.25x, 32x32x32x3 -> 64 1.07-1.15x / 0.98-1.12x; the
@@ -172,11 +172,13 @@ static ck_status ck_conv_small_run(const ck_conv_shape *s, const float *x, const
                     for (int64_t t = 0; t < ks; t++) rp[t] += SUB * SW * CI;
                 float *ct = y + (row * OW + p0) * CO;
                 if (prefetch_out) {
-                    /* The output lines of the sub-run after this one (this unit's next, or the
-                     * next unit's first), into L2: see CK_SMALL_PREFETCH_OUT. */
+                    /* The output lines of the sub-run after this one, into L2 (see
+                     * CK_SMALL_PREFETCH_OUT_MIN_BYTES): this unit's next, or else the first of
+                     * this thread's next unit; none after its last. */
                     int64_t pn = p0 + SUB, rown = row;
-                    if (pn >= ow1) pn = (u + 1) % chunks * CW, rown = (u + 1) / chunks;
-                    if (pn < ow1 || u + 1 < u_end) {
+                    int has_next = pn < ow1;
+                    if (!has_next && u + 1 < u_end) pn = (u + 1) % chunks * CW, rown = (u + 1) / chunks, has_next = 1;
+                    if (has_next) {
                         const char *yn = (const char *)(y + (rown * OW + pn) * CO);
                         const int64_t bytes = ck_min64(SUB, OW - pn) * CO * (int64_t)sizeof(float);
                         for (int64_t off = 0; off < bytes; off += 64) _mm_prefetch(yn + off, _MM_HINT_T1);
