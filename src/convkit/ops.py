@@ -465,9 +465,7 @@ def dense(inputs, kernel, bias=None, activation=None):
     a = x.reshape(-1, k.shape[0])
     y = _output_array((a.shape[0], units), "dense")
     _core.gemm(a, k, b, y, kind, alpha)
-    if not act.fusable:
-        y = act(y)
-    return y.reshape(lead + (units,))
+    return _post_activation(y, act).reshape(lead + (units,))
 
 
 def activation(inputs, activation):
