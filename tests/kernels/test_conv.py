@@ -167,6 +167,20 @@ def test_conv_every_algorithm_agrees(isa, case, algorithm, assert_close):
     assert_close(got, ref.conv(x, w, s, padding, d, 1, b, "relu"), rtol=1e-5)
 
 
+@pytest.mark.parametrize("length", range(24, 36))
+def test_conv_gemm_every_ragged_last_tile_matches_oracle(isa, length, assert_close):
+    # The indirect GEMM's last tile of pixels holds length % MR of them (MR = 12 on AVX-512, 6 on
+    # AVX2, 4 in the reference): every remainder, through the row kernel (1-2 rows) and the
+    # tile kernels' shorter variants (4, 8 rows of the 12x32 kernel). 40 filters: a ragged last
+    # column panel as well.
+    r = np.random.default_rng(length)
+    x = r.standard_normal((1, length, 16)).astype(np.float32)
+    w = (r.standard_normal((3, 16, 40)) / 8).astype(np.float32)
+    b = r.standard_normal(40).astype(np.float32)
+    got = convkit.ops.conv(x, w, padding="same", bias=b, activation="relu", algorithm="gemm")
+    assert_close(got, ref.conv(x, w, 1, "same", 1, 1, b, "relu"))
+
+
 # ---- algorithm='winograd': F(4x4, 3x3), 2D 3x3 stride 1 dilation 1 (csrc/winograd/) -------------
 # Winograd trades a little precision (the transforms round on top of the GEMM): 1e-4 of the
 # output's magnitude instead of 1e-5.

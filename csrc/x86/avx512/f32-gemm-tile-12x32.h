@@ -23,15 +23,16 @@ CK_INLINE __m512 ck_clamp16(__m512 v, __m512 lo, __m512 hi) {
     return _mm512_mask_mov_ps(r, nan, v);
 }
 
-/* acc[2*i + h] holds row i, columns 16h..16h+15. */
-CK_INLINE void ck_store_tile_12x32(__m512 acc[2 * CK_MR], size_t mr, size_t nr, float *c, size_t ldc,
-                                   const ck_f32_clamp *clamp) {
+/* acc[2*i + h] holds row i, columns 16h..16h+15, for the R rows a kernel computed (mr <= R);
+ * rows past R are never read. */
+CK_INLINE void ck_store_tile_rows_x32(__m512 acc[2 * CK_MR], const int R, size_t mr, size_t nr, float *c,
+                                      size_t ldc, const ck_f32_clamp *clamp) {
     if (clamp->enabled) {
         const __m512 lo = _mm512_set1_ps(clamp->lo), hi = _mm512_set1_ps(clamp->hi);
-        for (int r = 0; r < 2 * CK_MR; r++) acc[r] = ck_clamp16(acc[r], lo, hi);
+        for (int r = 0; r < 2 * R; r++) acc[r] = ck_clamp16(acc[r], lo, hi);
     }
-    if (CK_LIKELY(mr == CK_MR && nr == 32)) {
-        for (int i = 0; i < CK_MR; i++) {
+    if (CK_LIKELY(mr == (size_t)R && nr == 32)) {
+        for (int i = 0; i < R; i++) {
             _mm512_storeu_ps(c + i * ldc, acc[2 * i]);
             _mm512_storeu_ps(c + i * ldc + 16, acc[2 * i + 1]);
         }
@@ -43,6 +44,11 @@ CK_INLINE void ck_store_tile_12x32(__m512 acc[2 * CK_MR], size_t mr, size_t nr, 
         _mm512_mask_storeu_ps(c + i * ldc, m0, acc[2 * i]);
         _mm512_mask_storeu_ps(c + i * ldc + 16, m1, acc[2 * i + 1]);
     }
+}
+
+CK_INLINE void ck_store_tile_12x32(__m512 acc[2 * CK_MR], size_t mr, size_t nr, float *c, size_t ldc,
+                                   const ck_f32_clamp *clamp) {
+    ck_store_tile_rows_x32(acc, CK_MR, mr, nr, c, ldc, clamp);
 }
 
 /* For the inline-assembly kernels of this folder (zmm(2i), zmm(2i+1) holding row or pixel i):
