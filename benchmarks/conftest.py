@@ -2,7 +2,7 @@
 
 One test per (workload, implementation), grouped by workload so the implementations print side
 by side. Options:
-  --bench-set NAME       workload set (quick, default, issue4, vgg16, resnet18, mobilenetv2, audio,
+  --bench-set NAME       workload set (quick, default, issue4, vgg16, resnet18, resnet50, mobilenetv2, audio,
                          text, video, full); default 'default', or $CONVKIT_BENCH_SET
   --bench-filter S       keep workloads whose name contains S (comma-separated alternatives)
   --bench-threads N      threads for every implementation (default: all cores)

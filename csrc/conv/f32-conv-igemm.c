@@ -43,7 +43,8 @@ static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /* Rows of the weight matrix per unit when the panels are packed at the call. */
 #define CK_PACK_ROWS 64
 
-/* Forced choice between the two ways (tests and benchmarks); 0 lets the heuristic decide. */
+/* Forced choice between the ways (tests and benchmarks): 1 indirect, 2 tiles, 3 indirect with every
+ * tile's rows copied first (see ck_conv_copy_row_floats); 0 lets the heuristics decide. */
 static int ck_conv_gemm_mode = 0;
 void ck_f32_conv_gemm_set_mode(int mode) { ck_conv_gemm_mode = mode; }
 
@@ -77,6 +78,56 @@ static int ck_conv_use_tiles(int64_t cig, int64_t K, int64_t npanels) {
     (void)cig, (void)K, (void)npanels;
     if (ck_conv_gemm_mode != 0) return ck_conv_gemm_mode == 2;
     return 0;
+}
+
+/* Rows of an MR-pixel tile that share one L1 set, for rows `step` bytes apart: a set is a 64-byte
+ * line's position modulo 4096 bytes on the x86 caches this was measured on (Zen 4: 32 KiB, 8-way, 64
+ * sets; the Xeons' 48 KiB 12-way L1 has 64 sets too). */
+static int64_t ck_rows_per_l1_set(int64_t step, int64_t MR) {
+    int64_t most = 0;
+    for (int64_t i = 0; i < MR; i++) {
+        int64_t same = 0;
+        for (int64_t j = 0; j < MR; j++) same += (i * step) % 4096 / 64 == (j * step) % 4096 / 64;
+        most = ck_max64(most, same);
+    }
+    return most;
+}
+
+/* Copy each tile's rows into a buffer first (ldk floats apart, ldk chosen so no two rows share an
+ * L1 set), then run the kernel on them as one tap of K? The igemm kernel reads its MR rows in
+ * lockstep, one float of each per k-step, so rows whose addresses are equal modulo 4 KiB all want
+ * the same L1 set; a 1x1 convolution over 1024 channels (or 512 at stride 2, 2048, ...) has its
+ * pixels exactly 4 or 8 KiB apart, and on the 12-row AVX-512 tile its twelve rows overflow the
+ * 8 ways. Such layers then ran at 65-105 GFLOP/s depending on where the input's pages fell
+ * (runs of one binary differed), against a steady 100-110 with the rows copied. The copy is
+ * reused by every panel of the column block; each row keeps its sums in the same order, so the
+ * result is the same either way. Zen 4, AVX-512 path, in-process A/B in both orders, copy speed
+ * / no copy, 1 / 2 threads:
+ *   14x14x1024 1x1 -> 256: 1.35-1.43x / 1.26x; 7x7x2048 -> 512: 1.30x / 1.31x;
+ *   14x14x1024 -> 2048: 1.05-1.07x / 1.27x; 28x28x512 1x1 s2 -> 1024: 1.07x / 1.42x;
+ *   14x14x1024 1x1 s2 -> 2048: 1.11x / 1.44x; 14x14x2048 1x1 s2 -> 1024: 1.04-1.06x / 1.01-1.28x;
+ *   conv1d 1600x1024 k1 -> 256 and 28x28x1024 -> 256: 1.00x / 1.00-1.30x.
+ * Not taken: kernels of several taps, whose copy holds each input pixel up to taps times (wav2vec's
+ * 3199x512 k3 s2 -> 512 0.94x / 0.96x, 28x28x512 3x3 s2 0.93x / 0.91x, conv1d 800x1024 k3 0.91x
+ * / 1.01x), rows 2 KiB apart (six per set: 28x28x512 1x1 -> 256 0.96x / 0.95x, 56x56x256 s2
+ * 0.98x / 0.99x), and the 6-row AVX2 tile, whose rows fit the ways (14x14x1024 0.99x / 1.01x,
+ * 7x7x2048 0.90x / 0.94x). So: one tap and more rows in one set than CK_COPY_ROWS_MIN_SHARED. */
+#ifndef CK_COPY_ROWS_MIN_SHARED
+#define CK_COPY_ROWS_MIN_SHARED 8
+#endif
+#define CK_COPY_ROWS_MAX_BYTES (256 * 1024)
+static int64_t ck_conv_copy_row_floats(const ck_conv_shape *s, int64_t MR, int64_t K) {
+    int64_t ldk = (K + 15) / 16 * 16;
+    while (ck_rows_per_l1_set(ldk * (int64_t)sizeof(float), MR) > 1) ldk += 16;
+    if (MR * ldk * (int64_t)sizeof(float) > CK_COPY_ROWS_MAX_BYTES) return 0;
+    if (ck_conv_gemm_mode != 0) return ck_conv_gemm_mode == 3 ? ldk : 0;
+    if (s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2] != 1) return 0;
+    /* the step between consecutive output pixels' windows: along W, or the next axis out when W
+     * (then H, D) has one output */
+    int64_t step = s->in_channels * (int64_t)sizeof(float), axis = 2;
+    for (; axis > 0 && s->out_size[axis] == 1; axis--) step *= s->in_size[axis];
+    step *= s->stride[axis];
+    return ck_rows_per_l1_set(step, MR) > CK_COPY_ROWS_MIN_SHARED ? ldk : 0;
 }
 
 /* The units (group, column block, pixel run) in one of two orders: groups outermost, or, when
@@ -291,7 +342,13 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     const size_t a_slot = ck_thread_slot_bytes((size_t)(run * MR * kc_max) * sizeof(float)) / sizeof(float);
     float *tilebuf = map != NULL ? ck_scratch_alloc((size_t)nt * tile_slot * sizeof(float)) : NULL;
     float *abuf = tiles ? ck_scratch_alloc((size_t)nt * a_slot * sizeof(float)) : NULL;
-    if (zero == NULL || ind == NULL || (tiles && abuf == NULL) || (map != NULL && tilebuf == NULL)) {
+    /* the indirect path's copied rows (ldk floats each) and their MR pointers, per thread */
+    const int64_t ldk = tiles ? 0 : ck_conv_copy_row_floats(s, MR, K);
+    const size_t rows_slot = ck_thread_slot_bytes((size_t)(MR * ldk) * sizeof(float) + (size_t)MR * sizeof(float *));
+    char *rowsbuf = ldk > 0 ? ck_scratch_alloc((size_t)nt * rows_slot) : NULL;
+    if (zero == NULL || ind == NULL || (tiles && abuf == NULL) || (map != NULL && tilebuf == NULL) ||
+        (ldk > 0 && rowsbuf == NULL)) {
+        ck_scratch_free(rowsbuf);
         ck_scratch_free(wpack);
         ck_scratch_free(zero);
         ck_scratch_free((void *)ind);
@@ -310,6 +367,8 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
         const float **my_ind = ind + (size_t)tid * (size_t)ind_stride;
         float *my_tile = tilebuf != NULL ? tilebuf + (size_t)tid * tile_slot : NULL;
         float *my_a = tiles ? abuf + (size_t)tid * a_slot : NULL;
+        float *my_rows = ldk > 0 ? (float *)(rowsbuf + (size_t)tid * rows_slot) : NULL;
+        const float **my_rowp = ldk > 0 ? (const float **)(my_rows + MR * ldk) : NULL;
 
         if (wpack != NULL) {
 #ifdef CK_HAVE_OPENMP
@@ -354,6 +413,17 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                     const int64_t ldy = map ? map->step[3] : CO;
                     const int via_tile = map != NULL && !by_row && p0 % s->out_size[2] + mr > s->out_size[2];
                     float *const y0 = ck_out_row(s, map, y, p0) + g * COG;
+                    /* Copied rows: the tile's k = (tap, ci) reduction as one tap of K, same order. */
+                    const int copied = ldk > 0 && !by_row;
+                    if (copied) {
+                        for (int64_t i = 0; i < mr; i++) {
+                            float *dst = my_rows + i * ldk;
+                            for (int64_t t = 0; t < taps; t++)
+                                memcpy(dst + t * CIG, my_ind[t * MR + i], (size_t)CIG * sizeof(float));
+                            my_rowp[i] = dst;
+                        }
+                        for (int64_t i = mr; i < MR; i++) my_rowp[i] = my_rowp[mr - 1];
+                    }
                     for (int64_t q = q_begin; q < q_end; q++) {
                         const int64_t j0 = q * NR, nr = ck_min64(NR, COG - j0);
                         if (by_row) {
@@ -367,8 +437,12 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                         }
                         float *ct = via_tile ? my_tile : y0 + j0;
                         const int64_t ldc = via_tile ? NR : ldy;
-                        iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats, ct,
-                               (size_t)ldc, &clamp);
+                        if (copied)
+                            iuk.fn((size_t)mr, (size_t)nr, (size_t)K, 1, my_rowp, gw + q * panel_floats, ct, (size_t)ldc,
+                                   &clamp);
+                        else
+                            iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats, ct,
+                                   (size_t)ldc, &clamp);
                         if (scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
                         if (via_tile)
                             for (int64_t i = 0; i < mr; i++)
@@ -407,6 +481,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     ck_scratch_free((void *)ind);
     ck_scratch_free(abuf);
     ck_scratch_free(tilebuf);
+    ck_scratch_free(rowsbuf);
     return CK_OK;
 }
 

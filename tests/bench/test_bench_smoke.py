@@ -128,15 +128,17 @@ def test_workload_counts():
     assert w.output_shape == (1, 56, 56, 64) and w.flops == 2 * 56 * 56 * 64 * 9 * 64
     assert workloads.get("s2-56x56x64-128").output_shape == (1, 28, 28, 128)
     assert len(workloads.select("issue4")) == 10
-    # every conv layer of the networks: FLOPs as published (ResNet-18 ~1.8 GMAC convs, VGG-16 ~15.3 GMAC,
-    # MobileNetV2 ~0.3 GMAC)
+    # every conv layer of the networks: FLOPs as published (ResNet-18 ~1.8 GMAC convs, ResNet-50 ~3.9,
+    # VGG-16 ~15.3 GMAC, MobileNetV2 ~0.3 GMAC)
     def gmac(s):
         return sum(w.macs * w.count for w in workloads.select(s)) / 1e9
     assert 1.7 < gmac("resnet18") < 1.9
+    assert 3.8 < gmac("resnet50") < 3.95
     assert 15.0 < gmac("vgg16") < 15.6
     assert 0.28 < gmac("mobilenetv2") < 0.32
     assert sum(w.count for w in workloads.select("vgg16")) == 13
     assert sum(w.count for w in workloads.select("resnet18")) == 20
+    assert sum(w.count for w in workloads.select("resnet50")) == 53   # 1 + 16 blocks x 3 + 4 projections
     names = {w.name for w in workloads.select("full")}
     assert {w.name for w in workloads.select("default")} <= names
 

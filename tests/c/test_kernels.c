@@ -14,7 +14,7 @@
 #include "convkit/winograd.h"
 
 static int failures = 0, checks = 0;
-static int conv_mode = 0; /* ck_f32_conv_gemm_set_mode: 0 heuristic, 1 indirect, 2 tile im2col */
+static int conv_mode = 0; /* ck_f32_conv_gemm_set_mode: 0 heuristic, 1 indirect, 2 tile im2col, 3 copied rows */
 static double tol = 1e-5; /* error allowed relative to the output's magnitude (Winograd: 1e-4) */
 /* Smallest magnitude the error is taken relative to. An activation that saturates (tanh, sigmoid)
  * passes the sum's rounding error through near zero while shrinking the output, so the GEMM
@@ -884,7 +884,7 @@ int main(int argc, char **argv) {
         const int before = failures, before_checks = checks;
         if (strcmp(isas[i], "ref") != 0) test_gemm();
         if (strcmp(isas[i], "avx2") == 0) test_pack_a();
-        for (conv_mode = 0; conv_mode <= 2; conv_mode++) {
+        for (conv_mode = 0; conv_mode <= 3; conv_mode++) {
             ck_f32_conv_gemm_set_mode(conv_mode);
             test_conv(CK_ALGO_GEMM);
         }

@@ -181,6 +181,20 @@ def test_conv_gemm_every_ragged_last_tile_matches_oracle(isa, length, assert_clo
     assert_close(got, ref.conv(x, w, 1, "same", 1, 1, b, "relu"))
 
 
+@pytest.mark.parametrize("shape, strides", [((5, 7, 1024), 1), ((9, 6, 512), 2), ((3, 3, 2048), 1)],
+                         ids=["1024ch", "512ch-s2", "2048ch"])
+def test_conv_1x1_with_pixels_4kib_apart_matches_oracle(isa, shape, strides, assert_close, same_at_thread_counts):
+    # Pixels exactly 4 or 8 KiB apart: on the AVX-512 path the indirect GEMM copies each tile's
+    # rows to a buffer before the kernel reads them (ck_conv_copy_row_floats); 35, 15 and 9 pixels
+    # end in ragged tiles, 40 filters in a ragged panel. A copy must change no value.
+    r = np.random.default_rng(shape[-1] + strides)
+    x = r.standard_normal((1, *shape)).astype(np.float32)
+    w = (r.standard_normal((1, 1, shape[-1], 40)) / 32).astype(np.float32)
+    b = r.standard_normal(40).astype(np.float32)
+    got = same_at_thread_counts(lambda: convkit.ops.conv(x, w, strides, bias=b, activation="relu"))
+    assert_close(got, ref.conv(x, w, strides, "valid", 1, 1, b, "relu"))
+
+
 # ---- algorithm='winograd': F(4x4, 3x3), 2D 3x3 stride 1 dilation 1 (csrc/winograd/) -------------
 # Winograd trades a little precision (the transforms round on top of the GEMM): 1e-4 of the
 # output's magnitude instead of 1e-5.

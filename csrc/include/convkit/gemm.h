@@ -217,7 +217,8 @@ ck_status ck_f32_conv_nd__igemm_mapped(const ck_conv_shape *shape, const float *
 int ck_f32_conv_auto_is_igemm(const ck_conv_shape *shape);
 
 /* Force the conv GEMM driver's inner method: 0 heuristic, 1 indirect GEMM, 2 tile im2col + packed
- * GEMM (tests and benchmarks; not thread-safe, set it before running). */
+ * GEMM, 3 indirect GEMM on each tile's rows copied to a buffer (wherever it fits) (tests and
+ * benchmarks; not thread-safe, set it before running). */
 void ck_f32_conv_gemm_set_mode(int mode);
 
 /* ---- helpers ------------------------------------------------------------------------------- */

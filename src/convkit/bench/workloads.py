@@ -297,6 +297,27 @@ def _resnet18():
     return _dedup("resnet18", layers, {"conv1", "layer3.0.downsample", "layer4.0.conv2"})
 
 
+def _resnet50():
+    # keras.applications.ResNet50 (v1): a stage's first block has its stride on the first 1x1 and a
+    # 1x1 projection shortcut. Its 1024- and 2048-channel 1x1 layers read pixels exactly 4 or 8 KiB
+    # apart (see ck_conv_copy_row_floats in csrc/conv/f32-conv-igemm.c).
+    layers = [("conv1", dict(kind="conv", spatial=(224, 224), cin=3, cout=64, k=7, strides=2))]
+    h, c = 56, 64
+    for stage, (width, blocks) in enumerate(((64, 3), (128, 4), (256, 6), (512, 3)), start=2):
+        for block in range(blocks):
+            stride = 2 if (block == 0 and stage > 2) else 1
+            ho = -(-h // stride)
+            p = f"conv{stage}_block{block + 1}"
+            layers.append((p + "_1", dict(kind="conv", spatial=(h, h), cin=c, cout=width, k=1, strides=stride)))
+            layers.append((p + "_2", dict(kind="conv", spatial=(ho, ho), cin=width, cout=width, k=3)))
+            layers.append((p + "_3", dict(kind="conv", spatial=(ho, ho), cin=width, cout=4 * width, k=1)))
+            if block == 0:
+                layers.append((p + "_0", dict(kind="conv", spatial=(h, h), cin=c, cout=4 * width, k=1,
+                                              strides=stride)))
+            h, c = ho, 4 * width
+    return _dedup("resnet50", layers, set())
+
+
 def _mobilenetv2():
     layers = [("conv1", dict(kind="conv", spatial=(224, 224), cin=3, cout=32, k=3, strides=2))]
     h, c = 112, 32
@@ -369,7 +390,7 @@ def _quick():
 
 
 def _all():
-    ws = _quick() + _issue4() + _vgg16() + _resnet18() + _mobilenetv2() + _audio_text_video() + _misc()
+    ws = _quick() + _issue4() + _vgg16() + _resnet18() + _resnet50() + _mobilenetv2() + _audio_text_video() + _misc()
     names = [w.name for w in ws]
     assert len(names) == len(set(names)), "workload names must be unique"
     return ws
