@@ -27,6 +27,7 @@ ck_dispatch_table ck_dispatch = {
     {ck_f32_igemm_ukernel_4x8__scalar, 4, 8, 256 * 1024},
     {NULL, 0, 0, 0},
     {NULL, 0, 0, 0},
+    {NULL, 0, 0, 0},
     0,
 };
 
@@ -43,6 +44,7 @@ static void ck_fill_ref(ck_dispatch_table *t) {
     t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_4x8__scalar, 4, 8, 256 * 1024};
     t->igemm_ukernel_narrow = (ck_f32_igemm_ukernel){NULL, 0, 0, 0};
     t->igemm_ukernel_narrow8 = (ck_f32_igemm_ukernel){NULL, 0, 0, 0};
+    t->igemm_ukernel_aliased = (ck_f32_igemm_ukernel){NULL, 0, 0, 0};
     t->gemm_is_fast = 0;
     t->conv_small_ukernel = (ck_f32_conv_small_ukernel){NULL, 0, 0};
     t->small_wide_1d = 0;

@@ -43,8 +43,8 @@ static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
 /* Rows of the weight matrix per unit when the panels are packed at the call. */
 #define CK_PACK_ROWS 64
 
-/* Forced choice between the ways (tests and benchmarks): 1 indirect, 2 tiles, 3 indirect with every
- * tile's rows copied first (see ck_conv_copy_row_floats); 0 lets the heuristics decide. */
+/* Forced choice (tests and benchmarks): 1 indirect GEMM on the main kernel, 2 tiles, 3 indirect GEMM
+ * on the path's aliased-rows kernel where it has one; 0 lets the heuristics decide. */
 static int ck_conv_gemm_mode = 0;
 void ck_f32_conv_gemm_set_mode(int mode) { ck_conv_gemm_mode = mode; }
 
@@ -80,54 +80,51 @@ static int ck_conv_use_tiles(int64_t cig, int64_t K, int64_t npanels) {
     return 0;
 }
 
-/* Rows of an MR-pixel tile that share one L1 set, for rows `step` bytes apart: a set is a 64-byte
- * line's position modulo 4096 bytes on the x86 caches this was measured on (Zen 4: 32 KiB, 8-way, 64
- * sets; the Xeons' 48 KiB 12-way L1 has 64 sets too). */
-static int64_t ck_rows_per_l1_set(int64_t step, int64_t MR) {
-    int64_t most = 0;
+/* Most rows of an MR-pixel tile that share one L1 set. A set is a 64-byte line's position modulo
+ * 4 KiB on the x86 caches in question (Zen 4: 32 KiB 8-way, 64 sets; the 48 KiB 12-way L1s of
+ * Zen 5 and recent Xeons have 64 sets too). Shape only: consecutive output pixels' windows are
+ * `step` bytes apart along W, or along the next axis out when W (then H, D) has one output. */
+static int64_t ck_igemm_rows_alias(const ck_conv_shape *s, int64_t MR) {
+    int64_t step = s->in_channels * (int64_t)sizeof(float), axis = 2;
+    for (; axis > 0 && s->out_size[axis] == 1; axis--) step *= s->in_size[axis];
+    step *= s->stride[axis];
+    int64_t most = 0; /* distinct lines per set (rows within one line share it) */
     for (int64_t i = 0; i < MR; i++) {
-        int64_t same = 0;
-        for (int64_t j = 0; j < MR; j++) same += (i * step) % 4096 / 64 == (j * step) % 4096 / 64;
-        most = ck_max64(most, same);
+        int64_t lines = 0;
+        for (int64_t j = 0; j <= i; j++) {
+            const int64_t line_j = j * step / 64;
+            int64_t seen = 0; /* line_j already counted by an earlier row? */
+            for (int64_t k = 0; k < j; k++) seen |= k * step / 64 == line_j;
+            lines += !seen && line_j % 64 == i * step / 64 % 64;
+        }
+        most = ck_max64(most, lines);
     }
     return most;
 }
 
-/* Copy each tile's rows into a buffer first (ldk floats apart, ldk chosen so no two rows share an
- * L1 set), then run the kernel on them as one tap of K? The igemm kernel reads its MR rows in
- * lockstep, one float of each per k-step, so rows whose addresses are equal modulo 4 KiB all want
- * the same L1 set; a 1x1 convolution over 1024 channels (or 512 at stride 2, 2048, ...) has its
- * pixels exactly 4 or 8 KiB apart, and on the 12-row AVX-512 tile its twelve rows overflow the
- * 8 ways. Such layers then ran at 65-105 GFLOP/s depending on where the input's pages fell
- * (runs of one binary differed), against a steady 100-110 with the rows copied. The copy is
- * reused by every panel of the column block; each row keeps its sums in the same order, so the
- * result is the same either way. Zen 4, AVX-512 path, in-process A/B in both orders, copy speed
- * / no copy, 1 / 2 threads:
- *   14x14x1024 1x1 -> 256: 1.35-1.43x / 1.26x; 7x7x2048 -> 512: 1.30x / 1.31x;
- *   14x14x1024 -> 2048: 1.05-1.07x / 1.27x; 28x28x512 1x1 s2 -> 1024: 1.07x / 1.42x;
- *   14x14x1024 1x1 s2 -> 2048: 1.11x / 1.44x; 14x14x2048 1x1 s2 -> 1024: 1.04-1.06x / 1.01-1.28x;
- *   conv1d 1600x1024 k1 -> 256 and 28x28x1024 -> 256: 1.00x / 1.00-1.30x.
- * Not taken: kernels of several taps, whose copy holds each input pixel up to taps times (wav2vec's
- * 3199x512 k3 s2 -> 512 0.94x / 0.96x, 28x28x512 3x3 s2 0.93x / 0.91x, conv1d 800x1024 k3 0.91x
- * / 1.01x), rows 2 KiB apart (six per set: 28x28x512 1x1 -> 256 0.96x / 0.95x, 56x56x256 s2
- * 0.98x / 0.99x), and the 6-row AVX2 tile, whose rows fit the ways (14x14x1024 0.99x / 1.01x,
- * 7x7x2048 0.90x / 0.94x). So: one tap and more rows in one set than CK_COPY_ROWS_MIN_SHARED. */
-#ifndef CK_COPY_ROWS_MIN_SHARED
-#define CK_COPY_ROWS_MIN_SHARED 8
-#endif
-#define CK_COPY_ROWS_MAX_BYTES (256 * 1024)
-static int64_t ck_conv_copy_row_floats(const ck_conv_shape *s, int64_t MR, int64_t K) {
-    int64_t ldk = (K + 15) / 16 * 16;
-    while (ck_rows_per_l1_set(ldk * (int64_t)sizeof(float), MR) > 1) ldk += 16;
-    if (MR * ldk * (int64_t)sizeof(float) > CK_COPY_ROWS_MAX_BYTES) return 0;
-    if (ck_conv_gemm_mode != 0) return ck_conv_gemm_mode == 3 ? ldk : 0;
-    if (s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2] != 1) return 0;
-    /* the step between consecutive output pixels' windows: along W, or the next axis out when W
-     * (then H, D) has one output */
-    int64_t step = s->in_channels * (int64_t)sizeof(float), axis = 2;
-    for (; axis > 0 && s->out_size[axis] == 1; axis--) step *= s->in_size[axis];
-    step *= s->stride[axis];
-    return ck_rows_per_l1_set(step, MR) > CK_COPY_ROWS_MIN_SHARED ? ldk : 0;
+/* The aliased-rows kernel (8 rows instead of 12 on AVX-512) when more rows of a main-kernel tile
+ * share one L1 set than its 8 ways hold: the kernel reads its rows in lockstep, one float of
+ * each per k-step, and with pixels a multiple of 4 KiB apart (1024 channels, 512 at stride 2,
+ * 2048, ...) all twelve rows of a tile want the same set. Zen 4, AVX-512 path, in-process A/B of
+ * the rule against the 12-row kernel forced, 9 rounds in both orders, speed ratio at 1 / 2 threads:
+ *   wav2vec's conv1d 3199x512 k3 s2 -> 512  1.07x / 1.07x    28x28x512 3x3 s2 -> 512   1.09x / 1.09x
+ *   14x14x1024 1x1 -> 256                   1.09x / 1.14x    28x28x512 1x1 s2 -> 1024  1.10x / 1.09x
+ *   7x7x2048 1x1 -> 512                     1.09x / 1.08x    14x14x1024 1x1 s2 -> 2048 1.17x / 1.10x
+ *   conv1d 800x1024 k3 -> 256               1.08x / 1.09x
+ * (14x14x1024 -> 256 went from 106 to 115 GFLOP/s, 98% of the FMA peak), and layers it leaves to
+ * the 12-row kernel stay put (28x28x512 1x1 -> 256, rows 2 KiB apart: 1.00x / 1.00x; 14x14x256
+ * 3x3: 1.00x / 1.01x). The 8-row kernel alone also tied there (0.98-1.01x). Copying each tile's
+ * rows to a buffer set apart instead helped the 1x1 layers about as much (1.0-1.4x, its gains
+ * largest in runs where the 12-row kernel was at its slowest) but lost 4-10% on kernels with
+ * several taps, whose copy holds each pixel up to taps times. Grouped layers keep their narrow
+ * kernels. */
+#define CK_L1_WAYS 8
+static int ck_igemm_use_aliased(const ck_conv_shape *s, const ck_f32_igemm_ukernel *main_uk) {
+    const ck_f32_igemm_ukernel *al = &ck_dispatch.igemm_ukernel_aliased;
+    if (al->fn == NULL || main_uk != &ck_dispatch.igemm_ukernel || al->nr != main_uk->nr) return 0;
+    if (ck_conv_gemm_mode == 1) return 0;
+    if (ck_conv_gemm_mode == 3) return 1;
+    return ck_igemm_rows_alias(s, main_uk->mr) > CK_L1_WAYS;
 }
 
 /* The units (group, column block, pixel run) in one of two orders: groups outermost, or, when
@@ -277,9 +274,9 @@ static float *ck_out_row(const ck_conv_shape *s, const ck_conv_out_map *map, flo
 static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const float *w, const float *bias,
                                   const float *packed, int has_bias, ck_activation act, float *y,
                                   const ck_conv_out_map *map) {
-    const ck_f32_igemm_ukernel iuk = *ck_igemm_for(s->groups, s->out_channels / s->groups);
+    const ck_f32_igemm_ukernel *main_uk = ck_igemm_for(s->groups, s->out_channels / s->groups);
     const ck_f32_gemm_ukernel guk = ck_dispatch.gemm_ukernel;
-    const int64_t MR = iuk.mr, NR = iuk.nr;
+    const int64_t NR = main_uk->nr;
     const int64_t G = s->groups, CI = s->in_channels, CO = s->out_channels;
     const int64_t CIG = CI / G, COG = CO / G;
     const int64_t taps = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2];
@@ -294,7 +291,11 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     const int64_t npanels = ck_cdiv64(COG, NR);
     const int64_t panel_floats = NR * (1 + K);
     /* (the tile path runs the gemm kernel on the igemm's panels: only when their shapes agree) */
-    const int tiles = map == NULL && ck_conv_use_tiles(CIG, K, npanels) && iuk.mr == guk.mr && iuk.nr == guk.nr;
+    const int tiles = map == NULL && ck_conv_use_tiles(CIG, K, npanels) && main_uk->mr == guk.mr && NR == guk.nr;
+    /* the indirect path's kernel: the main one or, on the same panels, the aliased-rows one */
+    const ck_f32_igemm_ukernel iuk = !tiles && ck_igemm_use_aliased(s, main_uk) ? ck_dispatch.igemm_ukernel_aliased
+                                                                                : *main_uk;
+    const int64_t MR = iuk.mr;
     const int64_t KC = tiles ? guk.kc : K;
     const int64_t kc_max = ck_min64(K, KC);
     const int nt = ck_threads_for(P * K * CO);
@@ -342,13 +343,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     const size_t a_slot = ck_thread_slot_bytes((size_t)(run * MR * kc_max) * sizeof(float)) / sizeof(float);
     float *tilebuf = map != NULL ? ck_scratch_alloc((size_t)nt * tile_slot * sizeof(float)) : NULL;
     float *abuf = tiles ? ck_scratch_alloc((size_t)nt * a_slot * sizeof(float)) : NULL;
-    /* the indirect path's copied rows (ldk floats each) and their MR pointers, per thread */
-    const int64_t ldk = tiles ? 0 : ck_conv_copy_row_floats(s, MR, K);
-    const size_t rows_slot = ck_thread_slot_bytes((size_t)(MR * ldk) * sizeof(float) + (size_t)MR * sizeof(float *));
-    char *rowsbuf = ldk > 0 ? ck_scratch_alloc((size_t)nt * rows_slot) : NULL;
-    if (zero == NULL || ind == NULL || (tiles && abuf == NULL) || (map != NULL && tilebuf == NULL) ||
-        (ldk > 0 && rowsbuf == NULL)) {
-        ck_scratch_free(rowsbuf);
+    if (zero == NULL || ind == NULL || (tiles && abuf == NULL) || (map != NULL && tilebuf == NULL)) {
         ck_scratch_free(wpack);
         ck_scratch_free(zero);
         ck_scratch_free((void *)ind);
@@ -367,8 +362,6 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
         const float **my_ind = ind + (size_t)tid * (size_t)ind_stride;
         float *my_tile = tilebuf != NULL ? tilebuf + (size_t)tid * tile_slot : NULL;
         float *my_a = tiles ? abuf + (size_t)tid * a_slot : NULL;
-        float *my_rows = ldk > 0 ? (float *)(rowsbuf + (size_t)tid * rows_slot) : NULL;
-        const float **my_rowp = ldk > 0 ? (const float **)(my_rows + MR * ldk) : NULL;
 
         if (wpack != NULL) {
 #ifdef CK_HAVE_OPENMP
@@ -413,17 +406,6 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                     const int64_t ldy = map ? map->step[3] : CO;
                     const int via_tile = map != NULL && !by_row && p0 % s->out_size[2] + mr > s->out_size[2];
                     float *const y0 = ck_out_row(s, map, y, p0) + g * COG;
-                    /* Copied rows: the tile's k = (tap, ci) reduction as one tap of K, same order. */
-                    const int copied = ldk > 0 && !by_row;
-                    if (copied) {
-                        for (int64_t i = 0; i < mr; i++) {
-                            float *dst = my_rows + i * ldk;
-                            for (int64_t t = 0; t < taps; t++)
-                                memcpy(dst + t * CIG, my_ind[t * MR + i], (size_t)CIG * sizeof(float));
-                            my_rowp[i] = dst;
-                        }
-                        for (int64_t i = mr; i < MR; i++) my_rowp[i] = my_rowp[mr - 1];
-                    }
                     for (int64_t q = q_begin; q < q_end; q++) {
                         const int64_t j0 = q * NR, nr = ck_min64(NR, COG - j0);
                         if (by_row) {
@@ -437,12 +419,8 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                         }
                         float *ct = via_tile ? my_tile : y0 + j0;
                         const int64_t ldc = via_tile ? NR : ldy;
-                        if (copied)
-                            iuk.fn((size_t)mr, (size_t)nr, (size_t)K, 1, my_rowp, gw + q * panel_floats, ct, (size_t)ldc,
-                                   &clamp);
-                        else
-                            iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats, ct,
-                                   (size_t)ldc, &clamp);
+                        iuk.fn((size_t)mr, (size_t)nr, (size_t)CIG, (size_t)taps, my_ind, gw + q * panel_floats, ct,
+                               (size_t)ldc, &clamp);
                         if (scalar_act) ck_activate_tile_f32((size_t)mr, (size_t)nr, ct, (size_t)ldc, act);
                         if (via_tile)
                             for (int64_t i = 0; i < mr; i++)
@@ -481,7 +459,6 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
     ck_scratch_free((void *)ind);
     ck_scratch_free(abuf);
     ck_scratch_free(tilebuf);
-    ck_scratch_free(rowsbuf);
     return CK_OK;
 }
 

@@ -14,7 +14,7 @@
 #include "convkit/winograd.h"
 
 static int failures = 0, checks = 0;
-static int conv_mode = 0; /* ck_f32_conv_gemm_set_mode: 0 heuristic, 1 indirect, 2 tile im2col, 3 copied rows */
+static int conv_mode = 0; /* ck_f32_conv_gemm_set_mode: 0 heuristic, 1 indirect, 2 tile im2col, 3 aliased-rows kernel */
 static double tol = 1e-5; /* error allowed relative to the output's magnitude (Winograd: 1e-4) */
 /* Smallest magnitude the error is taken relative to. An activation that saturates (tanh, sigmoid)
  * passes the sum's rounding error through near zero while shrinking the output, so the GEMM

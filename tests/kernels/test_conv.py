@@ -181,18 +181,20 @@ def test_conv_gemm_every_ragged_last_tile_matches_oracle(isa, length, assert_clo
     assert_close(got, ref.conv(x, w, 1, "same", 1, 1, b, "relu"))
 
 
-@pytest.mark.parametrize("shape, strides", [((5, 7, 1024), 1), ((9, 6, 512), 2), ((3, 3, 2048), 1)],
-                         ids=["1024ch", "512ch-s2", "2048ch"])
-def test_conv_1x1_with_pixels_4kib_apart_matches_oracle(isa, shape, strides, assert_close, same_at_thread_counts):
-    # Pixels exactly 4 or 8 KiB apart: on the AVX-512 path the indirect GEMM copies each tile's
-    # rows to a buffer before the kernel reads them (ck_conv_copy_row_floats); 35, 15 and 9 pixels
-    # end in ragged tiles, 40 filters in a ragged panel. A copy must change no value.
-    r = np.random.default_rng(shape[-1] + strides)
+@pytest.mark.parametrize("shape, kernel, strides", [((5, 9, 1024), 1, 1), ((9, 6, 512), 1, 2), ((2, 11, 2048), 1, 1),
+                                                    ((29, 512), 3, 2), ((7, 9, 512), 3, 2)],
+                         ids=["1x1-1024ch", "1x1-512ch-s2", "1x1-2048ch", "conv1d-k3-512ch-s2", "3x3-512ch-s2"])
+def test_conv_with_pixels_4kib_apart_matches_oracle(isa, shape, kernel, strides, assert_close, same_at_thread_counts):
+    # Pixels a multiple of 4 KiB apart: the AVX-512 path runs the 8-row igemm kernel instead of the
+    # 12-row one (ck_igemm_use_aliased); the pixel counts end in ragged tiles of both, 40 filters
+    # in a ragged panel. Either kernel must give the oracle's values, whatever the threads.
+    r = np.random.default_rng(shape[-1] + strides + kernel)
+    rank = len(shape) - 1
     x = r.standard_normal((1, *shape)).astype(np.float32)
-    w = (r.standard_normal((1, 1, shape[-1], 40)) / 32).astype(np.float32)
+    w = (r.standard_normal((kernel,) * rank + (shape[-1], 40)) / 32).astype(np.float32)
     b = r.standard_normal(40).astype(np.float32)
-    got = same_at_thread_counts(lambda: convkit.ops.conv(x, w, strides, bias=b, activation="relu"))
-    assert_close(got, ref.conv(x, w, strides, "valid", 1, 1, b, "relu"))
+    got = same_at_thread_counts(lambda: convkit.ops.conv(x, w, strides, "same", bias=b, activation="relu"))
+    assert_close(got, ref.conv(x, w, strides, "same", 1, 1, b, "relu"))
 
 
 # ---- algorithm='winograd': F(4x4, 3x3), 2D 3x3 stride 1 dilation 1 (csrc/winograd/) -------------

@@ -60,6 +60,9 @@ typedef struct ck_dispatch_table {
     ck_f32_igemm_ukernel igemm_ukernel_narrow;
     /* The same for groups of at most 8 output channels (every lane of a 12x8 tile used). */
     ck_f32_igemm_ukernel igemm_ukernel_narrow8;
+    /* Fewer rows on the main kernel's panels (same nr), for layers whose pixels sit a multiple of
+     * 4 KiB apart (see ck_igemm_rows_alias in csrc/conv/f32-conv-igemm.c); fn NULL: none. */
+    ck_f32_igemm_ukernel igemm_ukernel_aliased;
     /* 1 when the GEMM paths are expected to beat the direct kernel (vector microkernels); the
      * 'auto' algorithm in conv.c reads it. */
     int gemm_is_fast;

@@ -135,6 +135,8 @@ void ck_f32_gemm_pack_a_6__avx2(size_t mc, size_t kc, const float *a, size_t lda
 void ck_f32_gemm_pack_a_12__avx2(size_t mc, size_t kc, const float *a, size_t lda, float *dst);
 void ck_f32_igemm_ukernel_12x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                         const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+void ck_f32_igemm_ukernel_8x32__avx512(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
+                                       const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
 
 /* ---- packing (csrc/gemm/f32-gemm-pack.c) ------------------------------------------------- */
 
@@ -216,9 +218,9 @@ ck_status ck_f32_conv_nd__igemm_mapped(const ck_conv_shape *shape, const float *
 /* 1 when ck_f32_conv_nd(shape, ..., CK_ALGO_AUTO, ...) runs the indirect GEMM (csrc/conv/conv.c). */
 int ck_f32_conv_auto_is_igemm(const ck_conv_shape *shape);
 
-/* Force the conv GEMM driver's inner method: 0 heuristic, 1 indirect GEMM, 2 tile im2col + packed
- * GEMM, 3 indirect GEMM on each tile's rows copied to a buffer (wherever it fits) (tests and
- * benchmarks; not thread-safe, set it before running). */
+/* Force the conv GEMM driver's inner method: 0 heuristic, 1 indirect GEMM on the main kernel, 2 tile
+ * im2col + packed GEMM, 3 indirect GEMM on the aliased-rows kernel where the path has one (tests
+ * and benchmarks; not thread-safe, set it before running). */
 void ck_f32_conv_gemm_set_mode(int mode);
 
 /* ---- helpers ------------------------------------------------------------------------------- */

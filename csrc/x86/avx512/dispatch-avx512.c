@@ -25,6 +25,8 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
 #endif
     t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x32__avx512, 12, 32, 768 * 1024,
                                               ck_f32_igemm_row_1x32__avx512, CK_AVX512_IGEMM_ROW_MAX};
+    t->igemm_ukernel_aliased = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_8x32__avx512, 8, 32, 768 * 1024,
+                                                      ck_f32_igemm_row_1x32__avx512, CK_AVX512_IGEMM_ROW_MAX};
     /* Groups of at most 16 output channels: the AVX2 6x16 kernel, whose 16-wide panels waste
      * half of an 8-channel group instead of three quarters (ResNeXt's 28x28x256, 32 groups of
      * 8, 3x3, 1 thread: 1.07 -> 0.94 ms with this alone, 0.60 with the driver's group order). */
