@@ -52,6 +52,12 @@ typedef void (*ck_f32_gemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, const fl
  * [NR bias][ks][kc][NR]. Rows i >= mr of a hold valid (duplicate) pointers. ks, kc >= 1. */
 typedef void (*ck_f32_igemm_ukernel_fn)(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                         const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+/* The same over `groups` consecutive groups of one tile of pixels: group j reads each row
+ * pointer plus j*a_step floats, its panel at w + j*w_step, and writes c + j*c_step; each group
+ * gets exactly the single-group kernel's sums. */
+typedef void (*ck_f32_igemm_groups_fn)(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
+                                       size_t a_step, size_t groups, const float *w, size_t w_step, float *c,
+                                       size_t c_step, size_t ldc, const ck_f32_clamp *clamp);
 
 /* A microkernel and the cache blocking that suits it. Blocking sizes are properties of the
  * kernel, never of the thread count, so results do not depend on the number of threads. */
@@ -95,6 +101,7 @@ typedef struct ck_f32_igemm_ukernel {
     int64_t l2_bytes;           /* budget for the packed-weight columns one pass keeps hot */
     ck_f32_igemm_row_fn row;    /* NULL: ragged tiles go through fn */
     int row_max;                /* use `row` for ragged tiles of at most this many rows */
+    ck_f32_igemm_groups_fn groups; /* NULL: one call per group */
 } ck_f32_igemm_ukernel;
 
 /* Largest tiles any microkernel uses (sizes of stack temporaries in the drivers). */
@@ -114,6 +121,9 @@ void ck_f32_gemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, const float
                                     const ck_f32_clamp *clamp);
 void ck_f32_igemm_ukernel_12x8__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                      const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
+void ck_f32_igemm_groups_12x8__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a, size_t a_step,
+                                    size_t groups, const float *w, size_t w_step, float *c, size_t c_step, size_t ldc,
+                                    const ck_f32_clamp *clamp);
 void ck_f32_igemm_ukernel_6x16__avx2(size_t mr, size_t nr, size_t kc, size_t ks, const float *const *a,
                                      const float *w, float *c, size_t ldc, const ck_f32_clamp *clamp);
 void ck_f32_gemm_row_1x16__avx2(size_t nr, size_t kc, const float *a, const float *b, size_t ldb, float *c,
@@ -218,9 +228,9 @@ ck_status ck_f32_conv_nd__igemm_mapped(const ck_conv_shape *shape, const float *
 /* 1 when ck_f32_conv_nd(shape, ..., CK_ALGO_AUTO, ...) runs the indirect GEMM (csrc/conv/conv.c). */
 int ck_f32_conv_auto_is_igemm(const ck_conv_shape *shape);
 
-/* Force the conv GEMM driver's inner method: 0 heuristic, 1 indirect GEMM on the main kernel, 2 tile
- * im2col + packed GEMM, 3 indirect GEMM on the aliased-rows kernel where the path has one (tests
- * and benchmarks; not thread-safe, set it before running). */
+/* Force the conv GEMM driver's inner method: 0 heuristic, 1 indirect GEMM on the main kernel with
+ * one call per tile and group, 2 tile im2col + packed GEMM, 3 indirect GEMM on the aliased-rows
+ * kernel where the path has one (tests and benchmarks; not thread-safe, set it before running). */
 void ck_f32_conv_gemm_set_mode(int mode);
 
 /* ---- helpers ------------------------------------------------------------------------------- */

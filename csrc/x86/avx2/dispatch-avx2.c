@@ -23,7 +23,8 @@ void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
     t->igemm_ukernel = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_6x16__avx2, 6, 16, 384 * 1024,
                                               ck_f32_igemm_row_1x16__avx2, 2};
     /* Groups of at most 8 output channels (ResNeXt's): the 12x8 kernel, no padding columns. */
-    t->igemm_ukernel_narrow8 = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x8__avx2, 12, 8, 384 * 1024, NULL, 0};
+    t->igemm_ukernel_narrow8 = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x8__avx2, 12, 8, 384 * 1024, NULL, 0,
+                                                      ck_f32_igemm_groups_12x8__avx2};
     t->gemm = ck_f32_gemm__blocked;
     t->conv_gemm = ck_f32_conv_nd__igemm;
     t->gemm_is_fast = 1;

@@ -32,7 +32,8 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
      * 8, 3x3, 1 thread: 1.07 -> 0.94 ms with this alone, 0.60 with the driver's group order). */
     t->igemm_ukernel_narrow = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_6x16__avx2, 6, 16, 768 * 1024,
                                                      ck_f32_igemm_row_1x16__avx2, 2};
-    t->igemm_ukernel_narrow8 = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x8__avx2, 12, 8, 768 * 1024, NULL, 0};
+    t->igemm_ukernel_narrow8 = (ck_f32_igemm_ukernel){ck_f32_igemm_ukernel_12x8__avx2, 12, 8, 768 * 1024, NULL, 0,
+                                                      ck_f32_igemm_groups_12x8__avx2};
     t->gemm = ck_f32_gemm__blocked;
     t->conv_gemm = ck_f32_conv_nd__igemm;
     t->gemm_is_fast = 1;
