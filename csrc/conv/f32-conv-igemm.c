@@ -89,15 +89,12 @@ static int64_t ck_igemm_rows_alias(const ck_conv_shape *s, int64_t MR) {
     int64_t step = s->in_channels * (int64_t)sizeof(float), axis = 2;
     for (; axis > 0 && s->out_size[axis] == 1; axis--) step *= s->in_size[axis];
     step *= s->stride[axis];
-    int64_t most = 0; /* distinct lines per set (rows within one line share it) */
+    int64_t line[CK_GEMM_MAX_MR], most = 0;
+    MR = ck_min64(MR, CK_GEMM_MAX_MR);
+    for (int64_t i = 0; i < MR; i++) line[i] = i * step / 64; /* non-decreasing: equal lines adjacent */
     for (int64_t i = 0; i < MR; i++) {
-        int64_t lines = 0;
-        for (int64_t j = 0; j <= i; j++) {
-            const int64_t line_j = j * step / 64;
-            int64_t seen = 0; /* line_j already counted by an earlier row? */
-            for (int64_t k = 0; k < j; k++) seen |= k * step / 64 == line_j;
-            lines += !seen && line_j % 64 == i * step / 64 % 64;
-        }
+        int64_t lines = 0; /* distinct lines in row i's set (rows within one line share it) */
+        for (int64_t j = 0; j <= i; j++) lines += (j == 0 || line[j] != line[j - 1]) && line[j] % 64 == line[i] % 64;
         most = ck_max64(most, lines);
     }
     return most;
