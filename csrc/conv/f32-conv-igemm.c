@@ -115,7 +115,9 @@ static int64_t ck_igemm_rows_alias(const ck_conv_shape *s, int64_t MR) {
  * rows to a buffer set apart instead helped the 1x1 layers about as much (1.0-1.4x, its gains
  * largest in runs where the 12-row kernel was at its slowest) but lost 4-10% on kernels with
  * several taps, whose copy holds each pixel up to taps times. Grouped layers keep their narrow
- * kernels. */
+ * kernels. The choice depends on the shape only, never on the thread count; where a pixel count
+ * leaves one or two pixels to the row kernel under one tile height and not the other (10 pixels:
+ * 8 + 2 against one tile of 10), those pixels' sums run in the row kernel's order. */
 #define CK_L1_WAYS 8
 static int ck_igemm_use_aliased(const ck_conv_shape *s, const ck_f32_igemm_ukernel *main_uk) {
     const ck_f32_igemm_ukernel *al = &ck_dispatch.igemm_ukernel_aliased;
