@@ -341,6 +341,7 @@ int main(int argc, char **argv) {
         bench_dw("1x14x14x576 3x3 s2", 14, 14, 576, 3, 2, 1);
         bench_dw("1x7x7x960 3x3 s1", 7, 7, 960, 3, 1, 1);
         bench_dw("1x56x56x64 5x5 s1", 56, 56, 64, 5, 1, 1);
+        bench_dw("1x56x56x96 7x7 s1 (ConvNeXt)", 56, 56, 96, 7, 1, 1);
         bench_dw("1x160x160x128 3x3 s1 (past L3 share)", 160, 160, 128, 3, 1, 1);
         bench_dw("1x56x56x32 3x3 s1 m2", 56, 56, 32, 3, 1, 2);
         bench_pool("1x112x112x64 3x3 s2 same", 1, 112, 112, 64, 3, 2, 1);
