@@ -227,6 +227,20 @@ static void ck_build_indirection(const ck_conv_shape *s, int64_t p0, int64_t mr,
     }
 }
 
+/* The indirection of tile p0 for group g in ind, which holds that of tile *ind_p0 for group
+ * *ind_g: the same pixels for another group are the same pointers (g - *ind_g)*CIG channels on. */
+static void ck_indirection_for(const ck_conv_shape *s, int64_t p0, int64_t mr, int64_t MR, int64_t g, const float *x,
+                               const float *zero, const float **ind, int64_t *ind_p0, int64_t *ind_g) {
+    if (p0 == *ind_p0) {
+        const int64_t shift = (g - *ind_g) * (s->in_channels / s->groups);
+        const int64_t n = s->kernel_size[0] * s->kernel_size[1] * s->kernel_size[2] * MR;
+        for (int64_t i = 0; i < n; i++) ind[i] += shift;
+    } else {
+        ck_build_indirection(s, p0, mr, MR, g, x, zero, ind);
+    }
+    *ind_p0 = p0, *ind_g = g;
+}
+
 /* Gather reduction indices [k0, k0 + kc) of one MR-pixel tile into a packed A panel
  * (a[k*MR + i], k-major), from its indirection pointers: k = tap*CIG + ci. */
 static void ck_pack_a_indirect(const float *const *ind, int64_t MR, int64_t CIG, int64_t k0, int64_t kc,
@@ -401,13 +415,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
                 /* This unit and the next ones, groups g.. of one tile, in one call: the kernel
                  * steps the pointers and the panels itself (see batch_groups). */
                 const int64_t ng = ck_min64(G - g, u_end - u), p0 = p_begin, mr = p_end - p_begin;
-                if (p0 == ind_p0) {
-                    const int64_t shift = (g - ind_g) * CIG;
-                    for (int64_t i = 0; i < taps * MR; i++) my_ind[i] += shift;
-                } else {
-                    ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
-                }
-                ind_p0 = p0, ind_g = g;
+                ck_indirection_for(s, p0, mr, MR, g, x, zero, my_ind, &ind_p0, &ind_g);
                 float *const yt = y + p0 * CO + g * COG;
                 iuk.groups((size_t)mr, (size_t)COG, (size_t)CIG, (size_t)taps, my_ind, (size_t)CIG, (size_t)ng, gw,
                            (size_t)panel_floats, yt, (size_t)COG, (size_t)CO, &clamp);
@@ -418,14 +426,7 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
             if (!tiles) {
                 for (int64_t p0 = p_begin; p0 < p_end; p0 += MR) {
                     const int64_t mr = ck_min64(MR, p_end - p0);
-                    if (p0 == ind_p0) {
-                        /* the same pixels for another group: its channels are (g - ind_g)*CIG on */
-                        const int64_t shift = (g - ind_g) * CIG;
-                        for (int64_t i = 0; i < taps * MR; i++) my_ind[i] += shift;
-                    } else {
-                        ck_build_indirection(s, p0, mr, MR, g, x, zero, my_ind);
-                    }
-                    ind_p0 = p0, ind_g = g;
+                    ck_indirection_for(s, p0, mr, MR, g, x, zero, my_ind, &ind_p0, &ind_g);
                     /* A ragged tile of few pixels goes one pixel at a time (see row_max). */
                     const int by_row = iuk.row != NULL && mr <= iuk.row_max;
                     /* Output rows: a constant step from the first (dense y, or a map whose tile
