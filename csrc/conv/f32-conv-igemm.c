@@ -345,9 +345,10 @@ static ck_status ck_conv_gemm_run(const ck_conv_shape *s, const float *x, const 
      * once per group. In-process A/B in both orders, 11 rounds, speed ratio at 1 / 2 threads,
      * Zen 4: 28x28x256 in 32 groups of 8, 3x3 1.12x / 1.18x (AVX2 path 1.12x / 1.12x),
      * 56x56x256 stride 2 1.12x / 1.13x, 14x14x512 in 64 groups 1.10x / 1.11x, 56x56x128 in 32
-     * groups of 4 1.20x / 1.18x. Same sums: the outputs are bitwise those of one call a group. */
-    const int batch_groups = ck_conv_gemm_mode != 1 && !tiles && order.g_inner && map == NULL && npanels == 1 &&
-                             run == 1 && iuk.groups != NULL && (iuk.row == NULL || iuk.row_max == 0);
+     * groups of 4 1.20x / 1.18x. Same sums: the outputs are bitwise those of one call a group.
+     * (g_inner is only ever set on the indirect path, whose units are one tile each.) */
+    const int batch_groups = ck_conv_gemm_mode != 1 && order.g_inner && map == NULL && npanels == 1 &&
+                             iuk.groups != NULL && (iuk.row == NULL || iuk.row_max == 0);
     float *wpack = NULL;
     const int64_t pack_chunks = ck_max64(1, ck_cdiv64(K, CK_PACK_ROWS));
     if (packed == NULL) {

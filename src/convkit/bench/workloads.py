@@ -300,7 +300,8 @@ def _resnet18():
 def _resnet50():
     # keras.applications.ResNet50 (v1): a stage's first block has its stride on the first 1x1 and a
     # 1x1 projection shortcut. Its 1024- and 2048-channel 1x1 layers read pixels exactly 4 or 8 KiB
-    # apart (see ck_conv_copy_row_floats in csrc/conv/f32-conv-igemm.c).
+    # apart, where the AVX-512 path takes an 8-row tile (ck_igemm_use_aliased in
+    # csrc/conv/f32-conv-igemm.c).
     layers = [("conv1", dict(kind="conv", spatial=(224, 224), cin=3, cout=64, k=7, strides=2))]
     h, c = 56, 64
     for stage, (width, blocks) in enumerate(((64, 3), (128, 4), (256, 6), (512, 3)), start=2):
