@@ -636,6 +636,20 @@ static void test_depthwise_edges(void) {
     }
     make_shape(&s, 2, 2, 16, 5, 1, 1, 2, 2, 40, 40, 1); /* 5x5: the generic-KW interior */
     test_depthwise_one(&s, 2, 1);
+    /* Stride-1 rows in 8-pixel tiles (AVX-512) whose first and last cross the borders: widths
+     * (make_shape's `in` + 2) from 3 (narrower than the kernel) through a tile +- 1 to two tiles
+     * + 1, kernel widths 3, 5 and 7, padding before and after from none to the whole kernel, 1D
+     * and 2D. */
+    static const int64_t widths[] = {1, 2, 3, 5, 6, 7, 8, 13, 14, 15};
+    int j = 0;
+    for (int64_t k = 3; k <= 7; k += 2)
+        for (int wi = 0; wi < 10; wi++)
+            for (int64_t pb = 0; pb < k; pb += (k - 1) / 2)
+                for (int64_t pa = 0; pa < k; pa += k - 1, j++) {
+                    const int rank = 1 + j % 2;
+                    if (make_shape(&s, rank, 1 + j % 2, widths[wi], k, 1, 1, pb, pa, j % 3 ? 16 : 23, j % 3 ? 16 : 23, 1))
+                        test_depthwise_one(&s, j % NACTS, j % 4 != 0);
+                }
 }
 
 /* ---- pooling --------------------------------------------------------------------------------- */

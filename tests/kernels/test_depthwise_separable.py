@@ -44,6 +44,17 @@ DW_CASES = [
     (2, (14, 20), 48, 1, 5, (2, 1), (2, 1), "same", True, "relu", "channels_last"),
     (1, (23,), 20, 2, 3, 3, 2, "same", True, None, "channels_last"),
     (3, (7, 8, 9), 9, 1, 3, 2, 2, "same", True, None, "channels_last"),
+    # rows in 8-pixel tiles whose first and last cross the borders (the AVX-512 kernel's edge
+    # tiles skip the input columns outside): rows narrower than the kernel, narrower than a tile,
+    # a tile +- 1, primes; 'valid' and 'same', kernel widths 3, 5 and 7
+    (2, (5, 3), 19, 1, 7, 1, 1, "same", True, "relu6", "channels_last"),
+    (2, (7, 9), 16, 1, 7, 1, 1, "valid", True, None, "channels_last"),
+    (2, (4, 8), 33, 1, 7, 1, 1, "same", False, "relu", "channels_last"),
+    (2, (3, 9), 16, 1, 5, 1, 1, "same", True, None, "channels_first"),
+    (2, (8, 15), 21, 1, 7, 1, 1, "valid", True, "gelu", "channels_last"),
+    (2, (5, 17), 48, 1, 7, 1, 1, "same", True, None, "channels_last"),
+    (1, (23,), 96, 1, 7, 1, 1, "same", True, "relu6", "channels_last"),
+    (1, (2,), 17, 1, 5, 1, 1, "same", False, None, "channels_last"),
     # multipliers: a lane's input channel (co + j) // M loaded once per 8 outputs, near the end too
     (2, (6, 5), 11, 3, 3, 1, 1, "same", True, None, "channels_last"),
     (1, (9,), 13, 5, 2, 2, 1, "valid", True, "relu", "channels_last"),

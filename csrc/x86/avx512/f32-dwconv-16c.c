@@ -1,8 +1,9 @@
 /* AVX-512 depthwise convolution, channels-last, multiplier 1, stride 1 and dilation 1 along W with
  * a kernel width of 3, 5 or 7 (MobileNet's, EfficientNet's and ConvNeXt's depthwise layers); every
  * other depthwise convolution goes to the AVX2 kernel (csrc/x86/avx2/f32-dwconv-8c.c), whose
- * layout this follows: units of (output row, block of channels), a row cut into a left border,
- * an interior where every kw tap is inside the input and a right border. The blocks are the AVX2
+ * units this follows: (output row, block of channels). A row is cut into tiles of eight output
+ * pixels from its first; the tiles that cross the row's borders skip the input columns outside
+ * (ck_dw16_tile's edge variant). The blocks are the AVX2
  * kernel's (ck_dw_channel_block: 64-channel blocks merged, up to 512, while the layer keeps 32
  * units), evened out to whole 16-channel vectors. Against fixed 64-channel units on Zen 4 (AVX-512
  * at AVX2's FMA rate; in-process A/B, each pair in both orders, 10 rounds; 1 / 2 threads): 3x3
@@ -10,16 +11,25 @@
  * 1.19x, 14x14x576 1.12-1.14x / 1.12x, 7x7x960 1.16-1.20x / 1.12x, 28x28x512 1.04x / 1.03x; 7x7
  * over 2x56x56x256 1.00-1.06x / 1.04x; 28x28x192 3x3 and 28x28x240 5x5 0.95-1.01x (ties).
  *
- * The interior runs eight output pixels at a time for one 16-channel vector: for each valid (kd,
- * kh) tap row the KW weight vectors go into registers, then the 7 + KW input columns of that row
- * are loaded once each and every column feeds the outputs that use it. A 7x7 kernel thus costs
+ * A tile runs eight output pixels at a time for one 16-channel vector: for each valid (kd, kh) tap
+ * row the KW weight vectors go into registers, then the 7 + KW input columns of that row are
+ * loaded once each and every column feeds the outputs that use it. A 7x7 kernel thus costs
  * 21 loads per 56 FMAs, where the AVX2 kernel's four-pixel tiles load one input vector per FMA
  * (Xeon, 1 thread, against the AVX2 kernel: 56x56x96 7x7 0.72 -> 0.41-0.43 ms, 28x28x240 5x5 0.22
  * -> 0.15 ms; PyTorch 0.38-0.39 and 0.16 ms; 3x3 layers move within the noise).
  *
+ * Border pixels (where some kw taps fall in the padding) went one at a time before, loading a
+ * weight vector and an input vector per FMA; they took about a third of the time of 56x56x96 7x7,
+ * whose rows have 8 border pixels in 56. Edge tiles instead (Zen 4, 1 thread, in-process A/B,
+ * each pair in both orders, 9-15 rounds, bitwise-identical outputs): 7x7 over 56x56x96
+ * 1.26-1.36x, over 2x56x56x256 1.16x; 5x5 over 8x56x56x128 1.20x, 28x28x240 1.03x; 3x3 over
+ * 7x7x960 1.64-2.04x, 14x14x576 1.20-1.26x, 56x56x144 1.11x, 28x28x192 1.07x, 112x112x32 1.04x;
+ * 3x3 over 8x56x56x128 (12.8 MB, past the caches) lost 3-13% in every run, 0.87-0.97x, for
+ * reasons not found (the same tiles and prefetches run, plus two edge tiles a row where there
+ * were 2 border pixels).
+ *
  * Each output still sums bias, then its taps in (kd, kh, kw) order, like the AVX2 and reference
- * kernels; which code computes an output depends only on its position, so results do not depend
- * on the thread count. Activations other than a clamp run over each finished pixel's channels
+ * kernels, in whichever tile it falls, so results do not depend on the thread count. Activations other than a clamp run over each finished pixel's channels
  * with the path's activate_span. */
 #include <immintrin.h>
 
@@ -36,42 +46,17 @@ CK_INLINE __m512 ck_dw16_clamp(__m512 v, __m512 lo, __m512 hi) {
     return _mm512_mask_mov_ps(v, _mm512_cmp_ps_mask(v, hi, _CMP_GT_OQ), hi);
 }
 
-/* One output pixel, kw taps [kw0, kw1), channels [c0, c1), four 16-channel vectors at a time (the
- * lanes past c1 masked off, loads included): four independent FMA chains, where one vector at a
- * time waited on its single chain (a border pixel of a 7x7 kernel took as long as eight interior
- * pixels). xb: x at the pixel's first valid (kd, kh) row, iw of tap kw0, channel 0. */
-static void ck_dw16_pixel(const ck_dw_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, int64_t kw0,
-                          int64_t kw1) {
-    const int64_t C = g->C;
-    const __m512 lo = _mm512_set1_ps(g->lo), hi = _mm512_set1_ps(g->hi);
-    for (int64_t c = c0; c < c1; c += 64) {
-        __mmask16 m[4];
-        __m512 acc[4];
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; v++) {
-            const int64_t left = c1 - c - 16 * v;
-            m[v] = left >= 16 ? (__mmask16)0xFFFF : (left > 0 ? (__mmask16)((1u << left) - 1u) : (__mmask16)0);
-            acc[v] = g->bias ? _mm512_maskz_loadu_ps(m[v], g->bias + c + 16 * v) : _mm512_setzero_ps();
-        }
-        const float *xd = xb + c, *wd = g->w + kw0 * C + c;
-        for (int64_t kd = 0; kd < g->nd; kd++, xd += g->xdd, wd += g->wdd) {
-            const float *xh = xd, *wh = wd;
-            for (int64_t kh = 0; kh < g->nh; kh++, xh += g->xdh, wh += g->wdh)
-                for (int64_t kw = 0; kw < kw1 - kw0; kw++)
-#pragma GCC unroll 4
-                    for (int v = 0; v < 4; v++)
-                        acc[v] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[v], xh + kw * C + 16 * v),
-                                                 _mm512_maskz_loadu_ps(m[v], wh + kw * C + 16 * v), acc[v]);
-        }
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; v++)
-            _mm512_mask_storeu_ps(yp + c + 16 * v, m[v], ck_dw16_clamp(acc[v], lo, hi));
-    }
-}
-
-/* CK_DW16_P interior pixels (all KW taps inside), channels [c0, c1). xb: x at the first pixel's
- * first valid (kd, kh) row, its kw = 0 column, channel 0. KW is a constant after inlining. */
-CK_INLINE void ck_dw16_tile(const ck_dw_row *g, const float *xb, float *yp, int64_t c0, int64_t c1, const int KW) {
+/* CK_DW16_P output pixels from output column ow, channels [c0, c1). xrow: x at the row's first
+ * valid (kd, kh) tap, iw = 0, channel 0; col0 = ow - pad: the input column of the first pixel's
+ * kw = 0 tap (may be negative). KW is a constant after inlining.
+ *
+ * With `edge` (a constant too) the tile may cross the row's borders: only the tile's columns j
+ * in [j0, j1) are inside the input (the others are never read), and only the first np pixels are
+ * stored. Skipping column j drops exactly the taps (p, kw = j - p) that fall outside the input,
+ * so every pixel still sums bias, then its valid taps in (kd, kh, kw) order: the same FMAs as in
+ * an interior tile or in the reference kernel. */
+CK_INLINE void ck_dw16_tile(const ck_dw_row *g, const float *xrow, int64_t col0, float *yp, int64_t c0, int64_t c1,
+                            const int KW, const int edge, int64_t j0, int64_t j1, int64_t np) {
     const int64_t C = g->C;
     const __m512 lo = _mm512_set1_ps(g->lo), hi = _mm512_set1_ps(g->hi);
     for (int64_t c = c0; c < c1; c += 16) {
@@ -80,7 +65,7 @@ CK_INLINE void ck_dw16_tile(const ck_dw_row *g, const float *xb, float *yp, int6
         __m512 acc[CK_DW16_P];
 #pragma GCC unroll 8
         for (int p = 0; p < CK_DW16_P; p++) acc[p] = b;
-        const float *xd = xb + c, *wd = g->w + c;
+        const float *xd = xrow + c, *wd = g->w + c;
         for (int64_t kd = 0; kd < g->nd; kd++, xd += g->xdd, wd += g->wdd) {
             const float *xh = xd, *wh = wd;
             for (int64_t kh = 0; kh < g->nh; kh++, xh += g->xdh, wh += g->wdh) {
@@ -90,7 +75,8 @@ CK_INLINE void ck_dw16_tile(const ck_dw_row *g, const float *xb, float *yp, int6
                 /* column j feeds output p = j - kw for every kw: per output, kw ascending */
 #pragma GCC unroll 14
                 for (int j = 0; j < CK_DW16_P + KW - 1; j++) {
-                    const __m512 xv = _mm512_maskz_loadu_ps(m, xh + j * C);
+                    if (edge && (j < j0 || j >= j1)) continue;
+                    const __m512 xv = _mm512_maskz_loadu_ps(m, xh + (col0 + j) * C);
 #pragma GCC unroll 7
                     for (int k = 0; k < KW; k++)
                         if (j - k >= 0 && j - k < CK_DW16_P) acc[j - k] = _mm512_fmadd_ps(xv, w[k], acc[j - k]);
@@ -98,31 +84,31 @@ CK_INLINE void ck_dw16_tile(const ck_dw_row *g, const float *xb, float *yp, int6
             }
         }
 #pragma GCC unroll 8
-        for (int p = 0; p < CK_DW16_P; p++) _mm512_mask_storeu_ps(yp + p * C + c, m, ck_dw16_clamp(acc[p], lo, hi));
+        for (int p = 0; p < CK_DW16_P; p++)
+            if (!edge || p < np) _mm512_mask_storeu_ps(yp + p * C + c, m, ck_dw16_clamp(acc[p], lo, hi));
     }
 }
 
+/* One output row, channels [c0, c1), in tiles of CK_DW16_P pixels from its first: a full tile
+ * with all its columns inside the input runs the interior variant, the others (the first and
+ * last of a row, or every tile of a narrow row) the edge variant. Tiles starting at the first
+ * interior pixel instead, with one edge tile for the left border, ran at 0.56-1.02x the speed of
+ * this (7x7x960 3x3 0.56x, 56x56x96 7x7 0.89x, 8x56x56x128 3x3 1.02x). */
 CK_INLINE void ck_dw16_row_run(const ck_dw_call *ctx, int64_t row, int64_t c0, int64_t c1, const int KW) {
     const ck_conv_shape *s = ctx->s;
     const int64_t IW = s->in_size[2], OW = s->out_size[2], C = s->in_channels, pw = s->pad_before[2];
+    const int64_t span = CK_DW16_P + KW - 1; /* input columns of a tile */
     ck_dw_row g;
     const float *xrow = ck_dw_row_of(ctx, row, KW, &g);
     float *yrow = ctx->y + row * OW * C;
-    int64_t ia, ib; /* every kw tap inside (stride and dilation 1 along W) */
-    ck_dw_interior(OW, 1, pw, KW, IW, &ia, &ib);
-    int64_t ow = 0;
-    for (; ow < OW; ow++) {
-        if (ow == ia) {
-            for (; ow + CK_DW16_P <= ib; ow += CK_DW16_P) {
-                ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + CK_DW16_P - pw, IW, c0, c1);
-                ck_dw16_tile(&g, xrow + (ow - pw) * C, yrow + ow * C, c0, c1, KW);
-            }
-            if (ow >= OW) break;
-        }
-        int64_t kw0, kw1;
-        ck_dw_tap_range(ow - pw, 1, KW, IW, &kw0, &kw1);
-        ck_dw_prefetch_next_row(&g, xrow, ow - pw, ow + 1 - pw, IW, c0, c1);
-        ck_dw16_pixel(&g, xrow + (ow - pw + kw0) * C, yrow + ow * C, c0, c1, kw0, kw1);
+    for (int64_t ow = 0; ow < OW; ow += CK_DW16_P) {
+        const int64_t col0 = ow - pw, np = OW - ow < CK_DW16_P ? OW - ow : CK_DW16_P;
+        const int64_t j0 = col0 < 0 ? -col0 : 0, j1 = IW - col0 < span ? IW - col0 : span;
+        ck_dw_prefetch_next_row(&g, xrow, col0, col0 + CK_DW16_P, IW, c0, c1);
+        if (np == CK_DW16_P && j0 == 0 && j1 == span)
+            ck_dw16_tile(&g, xrow, col0, yrow + ow * C, c0, c1, KW, 0, 0, span, np);
+        else
+            ck_dw16_tile(&g, xrow, col0, yrow + ow * C, c0, c1, KW, 1, j0, j1, np);
     }
     ck_dw_prefetch_next_row(&g, xrow, OW - pw, IW, IW, c0, c1); /* the columns past the last start */
     if (ctx->post_act)
