@@ -8,6 +8,9 @@
  *  - 3x3, dilation 1, stride 1 or 2, with all three kernel rows inside (MobileNet's case): one
  *    channel vector at a time with its nine weights in registers while the row streams by; at
  *    stride 1 each input column is loaded once and feeds the three outputs that use it;
+ *  - 5 or 7 taps wide at stride 1 and dilation 1: every pixel of the row, borders included, in
+ *    tiles of eight (ck_dw_tile8) for the full 8-channel vectors; a masked tail vector takes the
+ *    paths below;
  *  - otherwise four output pixels at a time (one weight load feeds four FMAs).
  * A unit of work is one output row for a block of 64 to 512 channels (ck_dw_channel_block, in
  * ../f32-dwconv-rows.h).
@@ -118,6 +121,82 @@ CK_INLINE void ck_dw_sweep4(const ck_dw_row *g, const float *xb, float *yp, int6
     }
 }
 
+/* Eight output pixels from output column ow at stride 1 and dilation 1 along W, KW = 5 or 7 (a
+ * constant after inlining), full 8-channel vectors [c0, c1): the AVX-512 kernel's tile
+ * (csrc/x86/avx512/f32-dwconv-16c.c) on ymm registers. Per valid (kd, kh) row the KW weight
+ * vectors are held in registers and the 7 + KW input columns loaded once each, every column
+ * feeding the outputs that use it: eight accumulators, so eight independent FMA chains, where
+ * ck_dw_sweep4's four left half of the two FMA pipes idle (4-cycle latency). 7x7 uses all 16 ymm
+ * registers (8 accumulators, 7 weights, 1 column). Against sweep4 for the interior and one pixel
+ * at a time at the borders (Zen 4 running this AVX2 path, 1 thread, in-process A/B, each pair in
+ * both orders, 7-11 rounds, bitwise-identical outputs): 7x7 over 56x56x96 2.06-2.17x, over
+ * 2x56x56x256 1.80x, over 14x14x200 2.43x, over 7x7x768 4.41x, over 56x56x21 (16 channels here,
+ * 5 masked) 1.45x; 5x5 over 56x56x64 1.89x, 28x28x240 1.73x, 8x56x56x128 1.83x. The same tiles
+ * for 3x3 lost to ck_dw_stream3 on rows of 28 pixels or more (0.84-0.97x) and won on 14x14x576
+ * and 7x7x960 (1.26x, 1.66x); 3x3 stays as it was. */ xrow: x at the row's first valid (kd, kh) tap,
+ * iw = 0, channel 0; col0 = ow - pad (may be negative). With `edge` only the columns j in
+ * [j0, j1) are inside the input and read, and only the first np pixels are stored: skipping a
+ * column drops exactly the taps that fall outside, so each output still sums bias, then its
+ * valid taps in (kd, kh, kw) order, like ck_dw_tile and ck_dw_sweep4. */
+CK_INLINE void ck_dw_tile8(const ck_dw_row *g, const float *xrow, int64_t col0, float *yp, int64_t c0, int64_t c1,
+                           const int KW, const int edge, int64_t j0, int64_t j1, int64_t np) {
+    const int64_t C = g->C;
+    for (int64_t c = c0; c < c1; c += 8) {
+        const __m256 b = g->bias ? _mm256_loadu_ps(g->bias + c) : _mm256_setzero_ps();
+        __m256 acc[8];
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; p++) acc[p] = b;
+        const float *xd = xrow + c, *wd = g->w + c;
+        for (int64_t kd = 0; kd < g->nd; kd++, xd += g->xdd, wd += g->wdd) {
+            const float *xh = xd, *wh = wd;
+            for (int64_t kh = 0; kh < g->nh; kh++, xh += g->xdh, wh += g->wdh) {
+                __m256 w[7];
+#pragma GCC unroll 7
+                for (int k = 0; k < KW; k++) w[k] = _mm256_loadu_ps(wh + k * C);
+                /* column j feeds output p = j - kw for every kw: per output, kw ascending */
+#pragma GCC unroll 14
+                for (int j = 0; j < 7 + KW; j++) {
+                    if (edge && (j < j0 || j >= j1)) continue;
+                    const __m256 xv = _mm256_loadu_ps(xh + (col0 + j) * C);
+#pragma GCC unroll 7
+                    for (int k = 0; k < KW; k++)
+                        if (j - k >= 0 && j - k < 8) acc[j - k] = _mm256_fmadd_ps(xv, w[k], acc[j - k]);
+                }
+            }
+        }
+        const __m256 lo = _mm256_set1_ps(g->lo), hi = _mm256_set1_ps(g->hi);
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; p++)
+            if (!edge || p < np) _mm256_storeu_ps(yp + p * C + c, ck_dw_clamp(acc[p], lo, hi));
+    }
+}
+
+/* A whole output row of ck_dw_tile8 tiles for channels [c0, c1) (full vectors), from its first
+ * pixel: full tiles with every column inside run the interior variant, the others (the first
+ * and last of a row, or every tile of a narrow row) the edge variant. A function of its own
+ * (one per KW), since inlined into the row code the tiles spilled registers to the stack. */
+static void ck_dw_row_tiles8(const ck_dw_row *g, const float *xrow, float *yrow, int64_t IW, int64_t OW,
+                             int64_t pw, int64_t c0, int64_t c1, const int KW) {
+    const int64_t C = g->C, span = 7 + KW;
+    for (int64_t ow = 0; ow < OW; ow += 8) {
+        const int64_t col0 = ow - pw, np = OW - ow < 8 ? OW - ow : 8;
+        const int64_t j0 = col0 < 0 ? -col0 : 0, j1 = IW - col0 < span ? IW - col0 : span;
+        ck_dw_prefetch_next_row(g, xrow, col0, col0 + 8, IW, c0, c1);
+        if (np == 8 && j0 == 0 && j1 == span) ck_dw_tile8(g, xrow, col0, yrow + ow * C, c0, c1, KW, 0, 0, span, np);
+        else ck_dw_tile8(g, xrow, col0, yrow + ow * C, c0, c1, KW, 1, j0, j1, np);
+    }
+}
+
+__attribute__((noinline)) static void ck_dw_row_tiles8_k5(const ck_dw_row *g, const float *xrow, float *yrow, int64_t IW, int64_t OW,
+                                int64_t pw, int64_t c0, int64_t c1) {
+    ck_dw_row_tiles8(g, xrow, yrow, IW, OW, pw, c0, c1, 5);
+}
+
+__attribute__((noinline)) static void ck_dw_row_tiles8_k7(const ck_dw_row *g, const float *xrow, float *yrow, int64_t IW, int64_t OW,
+                                int64_t pw, int64_t c0, int64_t c1) {
+    ck_dw_row_tiles8(g, xrow, yrow, IW, OW, pw, c0, c1, 7);
+}
+
 /* 3x3 taps, dilation 1, stride 1 or 2, all three kernel rows inside the input: `count` interior
  * pixels of a row, one channel vector at a time with its nine weights held in registers while the
  * row streams by (three x loads per output pixel at stride 1: each input column feeds the three
@@ -194,8 +273,20 @@ CK_INLINE void ck_dw_row_m1(const ck_dw_call *ctx, int64_t row, int64_t cb, int6
     float *yrow = ctx->y + row * OW * C;
     const int stream = KW == 3 && dw == 1 && (sw == 1 || sw == 2) && g.nd == 1 && g.nh == 3 && ib > ia;
 
-    const int64_t cfull = cb + ((ce - cb) & ~(int64_t)7), tail = ce - cfull;
+    int64_t cfull = cb + ((ce - cb) & ~(int64_t)7);
+    const int64_t tail = ce - cfull;
     const __m256i tmask = ck_dw_mask8(tail > 0 ? tail : 8);
+    if (sw == 1 && dw == 1 && (KW == 5 || KW == 7) && cfull > cb) {
+        /* The full channel vectors in 8-pixel tiles, edges included; the rest of this function
+         * then runs only the masked tail vector, if any. */
+        if (KW == 5) ck_dw_row_tiles8_k5(&g, xrow, yrow, IW, OW, pw, cb, cfull);
+        else ck_dw_row_tiles8_k7(&g, xrow, yrow, IW, OW, pw, cb, cfull);
+        if (tail == 0) {
+            ck_dw_prefetch_next_row(&g, xrow, OW - pw, IW, IW, cb, ce); /* the columns past the last start */
+            return;
+        }
+        cb = cfull;
+    }
     int64_t ow = 0;
     /* Left border: one pixel at a time, kw taps clipped. */
     for (; ow < ia; ow++) {
