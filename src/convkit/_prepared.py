@@ -106,7 +106,8 @@ class _PreparedWindow:
             plan = self._plan(x.shape)
         x5, y5, y_final, before = plan
         y = np.empty(y5, np.float32)
-        self._run(x.reshape(x5), y, before)
+        if y.size:  # an empty output (a zero-length transposed-convolution axis) has nothing to run
+            self._run(x.reshape(x5), y, before)
         y = y.reshape(y_final)
         if self.data_format == "channels_first":
             y = np.ascontiguousarray(np.moveaxis(y, -1, 1))

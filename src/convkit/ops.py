@@ -270,8 +270,10 @@ def _transpose_geometry(spatial, kshape, strides, dilation, padding, output_padd
     for i, (n, ks, s, d) in enumerate(zip(spatial, kshape[:len(spatial)], strides, dilation)):
         op = None if output_padding is None else output_padding[i]
         o = _args.conv_transpose_output_length(n, ks, padding, op, s, d)
-        if o <= 0:
-            raise ValueError(f"`conv_transpose`: the computed output size would be {o} (<= 0) for input spatial "
+        # 0 is a valid (empty) size: Keras's rule gives it with 'same', an explicit
+        # output_padding and a kernel longer than the input, and Keras returns an empty tensor
+        if o < 0:
+            raise ValueError(f"`conv_transpose`: the computed output size would be {o} (< 0) for input spatial "
                              f"size {tuple(spatial)}, kernel.shape={kshape}, padding={padding!r}")
         out.append(o)
         crop.append(_args.conv_transpose_crop(ks, padding, op, s, d))
@@ -296,6 +298,8 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     act, kind, alpha = _activation(activation)
     out, crop = _transpose_geometry(x.shape[1:-1], k.shape, strides, dilation, padding, output_padding)
     y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv_transpose")
+    if y.size == 0:
+        return _finish(y, rank, data_format)
     _core.conv_transpose_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                             _pad3(crop, 0), groups, kind, alpha)
     return _post_activation(_finish(y, rank, data_format), act)

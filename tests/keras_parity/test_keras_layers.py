@@ -36,6 +36,10 @@ CASES = [
     ("Conv2DTranspose", dict(filters=3, kernel_size=3, strides=2, padding="same", **CF), (2, 2, 4, 3)),
     ("Conv3DTranspose", dict(filters=2, kernel_size=2, strides=2), (1, 2, 3, 2, 3)),
     ("Conv3DTranspose", dict(filters=2, kernel_size=3, strides=2, padding="same"), (1, 2, 3, 2, 3)),
+    # Keras's length rule gives 0 here ('same', explicit output_padding, kernel past the input):
+    # an empty output, not an error
+    ("Conv1DTranspose", dict(filters=2, kernel_size=4, padding="same", output_padding=0), (1, 1, 3)),
+    ("Conv2DTranspose", dict(filters=2, kernel_size=(1, 4), padding="same", output_padding=0), (2, 3, 1, 3)),
     ("DepthwiseConv1D", dict(kernel_size=3, depth_multiplier=2), (2, 8, 3)),
     ("DepthwiseConv1D", dict(kernel_size=4, strides=2, padding="same"), (2, 9, 3)),
     ("DepthwiseConv2D", dict(kernel_size=3, padding="same"), (2, 6, 5, 3)),

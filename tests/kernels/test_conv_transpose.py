@@ -80,11 +80,22 @@ def test_conv_transpose_matches_oracle(isa, case, assert_close):
     (5, 3, 2, "same", 1, 10),       # (n-1)*s + k - 2*(k//2) + op
     (5, 4, 2, "same", 0, 8),
     (5, 3, 2, "valid", 1, 12),      # (n-1)*s + k + op
+    (1, 4, 1, "same", 0, 0),        # kernel past the input with 'same' and an explicit op: empty, as Keras
+    (1, 6, 2, "same", 0, 0),
 ])
 def test_conv_transpose_output_length(isa, n, k, s, padding, op, expected_len):
     x = np.ones((1, n, 1), np.float32)
     w = np.ones((k, 1, 1), np.float32)
     assert convkit.ops.conv_transpose(x, w, s, padding, op).shape == (1, expected_len, 1)
+
+
+def test_conv_transpose_empty_output_in_either_format(isa):
+    # a zero-length axis next to non-empty ones, channels_first too: an empty array, no error
+    x = np.ones((2, 3, 1, 5), np.float32)
+    w = np.ones((3, 4, 6, 5), np.float32)
+    assert convkit.ops.conv_transpose(x, w, 1, "same", 0).shape == (2, 3, 0, 6)
+    xf = np.ones((2, 5, 3, 1), np.float32)
+    assert convkit.ops.conv_transpose(xf, w, 1, "same", 0, "channels_first").shape == (2, 6, 3, 0)
 
 
 def test_conv_transpose_is_adjoint_of_conv(isa, rng):
