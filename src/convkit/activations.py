@@ -33,6 +33,8 @@ _FUSED = {
     "mish": (16, 0.0),
 }
 _AXIS = ("softmax", "log_softmax")
+# Keras's aliases: keras.activations.get("swish") is silu, so a config names it "silu"
+_CANONICAL = {"swish": "silu", "hard_swish": "hard_silu"}
 NAMES = tuple(sorted(_FUSED) + list(_AXIS))
 
 
@@ -120,6 +122,7 @@ def get(identifier):
         return identifier
     if isinstance(identifier, str):
         name = identifier.lower()
+        name = _CANONICAL.get(name, name)
         if name in _FUSED:
             kind, alpha = _FUSED[name]
             return Activation(name, kind, alpha)

@@ -242,6 +242,10 @@ def test_default_weight_layout_matches_keras(name, keras):
     ("Conv2D", dict(filters=8, kernel_size=(3, 2), strides=2, padding="same", activation="relu",
                     dilation_rate=1, use_bias=False)),
     ("Dense", dict(units=4, activation="tanh")),
+    # Keras's aliases: a config names swish "silu" and hard_swish "hard_silu"
+    ("Dense", dict(units=4, activation="swish")),
+    ("Conv2D", dict(filters=2, kernel_size=1, activation="hard_swish")),
+    ("Activation", dict(activation="swish")),
     ("MaxPooling2D", dict(pool_size=3, strides=2, padding="same")),
     ("LSTM", dict(units=4, return_sequences=True, go_backwards=True)),
     ("BatchNormalization", dict(momentum=0.9, epsilon=1e-4)),
