@@ -133,8 +133,8 @@ CK_INLINE void ck_dw_sweep4(const ck_dw_row *g, const float *xb, float *yp, int6
  * 2x56x56x256 1.80x, over 14x14x200 2.43x, over 7x7x768 4.41x, over 56x56x21 (16 channels here,
  * 5 masked) 1.45x; 5x5 over 56x56x64 1.89x, 28x28x240 1.73x, 8x56x56x128 1.83x. The same tiles
  * for 3x3 lost to ck_dw_stream3 on rows of 28 pixels or more (0.84-0.97x) and won on 14x14x576
- * and 7x7x960 (1.26x, 1.66x); 3x3 stays as it was. */ xrow: x at the row's first valid (kd, kh) tap,
- * iw = 0, channel 0; col0 = ow - pad (may be negative). With `edge` only the columns j in
+ * and 7x7x960 (1.26x, 1.66x); 3x3 stays as it was.
+ * xrow: x at the row's first valid (kd, kh) tap, iw = 0, channel 0; col0 = ow - pad (may be negative). With `edge` only the columns j in
  * [j0, j1) are inside the input and read, and only the first np pixels are stored: skipping a
  * column drops exactly the taps that fall outside, so each output still sums bias, then its
  * valid taps in (kd, kh, kw) order, like ck_dw_tile and ck_dw_sweep4. */
