@@ -24,9 +24,9 @@
  * each pair in both orders, 9-15 rounds, bitwise-identical outputs): 7x7 over 56x56x96
  * 1.26-1.36x, over 2x56x56x256 1.16x; 5x5 over 8x56x56x128 1.20x, 28x28x240 1.03x; 3x3 over
  * 7x7x960 1.64-2.04x, 14x14x576 1.20-1.26x, 56x56x144 1.11x, 28x28x192 1.07x, 112x112x32 1.04x;
- * 3x3 over 8x56x56x128 (12.8 MB, past the caches) lost 3-13% in every run, 0.87-0.97x, for
- * reasons not found (the same tiles and prefetches run, plus two edge tiles a row where there
- * were 2 border pixels).
+ * 3x3 over 8x56x56x128 (12.8 MB, past the caches) ran at 0.87-1.05x, mostly 0.90-0.97x, at 1
+ * and 2 threads, for reasons not found: the old row layout (border pixels one at a time) put
+ * back into this file for such layers also measured 0.93-0.98x against the old file.
  *
  * Each output still sums bias, then its taps in (kd, kh, kw) order, like the AVX2 and reference
  * kernels, in whichever tile it falls, so results do not depend on the thread count. Activations other than a clamp run over each finished pixel's channels
