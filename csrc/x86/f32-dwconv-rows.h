@@ -53,6 +53,21 @@ CK_INLINE void ck_dw_interior(int64_t out, int64_t stride, int64_t pad, int64_t 
     *b = hi;
 }
 
+/* A tile of P output pixels from output column ow, at stride 1 and dilation 1 along W with KW
+ * taps (the P + KW - 1 input columns j its pixels read, j = p + kw): col0 = ow - pad, the input
+ * column of its first pixel's kw = 0 tap (may be negative); np, its pixels inside the row; [j0,
+ * j1), its columns inside the input. Returns 1 when the tile is whole and every column inside
+ * (the kernels' interior variant), 0 when it crosses a border (their edge variant). */
+CK_INLINE int ck_dw_tile_columns(int64_t ow, int64_t pw, int64_t IW, int64_t OW, int64_t P, int64_t KW,
+                                 int64_t *col0, int64_t *np, int64_t *j0, int64_t *j1) {
+    const int64_t span = P + KW - 1, c = ow - pw;
+    *col0 = c;
+    *np = OW - ow < P ? OW - ow : P;
+    *j0 = c < 0 ? -c : 0;
+    *j1 = IW - c < span ? IW - c : span;
+    return *np == P && *j0 == 0 && *j1 == span;
+}
+
 /* Channels per unit of work: as many 64-channel blocks merged as leave the layer at least
  * CK_DW_MIN_UNITS units (rows x channel blocks), up to CK_DW_MAX_BLOCK channels, the blocks then
  * evened out to whole vectors of `lanes` channels (603 channels: 304 + 299, not 512 + 91). A unit

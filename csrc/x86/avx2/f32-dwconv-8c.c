@@ -177,23 +177,23 @@ CK_INLINE void ck_dw_tile8(const ck_dw_row *g, const float *xrow, int64_t col0, 
  * (one per KW), since inlined into the row code the tiles spilled registers to the stack. */
 static void ck_dw_row_tiles8(const ck_dw_row *g, const float *xrow, float *yrow, int64_t IW, int64_t OW,
                              int64_t pw, int64_t c0, int64_t c1, const int KW) {
-    const int64_t C = g->C, span = 7 + KW;
+    const int64_t C = g->C;
     for (int64_t ow = 0; ow < OW; ow += 8) {
-        const int64_t col0 = ow - pw, np = OW - ow < 8 ? OW - ow : 8;
-        const int64_t j0 = col0 < 0 ? -col0 : 0, j1 = IW - col0 < span ? IW - col0 : span;
+        int64_t col0, np, j0, j1;
+        const int interior = ck_dw_tile_columns(ow, pw, IW, OW, 8, KW, &col0, &np, &j0, &j1);
         ck_dw_prefetch_next_row(g, xrow, col0, col0 + 8, IW, c0, c1);
-        if (np == 8 && j0 == 0 && j1 == span) ck_dw_tile8(g, xrow, col0, yrow + ow * C, c0, c1, KW, 0, 0, span, np);
+        if (interior) ck_dw_tile8(g, xrow, col0, yrow + ow * C, c0, c1, KW, 0, j0, j1, np);
         else ck_dw_tile8(g, xrow, col0, yrow + ow * C, c0, c1, KW, 1, j0, j1, np);
     }
 }
 
-__attribute__((noinline)) static void ck_dw_row_tiles8_k5(const ck_dw_row *g, const float *xrow, float *yrow, int64_t IW, int64_t OW,
-                                int64_t pw, int64_t c0, int64_t c1) {
+__attribute__((noinline)) static void ck_dw_row_tiles8_k5(const ck_dw_row *g, const float *xrow, float *yrow,
+                                                         int64_t IW, int64_t OW, int64_t pw, int64_t c0, int64_t c1) {
     ck_dw_row_tiles8(g, xrow, yrow, IW, OW, pw, c0, c1, 5);
 }
 
-__attribute__((noinline)) static void ck_dw_row_tiles8_k7(const ck_dw_row *g, const float *xrow, float *yrow, int64_t IW, int64_t OW,
-                                int64_t pw, int64_t c0, int64_t c1) {
+__attribute__((noinline)) static void ck_dw_row_tiles8_k7(const ck_dw_row *g, const float *xrow, float *yrow,
+                                                         int64_t IW, int64_t OW, int64_t pw, int64_t c0, int64_t c1) {
     ck_dw_row_tiles8(g, xrow, yrow, IW, OW, pw, c0, c1, 7);
 }
 

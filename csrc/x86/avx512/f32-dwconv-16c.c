@@ -97,18 +97,15 @@ CK_INLINE void ck_dw16_tile(const ck_dw_row *g, const float *xrow, int64_t col0,
 CK_INLINE void ck_dw16_row_run(const ck_dw_call *ctx, int64_t row, int64_t c0, int64_t c1, const int KW) {
     const ck_conv_shape *s = ctx->s;
     const int64_t IW = s->in_size[2], OW = s->out_size[2], C = s->in_channels, pw = s->pad_before[2];
-    const int64_t span = CK_DW16_P + KW - 1; /* input columns of a tile */
     ck_dw_row g;
     const float *xrow = ck_dw_row_of(ctx, row, KW, &g);
     float *yrow = ctx->y + row * OW * C;
     for (int64_t ow = 0; ow < OW; ow += CK_DW16_P) {
-        const int64_t col0 = ow - pw, np = OW - ow < CK_DW16_P ? OW - ow : CK_DW16_P;
-        const int64_t j0 = col0 < 0 ? -col0 : 0, j1 = IW - col0 < span ? IW - col0 : span;
+        int64_t col0, np, j0, j1;
+        const int interior = ck_dw_tile_columns(ow, pw, IW, OW, CK_DW16_P, KW, &col0, &np, &j0, &j1);
         ck_dw_prefetch_next_row(&g, xrow, col0, col0 + CK_DW16_P, IW, c0, c1);
-        if (np == CK_DW16_P && j0 == 0 && j1 == span)
-            ck_dw16_tile(&g, xrow, col0, yrow + ow * C, c0, c1, KW, 0, 0, span, np);
-        else
-            ck_dw16_tile(&g, xrow, col0, yrow + ow * C, c0, c1, KW, 1, j0, j1, np);
+        if (interior) ck_dw16_tile(&g, xrow, col0, yrow + ow * C, c0, c1, KW, 0, j0, j1, np);
+        else ck_dw16_tile(&g, xrow, col0, yrow + ow * C, c0, c1, KW, 1, j0, j1, np);
     }
     ck_dw_prefetch_next_row(&g, xrow, OW - pw, IW, IW, c0, c1); /* the columns past the last start */
     if (ctx->post_act)
