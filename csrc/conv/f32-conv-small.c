@@ -48,7 +48,8 @@ static int64_t ck_cdiv64(int64_t a, int64_t b) { return (a + b - 1) / b; }
  * prefetchers apparently do not keep ahead of (224x224x3 3x3 -> 64 ran at two thirds of the
  * speed of a 32x32x3 layer with its output in L2). So while a sub-run computes, the output lines
  * of the next one are prefetched into L2, when the output is at least
- * CK_SMALL_PREFETCH_OUT_MIN_BYTES and a sub-run fits the L1 budget above (wider layers have sub-runs of one tile and contiguous-enough writes).
+ * CK_SMALL_PREFETCH_OUT_MIN_BYTES and a sub-run fits the L1 budget above (wider layers have
+ * sub-runs of one tile and contiguous-enough writes).
  * In-process A/B, each pair in both orders, 8 rounds, Zen 4 (AVX-512), 1 / 2 threads:
  * 224x224x3 3x3 -> 64 1.26-1.39x / 1.08-1.39x, -> 128 1.37-1.40x / 1.41x, 4x112x112x3 -> 64
  * 1.22-1.33x / 1.19x, 'valid' 1.08-1.29x / 1.25x, 32x32x32x3 -> 64 1.07-1.15x / 0.98-1.12x; the

@@ -298,10 +298,9 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     act, kind, alpha = _activation(activation)
     out, crop = _transpose_geometry(x.shape[1:-1], k.shape, strides, dilation, padding, output_padding)
     y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv_transpose")
-    if y.size == 0:
-        return _finish(y, rank, data_format)
-    _core.conv_transpose_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
-                            _pad3(crop, 0), groups, kind, alpha)
+    if y.size:  # an empty output (a zero-length axis, see _transpose_geometry) has nothing to run
+        _core.conv_transpose_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
+                                _pad3(crop, 0), groups, kind, alpha)
     return _post_activation(_finish(y, rank, data_format), act)
 
 

@@ -134,10 +134,11 @@ CK_INLINE void ck_dw_sweep4(const ck_dw_row *g, const float *xb, float *yp, int6
  * 5 masked) 1.45x; 5x5 over 56x56x64 1.89x, 28x28x240 1.73x, 8x56x56x128 1.83x. The same tiles
  * for 3x3 lost to ck_dw_stream3 on rows of 28 pixels or more (0.84-0.97x) and won on 14x14x576
  * and 7x7x960 (1.26x, 1.66x); 3x3 stays as it was.
- * xrow: x at the row's first valid (kd, kh) tap, iw = 0, channel 0; col0 = ow - pad (may be negative). With `edge` only the columns j in
- * [j0, j1) are inside the input and read, and only the first np pixels are stored: skipping a
- * column drops exactly the taps that fall outside, so each output still sums bias, then its
- * valid taps in (kd, kh, kw) order, like ck_dw_tile and ck_dw_sweep4. */
+ * xrow: x at the row's first valid (kd, kh) tap, iw = 0, channel 0; col0 = ow - pad (may be
+ * negative). With `edge` only the columns j in [j0, j1) are inside the input and read, and only
+ * the first np pixels are stored: skipping a column drops exactly the taps that fall outside, so
+ * each output still sums bias, then its valid taps in (kd, kh, kw) order, like ck_dw_tile and
+ * ck_dw_sweep4. */
 CK_INLINE void ck_dw_tile8(const ck_dw_row *g, const float *xrow, int64_t col0, float *yp, int64_t c0, int64_t c1,
                            const int KW, const int edge, int64_t j0, int64_t j1, int64_t np) {
     const int64_t C = g->C;
@@ -412,7 +413,8 @@ static void ck_dw_row_mult(const ck_dw_call *ctx, int64_t row) {
                             for (int v = 0; v < CK_DW_MULT_V; v++) {
                                 const __m256 xv =
                                     _mm256_permutevar8x32_ps(_mm256_maskload_ps(xp + cin[v], xm[v]), perm[v]);
-                                acc[v] = _mm256_fmadd_ps(xv, _mm256_maskload_ps(wp + 8 * (v < nv ? v : 0), m[v]), acc[v]);
+                                const __m256 wv = _mm256_maskload_ps(wp + 8 * (v < nv ? v : 0), m[v]);
+                                acc[v] = _mm256_fmadd_ps(xv, wv, acc[v]);
                             }
                         }
                     }

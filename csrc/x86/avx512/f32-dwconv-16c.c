@@ -29,8 +29,9 @@
  * back into this file for such layers also measured 0.93-0.98x against the old file.
  *
  * Each output still sums bias, then its taps in (kd, kh, kw) order, like the AVX2 and reference
- * kernels, in whichever tile it falls, so results do not depend on the thread count. Activations other than a clamp run over each finished pixel's channels
- * with the path's activate_span. */
+ * kernels, in whichever tile it falls, so results do not depend on the thread count.
+ * Activations other than a clamp run over each finished pixel's channels with the path's
+ * activate_span. */
 #include <immintrin.h>
 
 #include "convkit/dispatch.h"
