@@ -259,3 +259,56 @@ def test_config_keys_match_keras(name, kwargs, keras):
         if isinstance(kv, (list, tuple)):
             kv, cv = tuple(kv), tuple(cv)
         assert cv == kv, (key, cv, kv)
+
+
+def _minimal_args(name):
+    """Constructor arguments that every layer named `name` needs (the rest default)."""
+    if name == "Dense":
+        return dict(units=4)
+    if name == "Embedding":
+        return dict(input_dim=10, output_dim=4)
+    if name in ("LSTM", "GRU", "SimpleRNN"):
+        return dict(units=4)
+    if "Depthwise" in name:
+        return dict(kernel_size=3)
+    if "Conv" in name:
+        return dict(filters=4, kernel_size=3)
+    return {}
+
+
+def _layers_in_both(keras):
+    """Layer classes convkit and Keras both export that build with `_minimal_args` in Keras."""
+    names = []
+    for name in sorted(dir(convkit.layers)):
+        cls = getattr(convkit.layers, name)
+        if not (isinstance(cls, type) and issubclass(cls, convkit.layers.Layer)) or cls is convkit.layers.Layer:
+            continue
+        if not hasattr(keras.layers, name):
+            continue
+        try:
+            getattr(keras.layers, name)(**_minimal_args(name))
+        except (TypeError, ValueError):
+            continue  # needs arguments of its own (Reshape, Lambda, ...): covered by the cases above
+        names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("regularized", [False, True])
+def test_config_key_sets_match_keras(regularized, keras):
+    """get_config() has exactly Keras's keys (so configs move both ways), with and without an
+    activity regularizer (Keras writes that key only when one is set, except where a layer writes
+    it always)."""
+    extra = dict(activity_regularizer="l2") if regularized else {}
+    names = _layers_in_both(keras)
+    assert len(names) > 60, names
+    mismatched = {}
+    for name in names:
+        args = {**_minimal_args(name), **extra}
+        k_keys = set(getattr(keras.layers, name)(**args).get_config())
+        c_layer = getattr(convkit.layers, name)(**args)
+        c_keys = set(c_layer.get_config())
+        if k_keys != c_keys:
+            mismatched[name] = dict(only_keras=sorted(k_keys - c_keys), only_convkit=sorted(c_keys - k_keys))
+        # and a Keras config builds the convkit layer
+        type(c_layer).from_config(getattr(keras.layers, name)(**args).get_config())
+    assert not mismatched, mismatched
