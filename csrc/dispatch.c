@@ -50,6 +50,7 @@ static void ck_fill_ref(ck_dispatch_table *t) {
     t->small_wide_1d = 0;
     t->activate_span = ck_f32_activate_span__ref;
     t->softmax_row = NULL;
+    t->rnn_gates = NULL;
     t->activate_copy = NULL;
     t->winograd_input = ck_f32_winograd_input_4x4_3x3__scalar;
     t->winograd_output = ck_f32_winograd_output_4x4_3x3__scalar;

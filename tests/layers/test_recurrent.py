@@ -164,7 +164,15 @@ def test_recurrent_bad_units():
     lambda: LSTM(9, activation="relu", recurrent_activation="hard_sigmoid", go_backwards=True),
     lambda: GRU(8, return_sequences=True, return_state=True),
     lambda: GRU(4, activation="gelu", recurrent_activation="sigmoid"),
-], ids=["simple-relu", "simple-state", "lstm", "lstm-relu-hard", "gru", "gru-gelu"])
+    # vectors of the AVX2 / AVX-512 gate kernels and a tail (37 = 2 x 16 + 5 = 4 x 8 + 5)
+    lambda: LSTM(37, return_sequences=True, return_state=True),
+    lambda: LSTM(37, activation="linear", recurrent_activation="silu", return_sequences=True),
+    lambda: GRU(37, return_sequences=True, return_state=True),
+    lambda: GRU(21, activation="selu", recurrent_activation="linear", return_sequences=True),
+    lambda: SimpleRNN(37, return_sequences=True),
+    lambda: SimpleRNN(16, activation="linear", return_sequences=True),
+], ids=["simple-relu", "simple-state", "lstm", "lstm-relu-hard", "gru", "gru-gelu", "lstm-37", "lstm-37-linear-silu",
+        "gru-37", "gru-21-selu-linear", "simple-37", "simple-16-linear"])
 @pytest.mark.parametrize("batch", [1, 13])
 def test_c_time_loop_gives_the_python_loops_bits(isa, rng, make, batch, monkeypatch):
     # The time loop runs in C (ck_f32_rnn_sequence) for built-in activations; the Python loop is

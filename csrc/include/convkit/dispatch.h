@@ -28,6 +28,12 @@ typedef void (*ck_activate_span_fn)(float *x, size_t n, ck_activation act);
 typedef void (*ck_activate_copy_fn)(const float *x, float *y, size_t n, ck_activation act);
 /* y = softmax(x) over one row of n numbers (csrc/norm/f32-normalize.c has the portable loop). */
 typedef void (*ck_softmax_row_fn)(const float *x, float *y, size_t n);
+/* The gates of one batch row of a recurrent step (csrc/gemm/f32-recurrent.c has the portable
+ * loop and the layouts): z = h @ U of the row (G blocks of `units`), x its input projection; h and
+ * c (LSTM only, else NULL) updated in place; z is not written. Returns 0, having done nothing, for
+ * activation kinds it has no vector formula for; otherwise the portable loop's bits. */
+typedef int (*ck_rnn_gates_fn)(int cell, size_t units, const float *z, const float *x, float *h, float *c,
+                               ck_activation act, ck_activation rec_act);
 
 /* Direct convolution microkernel for few input channels (csrc/conv/f32-conv-small.c): for npix
  * output pixels of a row and one nr-column panel of the igemm's packed weights ([NR bias][ks][kc]
@@ -75,6 +81,8 @@ typedef struct ck_dispatch_table {
     ck_activate_copy_fn activate_copy; /* NULL: a copy, then activate_span */
     /* One softmax row in vectors, the portable loop's bits; NULL: the portable loop. */
     ck_softmax_row_fn softmax_row;
+    /* A recurrent step's gates in vectors; NULL: the portable loop. */
+    ck_rnn_gates_fn rnn_gates;
     /* Winograd F(4x4, 3x3) transforms around the gemm microkernel (csrc/winograd/). */
     ck_f32_winograd_input_fn winograd_input;
     ck_f32_winograd_output_fn winograd_output;
@@ -119,6 +127,10 @@ void ck_f32_activate_copy__avx2(const float *x, float *y, size_t n, ck_activatio
 void ck_f32_activate_copy__avx512(const float *x, float *y, size_t n, ck_activation act);
 void ck_f32_softmax_row__avx2(const float *x, float *y, size_t n);
 void ck_f32_softmax_row__avx512(const float *x, float *y, size_t n);
+int ck_f32_rnn_gates__avx2(int cell, size_t units, const float *z, const float *x, float *h, float *c,
+                           ck_activation act, ck_activation rec_act);
+int ck_f32_rnn_gates__avx512(int cell, size_t units, const float *z, const float *x, float *h, float *c,
+                             ck_activation act, ck_activation rec_act);
 
 /* Reference kernels (csrc/ref/). */
 void ck_f32_gemm__ref(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda, const float *B,
