@@ -100,17 +100,19 @@ class _PreparedWindow:
         if self.data_format == "channels_first":
             if x.ndim < 3:
                 self._plan(x.shape)
-            x = np.ascontiguousarray(np.moveaxis(x, 1, -1))
+            x = _ops._channels_last(x, work=True)
         plan = self._plans.get(x.shape)
         if plan is None:
             plan = self._plan(x.shape)
         x5, y5, y_final, before = plan
-        y = np.empty(y5, np.float32)
+        # channels_first: the channels-last result is moved into a new array below, so it can be
+        # a scratch block (see _core.scratch_empty)
+        y = _core.scratch_empty(y5) if self.data_format == "channels_first" else np.empty(y5, np.float32)
         if y.size:  # an empty output (a zero-length transposed-convolution axis) has nothing to run
             self._run(x.reshape(x5), y, before)
         y = y.reshape(y_final)
         if self.data_format == "channels_first":
-            y = np.ascontiguousarray(np.moveaxis(y, -1, 1))
+            y = _ops._channels_first(y)
         if self._post is not None:
             # after the move back: softmax's last axis is the caller's (see ops._post_activation)
             y = self._post(y)

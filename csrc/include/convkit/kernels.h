@@ -201,6 +201,10 @@ ck_status ck_f32_upsample_nearest_nd(int64_t batch, int64_t channels,
 ck_status ck_f32_resize_bilinear_2d(int64_t batch, int64_t channels, int64_t in_h, int64_t in_w,
                                     int64_t out_h, int64_t out_w, const float *x, float *y);
 
+/* y[b][j][i] = x[b][i][j]: `batch` row-major rows x cols matrices transposed, x and y not
+ * overlapping (NCHW <-> channels-last for data_format='channels_first'). */
+ck_status ck_f32_transpose_batched(int64_t batch, int64_t rows, int64_t cols, const float *x, float *y);
+
 /* ---- runtime: CPU features, dispatch, threads --------------------------------------------- */
 
 typedef struct ck_cpu_features {

@@ -71,6 +71,7 @@ cdef extern from "convkit/kernels.h" nogil:
                                          const int64_t *factor, const float *x, float *y)
     ck_status ck_f32_resize_bilinear_2d(int64_t batch, int64_t channels, int64_t in_h, int64_t in_w,
                                         int64_t out_h, int64_t out_w, const float *x, float *y)
+    ck_status ck_f32_transpose_batched(int64_t batch, int64_t rows, int64_t cols, const float *x, float *y)
 
     ck_status ck_f32_conv_pack_size(const ck_conv_shape *shape, size_t *nbytes)
     ck_status ck_f32_conv_pack(const ck_conv_shape *shape, const float *w, const float *bias, void *buf,
@@ -95,3 +96,7 @@ cdef extern from "convkit/kernels.h" nogil:
     int ck_get_num_threads()
     int ck_have_openmp()
     double ck_measure_fma_peak_gflops(double seconds)
+
+cdef extern from "convkit/gemm.h" nogil:
+    void *ck_scratch_alloc(size_t nbytes)
+    void ck_scratch_free(void *p)

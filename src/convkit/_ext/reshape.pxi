@@ -69,3 +69,16 @@ def resize_bilinear_2d(const float[:, :, :, ::1] x, float[:, :, :, ::1] y):
     with nogil:
         st = ck_f32_resize_bilinear_2d(n, c, ih, iw, oh, ow, xp, yp)
     check_status(st, "upsample")
+
+
+def transpose_batched(const float[:, :, ::1] x, float[:, :, ::1] y):
+    """y[b] = x[b].T for (batch, rows, cols) x and (batch, cols, rows) y, not overlapping."""
+    cdef ck_status st
+    cdef int64_t n = x.shape[0], r = x.shape[1], c = x.shape[2]
+    if y.shape[0] != n or y.shape[1] != c or y.shape[2] != r:
+        raise ValueError("transpose: inconsistent array shapes passed to the C core")
+    cdef const float *xp = &x[0, 0, 0] if n * r * c > 0 else NULL
+    cdef float *yp = &y[0, 0, 0] if n * r * c > 0 else NULL
+    with nogil:
+        st = ck_f32_transpose_batched(n, r, c, xp, yp)
+    check_status(st, "transpose")
