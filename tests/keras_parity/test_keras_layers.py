@@ -312,3 +312,30 @@ def test_config_key_sets_match_keras(regularized, keras):
         # and a Keras config builds the convkit layer
         type(c_layer).from_config(getattr(keras.layers, name)(**args).get_config())
     assert not mismatched, mismatched
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("Rescaling", dict(scale=1 / 255)),
+    ("Rescaling", dict(scale=1 / 127.5, offset=-1)),
+    ("Rescaling", dict(scale=[0.5, 0.25, 2.0], offset=[1.0, 2.0, 3.0])),
+    ("Identity", {}),
+    ("RandomFlip", dict(mode="horizontal")),
+    ("RandomRotation", dict(factor=(-0.2, 0.3), fill_mode="constant")),
+    ("RandomZoom", dict(height_factor=(-0.3, 0.2), width_factor=0.1)),
+    ("RandomTranslation", dict(height_factor=0.1, width_factor=0.2, interpolation="nearest")),
+    ("RandomContrast", dict(factor=0.2)),
+    ("RandomBrightness", dict(factor=(-0.1, 0.3), value_range=(1, 0))),
+])
+def test_preprocessing_layers_match_keras_at_inference(name, kwargs, keras, rng, to_numpy):
+    """Same outputs as Keras with training=False (augmentation: the input itself) and the same
+    config, which builds the convkit layer."""
+    x = rng.uniform(0, 255, (2, 8, 8, 3)).astype(np.float32)
+    k_layer = getattr(keras.layers, name)(**kwargs)
+    c_layer = getattr(convkit.layers, name)(**kwargs)
+    np.testing.assert_array_equal(c_layer(x), to_numpy(k_layer(x, training=False)))
+    k_cfg, c_cfg = k_layer.get_config(), c_layer.get_config()
+    for cfg in (k_cfg, c_cfg):
+        cfg.pop("name"), cfg.pop("dtype")
+    assert c_cfg == k_cfg
+    again = getattr(convkit.layers, name).from_config(k_layer.get_config())
+    np.testing.assert_array_equal(again(x), c_layer(x))

@@ -60,6 +60,33 @@ def _nested():
     return keras.Model(inp, keras.layers.Dense(3)(x))
 
 
+def _augmented():
+    # The shape of Keras's "image classification from scratch" tutorial model: a data
+    # augmentation block and Rescaling inside the model (identity at inference, then x / 255).
+    augment = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.RandomRotation(0.1),
+                                keras.layers.RandomZoom(0.1), keras.layers.RandomTranslation(0.1, 0.1),
+                                keras.layers.RandomContrast(0.2), keras.layers.RandomBrightness(0.1)])
+    inp = keras.Input((16, 16, 3))
+    x = keras.layers.Rescaling(1.0 / 255)(augment(inp))
+    x = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Identity()(x)
+    x = keras.layers.Rescaling([0.5] * 8, offset=0.1)(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    return keras.Model(inp, keras.layers.Dense(2)(x))
+
+
+def test_load_model_with_preprocessing_layers(tmp_path):
+    kmodel = _augmented()
+    _randomize(kmodel)
+    path = tmp_path / "augmented.keras"
+    kmodel.save(path)
+    model = load_model(path)
+    x = np.random.default_rng(2).uniform(0, 255, (3, 16, 16, 3)).astype(np.float32)
+    want = keras.ops.convert_to_numpy(kmodel(x, training=False))
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(kmodel.predict(x, verbose=0), want, rtol=1e-6, atol=1e-6)
+
+
 def _inputs(model, rng):
     return [rng.standard_normal((3,) + tuple(t.shape[1:])).astype(np.float32) for t in model.inputs]
 

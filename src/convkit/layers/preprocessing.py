@@ -1,0 +1,247 @@
+"""The preprocessing layers Keras models carry inside them: Rescaling (the usual first layer of an
+image model, `Rescaling(1./255)`), Identity, and the image augmentation layers (RandomFlip,
+RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness), which Keras
+applies only in training and which pass images through unchanged at inference, so a saved
+model with a data-augmentation block loads and predicts as in Keras. Being inference-only,
+convkit refuses `training=True` on the augmentation layers rather than returning unaugmented
+images. Arguments are checked and normalised as Keras does, so configs match."""
+import numpy as np
+
+from convkit import _args
+from convkit.layers.base import Layer
+
+
+def _deserialize_number(value, name):
+    """A scale or offset from a config: a number, a list, or Keras's serialised NumPy array."""
+    if isinstance(value, dict) and value.get("class_name") == "__numpy__":
+        cfg = value.get("config", {})
+        value = np.asarray(cfg.get("value"), dtype=cfg.get("dtype", "float32"))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"`{name}` must be a number or an array of numbers. Received: {name}={value!r}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`{name}` must be a number or an array of numbers. Received: {name}={value!r}")
+    return value
+
+
+def _serialize_number(value):
+    if isinstance(value, np.ndarray):
+        return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
+    return value
+
+
+class Rescaling(Layer):
+    """inputs * scale + offset, in float32 (each rounded as Keras's float32 multiply and add). A
+    list or array `scale` / `offset` broadcasts over the last axis (one value per channel)."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = _deserialize_number(scale, "scale")
+        self.offset = _deserialize_number(offset, "offset")
+
+    def call(self, inputs):
+        scale = np.asarray(self.scale, np.float32)
+        offset = np.asarray(self.offset, np.float32)
+        out = np.multiply(inputs, scale, dtype=np.float32)
+        out += offset
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"scale": _serialize_number(self.scale), "offset": _serialize_number(self.offset)})
+        return config
+
+
+class Identity(Layer):
+    """Returns its input (a copy: outputs never alias inputs)."""
+
+    def call(self, inputs):
+        return np.array(inputs, dtype=np.float32, copy=True)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+# ---- image augmentation: the identity at inference -----------------------------------------
+
+_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+_INTERPOLATIONS = ("nearest", "bilinear")
+
+
+def _number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def _factor_pair(factor, bounds):
+    """Keras's factor rule for RandomRotation, RandomContrast, RandomBrightness: a number f gives
+    (max(-|f|, low), |f|), a pair is sorted; either must lie within `bounds`."""
+    message = (f"The `factor` argument should be a number (or a list of two numbers) in the range "
+               f"[{bounds[0]}, {bounds[1]}]. Received: factor={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or not all(_number(f) for f in factor):
+            raise ValueError(message)
+        if factor[0] > bounds[1] or factor[1] < bounds[0]:
+            raise ValueError(message)
+        return tuple(sorted(factor))
+    if _number(factor):
+        if factor < bounds[0] or factor > bounds[1]:
+            raise ValueError(message)
+        factor = abs(factor)
+        return (max(-factor, bounds[0]), factor)
+    raise ValueError(message)
+
+
+def _check_geometric_factor(factor, name, low_inclusive, may_be_none=False):
+    """RandomZoom / RandomTranslation: a number or a pair, each in (-1, 1] (zoom) or [-1, 1]
+    (translation); None only for RandomZoom's width_factor. Stored as given, as Keras's config
+    does."""
+    if factor is None and may_be_none:
+        return None
+    values = factor if isinstance(factor, (tuple, list)) else [factor]
+    if isinstance(factor, (tuple, list)) and len(factor) != 2:
+        raise ValueError(f"The `{name}` argument should be a number or a list of two numbers. "
+                         f"Received: {name}={factor}")
+    for v in values:
+        if not _number(v):
+            raise ValueError(f"The `{name}` argument should be a number or a list of two numbers. "
+                             f"Received: {name}={factor}")
+        if v > 1.0 or (v < -1.0 if low_inclusive else v <= -1.0):
+            low = "[-1.0" if low_inclusive else "(-1.0"
+            raise ValueError(f"The `{name}` argument should be in the range {low}, 1.0]. Received: {name}={factor}")
+    return tuple(factor) if isinstance(factor, list) else factor
+
+
+def _check_choice(value, name, choices):
+    if value not in choices:
+        raise NotImplementedError(f"Unknown `{name}` {value}. Expected of one {choices}.")
+    return value
+
+
+class _Augmentation(Layer):
+    """Keras applies these only in training; at inference the images come back unchanged."""
+
+    def __init__(self, seed=None, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.data_format = _args.normalize_data_format(data_format)
+
+    def call(self, inputs):
+        return np.array(inputs, dtype=np.float32, copy=True)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def _differs_in_training(self):
+        return True
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"data_format": self.data_format, "seed": self.seed})
+        return config
+
+
+class RandomFlip(_Augmentation):
+    """Random horizontal / vertical flips in training; the identity at inference."""
+
+    def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        if mode not in ("horizontal", "vertical", "horizontal_and_vertical"):
+            raise ValueError(f"RandomFlip layer {self.name} received an unknown mode argument {mode}")
+        self.mode = mode
+
+    def get_config(self):
+        config = super().get_config()
+        config["mode"] = self.mode
+        return config
+
+
+class RandomRotation(_Augmentation):
+    """Random rotations by factor * 2 pi in training; the identity at inference."""
+
+    def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
+                 data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_pair(factor, (-1, 1))
+        self.fill_mode = _check_choice(fill_mode, "fill_mode", _FILL_MODES)
+        self.interpolation = _check_choice(interpolation, "interpolation", _INTERPOLATIONS)
+        self.fill_value = fill_value
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "fill_mode": self.fill_mode, "fill_value": self.fill_value,
+                       "interpolation": self.interpolation})
+        return config
+
+
+class _ZoomOrTranslation(_Augmentation):
+    _low_inclusive = True  # translation factors reach -1; zoom factors stay above it (and zoom
+    # alone lets width_factor be None: the height factor for both)
+
+    def __init__(self, height_factor, width_factor, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.height_factor = _check_geometric_factor(height_factor, "height_factor", self._low_inclusive)
+        self.width_factor = _check_geometric_factor(width_factor, "width_factor", self._low_inclusive,
+                                                    may_be_none=not self._low_inclusive)
+        self.fill_mode = _check_choice(fill_mode, "fill_mode", _FILL_MODES)
+        self.interpolation = _check_choice(interpolation, "interpolation", _INTERPOLATIONS)
+        self.fill_value = fill_value
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
+                       "fill_mode": self.fill_mode, "interpolation": self.interpolation,
+                       "fill_value": self.fill_value})
+        return config
+
+
+class RandomZoom(_ZoomOrTranslation):
+    """Random zooms in training; the identity at inference."""
+    _low_inclusive = False
+
+    def __init__(self, height_factor, width_factor=None, fill_mode="reflect", interpolation="bilinear", seed=None,
+                 fill_value=0.0, data_format=None, **kwargs):
+        super().__init__(height_factor, width_factor, fill_mode, interpolation, seed, fill_value, data_format,
+                         **kwargs)
+
+
+class RandomTranslation(_ZoomOrTranslation):
+    """Random translations in training; the identity at inference."""
+
+
+class _ValueAugmentation(_Augmentation):
+    _bounds = (-1, 1)
+
+    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _factor_pair(factor, self._bounds)
+        if (not isinstance(value_range, (tuple, list)) or len(value_range) != 2
+                or not all(_number(v) for v in value_range)):
+            raise ValueError(f"The `value_range` argument should be a list of two numbers. "
+                             f"Received: value_range={value_range}")
+        self.value_range = self._stored_range(value_range)
+
+    def _stored_range(self, value_range):
+        return value_range
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"factor": self.factor, "value_range": self.value_range})
+        return config
+
+
+class RandomContrast(_ValueAugmentation):
+    """Random contrast changes in training; the identity at inference."""
+    _bounds = (0, 1)
+
+
+class RandomBrightness(_ValueAugmentation):
+    """Random brightness changes in training; the identity at inference."""
+
+    def _stored_range(self, value_range):
+        return sorted(value_range)  # as Keras keeps it
