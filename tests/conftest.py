@@ -34,8 +34,8 @@ def nan_filled_outputs(monkeypatch):
     assert hasattr(ops, "_output_array"), "convkit.ops._output_array moved; update this fixture"
     original = ops._output_array
 
-    def nan_output(shape, op):
-        out = original(shape, op)
+    def nan_output(shape, op, data_format=None):
+        out = original(shape, op, data_format)
         out.fill(np.nan)
         return out
 

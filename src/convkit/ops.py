@@ -65,7 +65,7 @@ def _spatial_input(inputs, data_format, op):
             f"operation. Received inputs.shape={x.shape}"
         )
     if data_format == "channels_first":
-        x = _channels_last(x)
+        x = _channels_last(x, work=True)  # read by the op's kernel only
     if x.shape[-1] < 1:
         raise ValueError(f"`inputs` must have at least one channel. Received inputs.shape={x.shape} "
                          f"with data_format={data_format!r}")
@@ -89,13 +89,17 @@ def _pad3(values, fill):
     return (fill,) * (3 - len(values)) + tuple(values)
 
 
-def _output_array(shape, op):
+def _output_array(shape, op, data_format=None):
+    """A new float32 array for an op's channels-last result; with data_format='channels_first'
+    (a result _finish moves into a new array) a scratch block (_core.scratch_empty)."""
     total = 1
     for d in shape:
         total *= int(d)
     if total > _MAX_ELEMENTS:
         raise ValueError(f"`{op}` would produce an output of shape {tuple(shape)} ({total} elements), which does "
                          "not fit in memory on this machine")
+    if data_format == "channels_first":
+        return _core.scratch_empty(tuple(shape))
     return np.empty(shape, dtype=np.float32)
 
 
@@ -224,7 +228,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     b = _bias_array(bias, filters, "conv")
     act, kind, alpha = _activation(activation)
     out, before = _conv_geometry(x.shape[1:-1], k.shape[:rank], strides, dilation, padding, "conv")
-    y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv")
+    y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv", data_format)
     _core.conv_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                   _pad3(before, 0), groups, kind, alpha, _ALGORITHMS[algorithm.lower()])
     return _post_activation(_finish(y, rank, data_format), act)
@@ -247,7 +251,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     b = _bias_array(bias, out_ch, "depthwise_conv")
     act, kind, alpha = _activation(activation)
     out, before = _conv_geometry(x.shape[1:-1], k.shape[:rank], strides, dilation, padding, "depthwise_conv")
-    y = _output_array((x.shape[0],) + _pad3(out, 1) + (out_ch,), "depthwise_conv")
+    y = _output_array((x.shape[0],) + _pad3(out, 1) + (out_ch,), "depthwise_conv", data_format)
     _core.depthwise_conv_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                             _pad3(before, 0), kind, alpha)
     return _post_activation(_finish(y, rank, data_format), act)
@@ -325,7 +329,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     b = _bias_array(bias, filters, "conv_transpose")
     act, kind, alpha = _activation(activation)
     out, crop = _transpose_geometry(x.shape[1:-1], k.shape, strides, dilation, padding, output_padding)
-    y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv_transpose")
+    y = _output_array((x.shape[0],) + _pad3(out, 1) + (filters,), "conv_transpose", data_format)
     if y.size:  # an empty output (a zero-length axis, see _transpose_geometry) has nothing to run
         _core.conv_transpose_nd(_to5d(x, rank), _kernel5d(k, rank), b, y, _pad3(strides, 1), _pad3(dilation, 1),
                                 _pad3(crop, 0), groups, kind, alpha)
@@ -348,7 +352,7 @@ def _pool(inputs, pool_size, strides, padding, data_format, is_max):
                              f"{tuple(x.shape[1:-1])}, pool_size={pool_size}, strides={strides}, padding={padding!r}")
         out.append(o)
         before.append(_args.pool_pads(n, p, padding, s))
-    y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), op)
+    y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), op, data_format)
     _core.pool_nd(_to5d(x, rank), y, _pad3(pool_size, 1), _pad3(strides, 1), _pad3(before, 0), is_max)
     return _finish(y, rank, data_format)
 
@@ -432,7 +436,7 @@ def zero_pad(inputs, padding, data_format=None):
     before = tuple(p[0] for p in pairs)
     after = tuple(p[1] for p in pairs)
     out = tuple(n + b + a for n, b, a in zip(x.shape[1:-1], before, after))
-    y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), "zero_pad")
+    y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), "zero_pad", data_format)
     _core.zero_pad_nd(_to5d(x, rank), y, _pad3(before, 0), _pad3(after, 0))
     return _finish(y, rank, data_format)
 
@@ -449,7 +453,7 @@ def crop(inputs, cropping, data_format=None):
                 f"Received: cropping={cropping!r} for inputs of spatial shape {tuple(x.shape[1:-1])}"
             )
         out.append(n - b - a)
-    y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), "crop")
+    y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), "crop", data_format)
     _core.crop_nd(_to5d(x, rank), y, _pad3(tuple(p[0] for p in pairs), 0))
     return _finish(y, rank, data_format)
 
@@ -467,11 +471,11 @@ def upsample(inputs, size, interpolation="nearest", data_format=None):
     if interpolation == "bilinear":
         if rank != 2:
             raise ValueError(f"interpolation='bilinear' needs 2D inputs (rank 4). Received inputs of rank {rank + 2}")
-        y = _output_array((x.shape[0],) + out + (x.shape[-1],), "upsample")
+        y = _output_array((x.shape[0],) + out + (x.shape[-1],), "upsample", data_format)
         _core.resize_bilinear_2d(x, y)
         y = y.reshape((y.shape[0], 1) + y.shape[1:])
     else:
-        y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), "upsample")
+        y = _output_array((x.shape[0],) + _pad3(out, 1) + (x.shape[-1],), "upsample", data_format)
         _core.upsample_nearest_nd(_to5d(x, rank), y, _pad3(size, 1))
     return _finish(y, rank, data_format)
 

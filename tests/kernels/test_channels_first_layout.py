@@ -116,3 +116,29 @@ def test_channels_first_layer_from_threads(rng):
         t.join()
     for e, g in zip(expected, got):
         np.testing.assert_array_equal(e, g)
+
+
+@pytest.mark.parametrize("op", [
+    lambda x: ops.conv(x, np.ones((3, 3, 3, 4), np.float32), padding="same", data_format="channels_first"),
+    lambda x: ops.depthwise_conv(x, np.ones((3, 3, 3, 2), np.float32), data_format="channels_first"),
+    lambda x: ops.conv_transpose(x, np.ones((2, 2, 5, 3), np.float32), strides=2, data_format="channels_first"),
+    lambda x: ops.max_pool(x, 2, data_format="channels_first"),
+    lambda x: ops.zero_pad(x, 1, data_format="channels_first"),
+    lambda x: ops.crop(x, 1, data_format="channels_first"),
+    lambda x: ops.upsample(x, 2, data_format="channels_first"),
+    lambda x: ops.upsample(x, 2, interpolation="bilinear", data_format="channels_first"),
+    lambda x: ops.global_average_pool(x, data_format="channels_first", keepdims=True),
+], ids=["conv", "depthwise", "transpose", "max_pool", "zero_pad", "crop", "upsample", "bilinear", "gap"])
+def test_channels_first_ops_return_arrays_of_their_own(op, rng):
+    # the ops work in scratch blocks too (the channels-last copy of the input and the result
+    # before the move back): what they return must not change when they run again
+    x1 = rng.standard_normal((2, 3, 40, 40)).astype(np.float32)
+    x2 = rng.standard_normal((2, 3, 40, 40)).astype(np.float32)
+    x1_before = x1.copy()
+    y1 = op(x1)
+    kept = y1.copy()
+    for _ in range(3):
+        op(x2)
+    np.testing.assert_array_equal(y1, kept)
+    np.testing.assert_array_equal(x1, x1_before)
+    np.testing.assert_array_equal(op(x1), kept)

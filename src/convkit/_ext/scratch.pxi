@@ -46,7 +46,8 @@ cdef class _ScratchBlock:
 
 def scratch_empty(tuple shape):
     """An uninitialised C-contiguous float32 array of `shape` on a scratch block, for arrays that
-    do not outlive a call (never hand one to the user: it would hold the block)."""
+    do not outlive a call. The block goes back to the cache only when no array uses it any more,
+    so one that did escape would never be reused under its holder, only kept out of the cache."""
     cdef Py_ssize_t count = 1
     for d in shape:
         count *= <Py_ssize_t>d
