@@ -108,6 +108,24 @@ def _cases(torch):
                       lambda xwt=xwt, wwt=wwt, k=k, ch=ch: F.conv2d(xwt, wwt, padding=k // 2, groups=ch),
                       lambda a, b: np.abs(a - np.moveaxis(b.numpy(), 1, -1)).max()))
 
+    # data_format='channels_first' layers on NCHW data, PyTorch's own layout: convkit moves the
+    # input to channels-last and the result back around its kernels
+    xs = r.standard_normal((1, 3, 224, 224)).astype(np.float32)
+    stem = L.Conv2D(64, 7, strides=2, data_format="channels_first")  # 'valid': Keras's 'same' pads 2 / 3 here
+    stem(xs)
+    tstem = torch.nn.Conv2d(3, 64, 7, stride=2)
+    with torch.no_grad():
+        tstem.weight.copy_(torch.from_numpy(np.ascontiguousarray(np.transpose(stem.kernel.value, (3, 2, 0, 1)))))
+        tstem.bias.copy_(torch.from_numpy(stem.bias.value))
+    xst = torch.from_numpy(xs)
+    cases.append(("Conv2D channels_first 1x3x224x224 7x7 s2 valid -> 64", lambda: stem(xs), lambda: tstem(xst),
+                  lambda a, b: np.abs(a - b.numpy()).max()))
+    xp = r.standard_normal((1, 64, 112, 112)).astype(np.float32)
+    pool = L.MaxPooling2D(3, 2, padding="valid", data_format="channels_first")
+    xpt = torch.from_numpy(xp)
+    cases.append(("MaxPooling2D channels_first 1x64x112x112 3x3 s2", lambda: pool(xp),
+                  lambda: F.max_pool2d(xpt, 3, 2), lambda a, b: np.abs(a - b.numpy()).max()))
+
     xa = r.standard_normal((1, 28, 28, 256)).astype(np.float32)
     xat = torch.from_numpy(xa)
     for name, fn in (("tanh", torch.tanh), ("gelu", F.gelu), ("silu", F.silu)):
