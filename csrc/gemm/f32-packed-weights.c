@@ -3,12 +3,10 @@
  * would otherwise pack at every call, behind a header that records the kernel shape and the
  * dispatch path, so a stale or foreign buffer is never used. */
 #include <string.h>
-#ifdef __SSE__
-#include <xmmintrin.h>
-#endif
 
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
+#include "convkit/transpose4.h"
 #include "convkit/validate.h"
 
 void ck_f32_pack_panels_rows(int64_t r0, int64_t r1, int64_t cols, int64_t nr, const float *CK_RESTRICT w,
@@ -53,15 +51,7 @@ static void ck_transpose_into_panel(int64_t valid, int64_t kn, int64_t nr, const
     for (; j0 + 4 <= valid; j0 += 4) {
         const float *r0 = wt + j0 * ldwt, *r1 = r0 + ldwt, *r2 = r1 + ldwt, *r3 = r2 + ldwt;
         int64_t k = 0;
-        for (; k + 4 <= kn; k += 4) {
-            __m128 a = _mm_loadu_ps(r0 + k), b = _mm_loadu_ps(r1 + k), c = _mm_loadu_ps(r2 + k),
-                   d = _mm_loadu_ps(r3 + k);
-            _MM_TRANSPOSE4_PS(a, b, c, d);
-            _mm_storeu_ps(panel + k * nr + j0, a);
-            _mm_storeu_ps(panel + (k + 1) * nr + j0, b);
-            _mm_storeu_ps(panel + (k + 2) * nr + j0, c);
-            _mm_storeu_ps(panel + (k + 3) * nr + j0, d);
-        }
+        for (; k + 4 <= kn; k += 4) ck_transpose_4x4(r0 + k, ldwt, panel + k * nr + j0, nr);
         for (; k < kn; k++) {
             panel[k * nr + j0] = r0[k], panel[k * nr + j0 + 1] = r1[k];
             panel[k * nr + j0 + 2] = r2[k], panel[k * nr + j0 + 3] = r3[k];

@@ -8,12 +8,9 @@
  * in square tiles of CK_TP_TILE (a tile's rows and columns both stay in L1, so reads and writes
  * are whole cache lines), the tiles of all matrices split over the threads. A transpose only
  * moves values: the result is exact whatever the tiling or thread count. */
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
-
 #include "convkit/kernels.h"
 #include "convkit/threads.h"
+#include "convkit/transpose4.h"
 #include "convkit/validate.h"
 
 #define CK_TP_TILE 32
@@ -21,9 +18,9 @@
 static int64_t ck_tp_min(int64_t a, int64_t b) { return a < b ? a : b; }
 
 /* y[j][i] = x[i][j] for the tile of rows [i0, i1) and columns [j0, j1) of one matrix: blocks of
- * 4x4 through SSE registers where the target has SSE (every x86-64), each block four row loads
- * and four column stores (measured against a one-float loop: 576x196 0.12 -> 0.02 ms, 12544x64
- * 1.1-1.4 -> 0.2 ms, 1 thread), the block's edges one float at a time. */
+ * 4x4 through SSE registers where the target has SSE (every x86-64; ck_transpose_4x4), four row
+ * loads and four column stores each (measured against a one-float loop: 576x196 0.12 -> 0.02 ms,
+ * 12544x64 1.1-1.4 -> 0.2 ms, 1 thread), the block's edges one float at a time. */
 static void ck_transpose_tile(const float *CK_RESTRICT x, float *CK_RESTRICT y, int64_t rows, int64_t cols,
                               int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
     if (rows == 1 || cols == 1) { /* a vector: the same order in memory */
@@ -35,15 +32,7 @@ static void ck_transpose_tile(const float *CK_RESTRICT x, float *CK_RESTRICT y, 
     for (; i + 4 <= i1; i += 4) {
         const float *x0 = x + i * cols, *x1 = x0 + cols, *x2 = x1 + cols, *x3 = x2 + cols;
         int64_t j = j0;
-        for (; j + 4 <= j1; j += 4) {
-            __m128 r0 = _mm_loadu_ps(x0 + j), r1 = _mm_loadu_ps(x1 + j), r2 = _mm_loadu_ps(x2 + j),
-                   r3 = _mm_loadu_ps(x3 + j);
-            _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
-            _mm_storeu_ps(y + j * rows + i, r0);
-            _mm_storeu_ps(y + (j + 1) * rows + i, r1);
-            _mm_storeu_ps(y + (j + 2) * rows + i, r2);
-            _mm_storeu_ps(y + (j + 3) * rows + i, r3);
-        }
+        for (; j + 4 <= j1; j += 4) ck_transpose_4x4(x0 + j, cols, y + j * rows + i, rows);
         for (; j < j1; j++) {
             float *yr = y + j * rows + i;
             yr[0] = x0[j], yr[1] = x1[j], yr[2] = x2[j], yr[3] = x3[j];
