@@ -179,7 +179,8 @@ def as_float32_array(x, name="inputs"):
         raise TypeError(
             f"`{name}` must be a numeric array (bool, int or float). Received an array of dtype {arr.dtype}"
         )
-    return np.ascontiguousarray(arr, dtype=np.float32)
+    out = np.ascontiguousarray(arr, dtype=np.float32)
+    return out.reshape(()) if arr.ndim == 0 else out  # (ascontiguousarray makes a scalar 1-d)
 
 
 def check_positive_dims(shape, name):

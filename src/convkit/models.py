@@ -562,7 +562,7 @@ class Model(Layer):
                 outputs_of[(layer.name, 0)] = layer._inbound_nodes[0].output_tensors
             pending.append([layer, list(entry.get("inbound_nodes", [])), 0])
         for item in pending:
-            item[1] = [_standard_node(node) for node in item[1]]
+            item[1] = [_standard_node(node, isinstance(item[0], _layers.KerasOperation)) for node in item[1]]
         progress = True
         while progress:
             progress = False
@@ -608,8 +608,10 @@ class Model(Layer):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _standard_node(node):
-    """A node entry in convkit's form, or in Keras 3's (`__keras_tensor__` dicts) -> convkit's."""
+def _standard_node(node, operation=False):
+    """A node entry in convkit's form, or in Keras 3's (`__keras_tensor__` dicts) -> convkit's.
+    An operation's node (operation=True) takes every tensor among its arguments, in order; its
+    constants are the KerasOperation's own."""
     if "list" in node:
         return node
     args = node.get("args", [])
@@ -619,6 +621,10 @@ def _standard_node(node):
         if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__":
             return list(item["config"]["keras_history"])
         raise ValueError(f"Unsupported node argument in the model config: {item!r}")
+
+    if operation:
+        specs = [spec(item) for item in args if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__"]
+        return {"args": specs, "list": len(specs) > 1, "kwargs": {}}
 
     is_list = isinstance(first, (list, tuple))
     specs = [spec(item) for item in (first if is_list else [first])]
@@ -633,6 +639,9 @@ def _layer_from_entry(entry, custom_objects=None):
         return cls.from_config(entry["config"], custom_objects)
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name].from_config(entry["config"])
+    if str(entry.get("module", "")).startswith("keras.src.ops."):
+        # an operation written in the model's code (x + 3.0, keras.ops.relu6(x)), not a layer
+        return _layers.KerasOperation.from_keras_entry(entry)
     return _layers.get(class_name).from_config(entry["config"])
 
 

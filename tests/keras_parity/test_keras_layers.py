@@ -339,3 +339,32 @@ def test_preprocessing_layers_match_keras_at_inference(name, kwargs, keras, rng,
     assert c_cfg == k_cfg
     again = getattr(convkit.layers, name).from_config(k_layer.get_config())
     np.testing.assert_array_equal(again(x), c_layer(x))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.25, 9.0]),
+    dict(mean=[1.0, 2.0, 3.0], variance=[4.0, 0.25, 9.0], invert=True),
+    dict(axis=None, mean=5.0, variance=2.0),
+    dict(axis=(1, 2), mean=np.full((5, 8), 2.0).tolist(), variance=np.full((5, 8), 3.0).tolist()),
+    dict(axis=(1, 3), mean=[1.0, 2.0, 3.0], variance=[1.0, 4.0, 9.0]),  # aligned to the last kept axis
+])
+def test_normalization_matches_keras(kwargs, keras, rng, to_numpy):
+    x = rng.uniform(0, 10, (2, 5, 8, 3)).astype(np.float32)
+    k_layer = keras.layers.Normalization(**kwargs)
+    c_layer = convkit.layers.Normalization(**kwargs)
+    np.testing.assert_allclose(c_layer(x), to_numpy(k_layer(x)), rtol=1e-6, atol=1e-6)
+    k_cfg, c_cfg = k_layer.get_config(), c_layer.get_config()
+    for cfg in (k_cfg, c_cfg):
+        cfg.pop("name"), cfg.pop("dtype")
+    assert c_cfg == k_cfg
+
+
+def test_normalization_weights_match_keras(keras, rng, to_numpy):
+    x = rng.uniform(0, 10, (20, 5, 3)).astype(np.float32)
+    k_layer = keras.layers.Normalization()
+    k_layer.adapt(x)
+    c_layer = convkit.layers.Normalization()
+    c_layer.build((None, 5, 3))
+    assert [w.shape for w in c_layer.get_weights()] == [tuple(w.shape) for w in k_layer.get_weights()]
+    c_layer.set_weights(k_layer.get_weights())
+    np.testing.assert_allclose(c_layer(x), to_numpy(k_layer(x)), rtol=1e-5, atol=1e-5)

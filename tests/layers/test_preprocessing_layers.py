@@ -109,3 +109,84 @@ def test_augmentation_block_in_a_model(rng):
     x = rng.uniform(0, 255, (5, 8, 8, 3)).astype(np.float32)
     np.testing.assert_array_equal(model.predict(x, verbose=0), plain.predict(x, verbose=0))
     assert model.count_params() == plain.count_params() == 3 * 3 * 3 * 4 + 4
+
+
+# ---- Normalization --------------------------------------------------------------------------
+
+def test_normalization_from_arguments_in_float32(rng):
+    x = rng.uniform(0, 255, (2, 4, 5, 3)).astype(np.float32)
+    mean, var = [123.675, 116.28, 103.53], [3409.976, 3262.694, 1e-20]
+    y = L.Normalization(mean=mean, variance=var)(x)
+    std = np.maximum(np.sqrt(np.asarray(var, np.float32)), np.float32(1e-7))  # Keras's floor
+    np.testing.assert_array_equal(y, (x - np.asarray(mean, np.float32)) / std)
+    back = L.Normalization(mean=mean, variance=var, invert=True)(y)
+    np.testing.assert_array_equal(back, np.asarray(mean, np.float32) + y * std)
+    scalar = L.Normalization(mean=2.0, variance=4.0)(x)
+    np.testing.assert_array_equal(scalar, (x - np.float32(2)) / np.float32(2))
+
+
+def test_normalization_weights_adapt_and_axes(rng):
+    x = rng.standard_normal((50, 3, 4)).astype(np.float32) * 3 + 1
+    layer = L.Normalization(axis=(1, 2))
+    layer.adapt(x)
+    mean, var, count = layer.get_weights()
+    assert mean.shape == var.shape == (3, 4) and count.shape == () and float(count) == 50
+    np.testing.assert_allclose(mean, x.astype(np.float64).mean(0), rtol=1e-6, atol=1e-6)
+    y = layer(x)
+    np.testing.assert_allclose(y.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(y.std(0), 1, atol=1e-4)
+    last = L.Normalization()  # axis -1: one mean per channel
+    last.build((None, 7, 3))
+    assert [w.shape for w in last.get_weights()] == [(3,), (3,), ()]
+    whole = L.Normalization(axis=None)
+    whole.adapt(x)
+    assert whole.get_weights()[0].shape == ()
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda: L.Normalization(mean=1.0), "both `mean` and `variance`"),
+    (lambda: L.Normalization(mean=[1.0, 2.0], variance=[1.0]), "same shape"),
+    (lambda: L.Normalization(axis=-1, mean=np.ones((2, 2)), variance=np.ones((2, 2))), "rank of `mean`"),
+])
+def test_normalization_arguments_are_checked(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_normalization_axis_out_of_range():
+    with pytest.raises(ValueError, match="axis"):
+        L.Normalization(axis=3)(np.zeros((2, 3), np.float32))
+
+
+# ---- operations in a graph and the Keras applications' layers ----------------------------------
+
+def test_keras_operation_nodes(rng):
+    x = rng.standard_normal((2, 3)).astype(np.float32)
+    add = L.KerasOperation("Add", [None, 3.0])
+    np.testing.assert_array_equal(add(x), x + np.float32(3))
+    rsub = L.KerasOperation("Subtract", [1.0, None])
+    np.testing.assert_array_equal(rsub(x), np.float32(1) - x)
+    both = L.KerasOperation("Multiply", [None, None])
+    np.testing.assert_array_equal(both([x, x[:1]]), x * x[:1])
+    assert both.compute_output_shape([(None, 3), (1, 3)]) == (None, 3)
+    np.testing.assert_array_equal(L.KerasOperation("Relu6", [None])(x * 10), np.clip(x * 10, 0, 6))
+    again = L.KerasOperation.from_config(rsub.get_config())
+    np.testing.assert_array_equal(again(x), rsub(x))
+    with pytest.raises(ValueError, match="Einsum"):
+        L.KerasOperation("Einsum", ["ij->ji", None])
+    with pytest.raises(ValueError, match="takes 2"):
+        L.KerasOperation("Add", [None])
+    with pytest.raises(ValueError, match="numbers"):
+        L.KerasOperation("Add", [None, "three"])
+
+
+def test_layer_scale_and_stochastic_depth(rng):
+    x = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    scale = L.LayerScale(1e-6, 4)
+    np.testing.assert_array_equal(scale(x), x * np.float32(1e-6))
+    assert [w.shape for w in scale.get_weights()] == [(4,)]
+    depth = L.StochasticDepth(0.1)
+    np.testing.assert_array_equal(depth(x), x)
+    with pytest.raises(ValueError, match="training"):
+        depth(x, training=True)
+    assert L.StochasticDepth.from_config(depth.get_config()).drop_path_rate == 0.1

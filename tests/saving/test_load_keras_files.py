@@ -87,6 +87,51 @@ def test_load_model_with_preprocessing_layers(tmp_path):
     np.testing.assert_allclose(kmodel.predict(x, verbose=0), want, rtol=1e-6, atol=1e-6)
 
 
+def _operations():
+    # Operations written in the model's code are nodes of their own in Keras's config
+    # (keras.src.ops.numpy / keras.src.ops.nn), with constants among their arguments.
+    ops = keras.ops
+    inp = keras.Input((6, 6, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inp)
+    a = ops.relu6(x + 3.0) * (1.0 / 6.0)          # MobileNetV3's hard sigmoid
+    b = 1.0 - ops.maximum(a / 2.0, 0.1)           # a constant first, divide, maximum
+    c = -ops.sigmoid(b) * x + ops.minimum(ops.tanh(x), 0.5)
+    d = ops.silu(c) + ops.hard_silu(c) + ops.hard_sigmoid(c) + ops.relu(c) - ops.square(c)
+    e = ops.sqrt(ops.abs(d)) + ops.softplus(d) + ops.softsign(d) + ops.selu(d) + (d ** 2.0)
+    return keras.Model(inp, keras.layers.GlobalAveragePooling2D()(e))
+
+
+def test_load_model_with_operations_in_its_graph(tmp_path):
+    kmodel = _operations()
+    _randomize(kmodel)
+    path = tmp_path / "ops.keras"
+    kmodel.save(path)
+    model = load_model(path)
+    x = np.random.default_rng(3).standard_normal((3, 6, 6, 3)).astype(np.float32)
+    want = keras.ops.convert_to_numpy(kmodel(x))
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=1e-5, atol=1e-5)
+    again = convkit.Model.from_config(model.get_config())  # convkit's own config of the operations
+    again.set_weights(model.get_weights())
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name", ["MobileNetV3Small", "EfficientNetB0", "ConvNeXtTiny"])
+def test_load_keras_applications(tmp_path, name):
+    # Keras's own models: MobileNetV3 (operations in the graph, Rescaling), EfficientNet
+    # (Normalization with saved statistics), ConvNeXt (Normalization from arguments, LayerScale,
+    # grouped convolutions, LayerNormalization); random weights, no download.
+    kmodel = getattr(keras.applications, name)(weights=None, input_shape=(32, 32, 3), classifier_activation=None)
+    path = tmp_path / f"{name}.keras"
+    kmodel.save(path)
+    model = load_model(path)
+    x = np.random.default_rng(4).uniform(0, 255, (2, 32, 32, 3)).astype(np.float32)
+    want = keras.ops.convert_to_numpy(kmodel(x, training=False))
+    got = model.predict(x, verbose=0)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
+    assert model.count_params() == kmodel.count_params()
+
+
 def _inputs(model, rng):
     return [rng.standard_normal((3,) + tuple(t.shape[1:])).astype(np.float32) for t in model.inputs]
 

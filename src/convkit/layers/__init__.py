@@ -2,6 +2,7 @@
 weight order, so `layer.set_weights(keras_layer.get_weights())` gives Keras's numbers.
 Inference only: regularizers, constraints and dropout are accepted and stored, never applied."""
 from convkit.layers.base import InputSpec, Layer
+from convkit.layers.applications import LayerScale, StochasticDepth
 from convkit.layers.symbolic import KerasTensor
 from convkit.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from convkit.layers.convolutional import (
@@ -25,8 +26,10 @@ from convkit.layers.pooling import (
     GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
     MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
 )
+from convkit.layers.operations import KerasOperation
 from convkit.layers.preprocessing import (
-    Identity, RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling,
+    Identity, Normalization, RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
+    Rescaling,
 )
 from convkit.layers.recurrent import GRU, LSTM, SimpleRNN
 from convkit.layers.reshaping import (

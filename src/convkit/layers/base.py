@@ -245,9 +245,10 @@ class Layer:
         from convkit import initializers
         shape = tuple(int(d) for d in (shape or ()))
         init = initializers.get("zeros" if initializer is None else initializer)
-        value = np.ascontiguousarray(init(shape, "float32"), dtype=np.float32)
+        value = np.asarray(init(shape, "float32"), dtype=np.float32)
         if value.shape != shape:
             raise ValueError(f"Initializer for weight '{name}' returned shape {value.shape}; expected {shape}")
+        value = np.ascontiguousarray(value).reshape(shape)  # (ascontiguousarray makes a scalar 1-d)
         weight = Weight(self, name or f"variable_{len(self._weights)}", value, trainable, regularizer, constraint)
         self._weights.append(weight)
         self._weights_changed()

@@ -245,3 +245,103 @@ class RandomBrightness(_ValueAugmentation):
 
     def _stored_range(self, value_range):
         return sorted(value_range)  # as Keras keeps it
+
+
+# ---- Normalization --------------------------------------------------------------------------
+
+_KERAS_EPSILON = 1e-7  # keras.backend.epsilon(), the floor of the standard deviation
+
+
+class Normalization(Layer):
+    """(x - mean) / max(sqrt(variance), 1e-7) per position of the kept `axis` (invert=True:
+    mean + x * max(sqrt(variance), 1e-7)), in float32 as Keras. The statistics come from the
+    `mean` and `variance` arguments, from the layer's weights (mean, variance and count, in
+    Keras's order: a model saved by Keras, `set_weights`) or from `adapt(data)`."""
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        if axis is None:
+            axis = ()
+        elif isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            axis = (int(axis),)
+        else:
+            axis = tuple(axis)
+        self.axis = axis
+        if (mean is not None) != (variance is not None):
+            raise ValueError(f"When setting values directly, both `mean` and `variance` must be set. "
+                             f"Received: mean={mean} and variance={variance}")
+        if mean is not None:
+            if np.shape(mean) != np.shape(variance):
+                raise ValueError(f"When setting values directly, `mean` and `variance` must have the same shape. "
+                                 f"Received: mean shape {np.shape(mean)} and variance shape {np.shape(variance)}")
+            if len(np.shape(mean)) > len(self.axis):
+                raise ValueError(f"The rank of `mean` must be less than or equal to the number of axes "
+                                 f"({len(self.axis)}). Received: mean shape {np.shape(mean)} for axis {self.axis}")
+        self.input_mean, self.input_variance = mean, variance
+        self.invert = bool(invert)
+        self.adapt_mean = self.adapt_variance = self.count = None
+
+    def _geometry(self, shape):
+        ndim = len(shape)
+        if any(a < -ndim or a >= ndim for a in self.axis):
+            raise ValueError(f"All `axis` values must be in the range [-ndim, ndim). Received inputs with "
+                             f"ndim={ndim}, while axis={self.axis}")
+        keep = tuple(sorted(a % ndim for a in self.axis))
+        for d in keep:
+            if shape[d] is None:
+                raise ValueError(f"All `axis` values to be kept must have a known shape. Received axis={self.axis}, "
+                                 f"inputs.shape={tuple(shape)}, with unknown axis at index {d}")
+        return keep, [shape[d] if d in keep else 1 for d in range(ndim)]
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        self._keep, self._broadcast_shape = self._geometry(shape)
+        if self.input_mean is None:
+            stats = tuple(shape[d] for d in self._keep)
+            self.adapt_mean = self.add_weight(stats, "zeros", name="mean", trainable=False)
+            self.adapt_variance = self.add_weight(stats, "ones", name="variance", trainable=False)
+            self.count = self.add_weight((), "zeros", name="count", trainable=False)
+
+    def _prepare(self):
+        if self.input_mean is not None:
+            mean = np.asarray(self.input_mean, np.float32)
+            variance = np.asarray(self.input_variance, np.float32)
+            if mean.ndim:  # its dims go to the kept axes from the right, as Keras aligns them
+                expanded = [1] * len(self._broadcast_shape)
+                for i in range(1, mean.ndim + 1):
+                    expanded[self._keep[-i]] = mean.shape[-i]
+                mean, variance = mean.reshape(expanded), variance.reshape(expanded)
+        else:
+            mean = self.adapt_mean.value.reshape(self._broadcast_shape)
+            variance = self.adapt_variance.value.reshape(self._broadcast_shape)
+        std = np.maximum(np.sqrt(variance.astype(np.float32)), np.float32(_KERAS_EPSILON))
+        shape = [1 if d is None else d for d in self._broadcast_shape]
+        return {"mean": np.broadcast_to(mean.astype(np.float32), shape), "std": np.broadcast_to(std, shape)}
+
+    def call(self, inputs):
+        p = self._prepared()
+        if self.invert:
+            return np.add(p["mean"], np.multiply(inputs, p["std"]), dtype=np.float32)
+        return np.divide(np.subtract(inputs, p["mean"]), p["std"], dtype=np.float32)
+
+    def adapt(self, data):
+        """Mean and variance of `data` over the axes not kept (a NumPy array; Keras also takes a
+        tf.data dataset, convkit does not), as the layer's weights. Computed in float64."""
+        x = np.asarray(data, dtype=np.float64)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        if self.input_mean is not None:
+            raise ValueError("Cannot adapt a Normalization layer whose `mean` and `variance` were given.")
+        keep, _ = self._geometry(x.shape)
+        reduce_axes = tuple(d for d in range(x.ndim) if d not in keep)
+        self.set_weights([x.mean(axis=reduce_axes).astype(np.float32), x.var(axis=reduce_axes).astype(np.float32),
+                          np.float32(int(np.prod([x.shape[d] for d in reduce_axes])))])
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axis": self.axis, "invert": self.invert,
+                       "mean": np.array(self.input_mean).tolist(), "variance": np.array(self.input_variance).tolist()})
+        return config

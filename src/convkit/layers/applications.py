@@ -1,0 +1,55 @@
+"""Layers that `keras.applications` defines for its own models (not in `keras.layers`), so
+models built from them load: ConvNeXt's LayerScale and StochasticDepth. Same names, arguments,
+weights and configs as Keras's; StochasticDepth drops paths only in training, so it is the
+identity here and refuses training=True."""
+import numpy as np
+
+from convkit import initializers
+from convkit.layers.base import Layer
+
+
+class LayerScale(Layer):
+    """x * gamma, gamma a (projection_dim,) weight starting at init_values (ConvNeXt)."""
+
+    def __init__(self, init_values, projection_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = init_values
+        self.projection_dim = projection_dim
+        self.gamma = None
+
+    def build(self, input_shape):
+        self.gamma = self.add_weight((self.projection_dim,), initializers.Constant(self.init_values), name="gamma")
+
+    def call(self, inputs):
+        return np.multiply(inputs, self.gamma.value, dtype=np.float32)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"init_values": self.init_values, "projection_dim": self.projection_dim})
+        return config
+
+
+class StochasticDepth(Layer):
+    """Drops the residual path of whole samples in training (rate drop_path_rate); the identity
+    at inference."""
+
+    def __init__(self, drop_path_rate, **kwargs):
+        super().__init__(**kwargs)
+        self.drop_path_rate = drop_path_rate
+
+    def call(self, inputs):
+        return np.array(inputs, dtype=np.float32, copy=True)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def _differs_in_training(self):
+        return bool(self.drop_path_rate)
+
+    def get_config(self):
+        config = super().get_config()
+        config["drop_path_rate"] = self.drop_path_rate
+        return config
