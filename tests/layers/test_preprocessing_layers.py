@@ -190,3 +190,13 @@ def test_layer_scale_and_stochastic_depth(rng):
     with pytest.raises(ValueError, match="training"):
         depth(x, training=True)
     assert L.StochasticDepth.from_config(depth.get_config()).drop_path_rate == 0.1
+
+
+def test_custom_scale_layer(rng):
+    x, r = (rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in range(2))
+    layer = L.CustomScaleLayer(0.17)
+    np.testing.assert_array_equal(layer([x, r]), x + r * np.float32(0.17))
+    assert layer.compute_output_shape([(None, 3, 4), (None, 3, 4)]) == (None, 3, 4)
+    with pytest.raises(ValueError, match="two tensors"):
+        layer.compute_output_shape((None, 3, 4))
+    assert L.CustomScaleLayer.from_config(layer.get_config()).scale == 0.17

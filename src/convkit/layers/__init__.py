@@ -2,7 +2,7 @@
 weight order, so `layer.set_weights(keras_layer.get_weights())` gives Keras's numbers.
 Inference only: regularizers, constraints and dropout are accepted and stored, never applied."""
 from convkit.layers.base import InputSpec, Layer
-from convkit.layers.applications import LayerScale, StochasticDepth
+from convkit.layers.applications import CustomScaleLayer, LayerScale, StochasticDepth
 from convkit.layers.symbolic import KerasTensor
 from convkit.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from convkit.layers.convolutional import (

@@ -1,5 +1,6 @@
 """Layers that `keras.applications` defines for its own models (not in `keras.layers`), so
-models built from them load: ConvNeXt's LayerScale and StochasticDepth. Same names, arguments,
+models built from them load: ConvNeXt's LayerScale and StochasticDepth, InceptionResNetV2's
+CustomScaleLayer. Same names, arguments,
 weights and configs as Keras's; StochasticDepth drops paths only in training, so it is the
 identity here and refuses training=True."""
 import numpy as np
@@ -52,4 +53,33 @@ class StochasticDepth(Layer):
     def get_config(self):
         config = super().get_config()
         config["drop_path_rate"] = self.drop_path_rate
+        return config
+
+
+class CustomScaleLayer(Layer):
+    """[x, r] -> x + r * scale, the residual add of InceptionResNetV2's blocks (float32, the
+    product rounded first, as Keras)."""
+
+    def __init__(self, scale, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def _takes_list(self):
+        return True
+
+    def call(self, inputs):
+        if not isinstance(inputs, list) or len(inputs) != 2:
+            raise ValueError(f"Layer '{self.name}' expects a list of two tensors [x, residual].")
+        x, r = inputs
+        return np.add(x, np.multiply(r, np.float32(self.scale)), dtype=np.float32)
+
+    def compute_output_shape(self, input_shape):
+        if not isinstance(input_shape, list) or len(input_shape) != 2:
+            raise ValueError(f"Layer '{self.name}' expects a list of two tensors [x, residual]. "
+                             f"Received: input_shape={input_shape}")
+        return tuple(input_shape[0])
+
+    def get_config(self):
+        config = super().get_config()
+        config["scale"] = self.scale
         return config
