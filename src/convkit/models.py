@@ -632,6 +632,18 @@ def _standard_node(node, operation=False):
     return {"args": specs, "list": is_list, "kwargs": kwargs}
 
 
+def _is_operation_entry(entry):
+    """Whether a Keras config entry is an operation node (keras.src.ops.*) rather than a layer:
+    by its module, or, in legacy .h5 configs that drop the module, by a config holding only a
+    name (a layer's also holds trainable and dtype)."""
+    module = entry.get("module")
+    if module is not None:
+        return str(module).startswith("keras.src.ops.")
+    config = entry.get("config")
+    return (entry.get("class_name") in _layers.operations.SUPPORTED and isinstance(config, dict)
+            and set(config) <= {"name"})
+
+
 def _layer_from_entry(entry, custom_objects=None):
     class_name = entry["class_name"]
     if class_name in ("Sequential", "Model", "Functional"):
@@ -639,7 +651,7 @@ def _layer_from_entry(entry, custom_objects=None):
         return cls.from_config(entry["config"], custom_objects)
     if custom_objects and class_name in custom_objects:
         return custom_objects[class_name].from_config(entry["config"])
-    if str(entry.get("module", "")).startswith("keras.src.ops."):
+    if _is_operation_entry(entry):
         # an operation written in the model's code (x + 3.0, keras.ops.relu6(x)), not a layer
         return _layers.KerasOperation.from_keras_entry(entry)
     return _layers.get(class_name).from_config(entry["config"])

@@ -101,10 +101,11 @@ def _operations():
     return keras.Model(inp, keras.layers.GlobalAveragePooling2D()(e))
 
 
-def test_load_model_with_operations_in_its_graph(tmp_path):
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])  # legacy .h5 configs drop the operations' module
+def test_load_model_with_operations_in_its_graph(tmp_path, suffix):
     kmodel = _operations()
     _randomize(kmodel)
-    path = tmp_path / "ops.keras"
+    path = tmp_path / f"ops{suffix}"
     kmodel.save(path)
     model = load_model(path)
     x = np.random.default_rng(3).standard_normal((3, 6, 6, 3)).astype(np.float32)
@@ -115,13 +116,14 @@ def test_load_model_with_operations_in_its_graph(tmp_path):
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
 
 
-@pytest.mark.parametrize("name", ["MobileNetV3Small", "EfficientNetB0", "ConvNeXtTiny"])
-def test_load_keras_applications(tmp_path, name):
+@pytest.mark.parametrize("name, suffix", [("MobileNetV3Small", ".keras"), ("EfficientNetB0", ".keras"),
+                                          ("ConvNeXtTiny", ".keras"), ("MobileNetV3Small", ".h5")])
+def test_load_keras_applications(tmp_path, name, suffix):
     # Keras's own models: MobileNetV3 (operations in the graph, Rescaling), EfficientNet
     # (Normalization with saved statistics), ConvNeXt (Normalization from arguments, LayerScale,
     # grouped convolutions, LayerNormalization); random weights, no download.
     kmodel = getattr(keras.applications, name)(weights=None, input_shape=(32, 32, 3), classifier_activation=None)
-    path = tmp_path / f"{name}.keras"
+    path = tmp_path / f"{name}{suffix}"
     kmodel.save(path)
     model = load_model(path)
     x = np.random.default_rng(4).uniform(0, 255, (2, 32, 32, 3)).astype(np.float32)
