@@ -111,16 +111,28 @@ static int ck_auto_prefers_winograd(const ck_conv_shape *s) {
 
 /* Which implementation runs a call: the same for packed and unpacked weights. */
 enum { CK_ROUTE_DIRECT_REF = 0, CK_ROUTE_GEMM = 1, CK_ROUTE_SMALL = 2, CK_ROUTE_WINOGRAD = 3,
-       CK_ROUTE_WINOGRAD_IF_FINITE = 4, CK_ROUTE_UNSUPPORTED = -1, CK_ROUTE_BAD = -2 };
+       CK_ROUTE_WINOGRAD_IF_FINITE = 4, CK_ROUTE_DEPTHWISE = 5, CK_ROUTE_UNSUPPORTED = -1, CK_ROUTE_BAD = -2 };
+
+/* One input channel per group (groups == in_channels) is a depthwise convolution written as a
+ * grouped one, as Keras's ConvNeXt writes its 7x7 layers (Conv2D(groups=filters)): the kernel
+ * (k..., 1, C*M) is the depthwise kernel (k..., C, M) in the same memory, output c*M + m from
+ * input c either way. The grouped GEMM ran such groups in a 12x8 tile with one lane of eight in
+ * use; the vector depthwise kernel (csrc/x86) runs them whole (1x56x56x96 7x7 -> 96, 1 thread:
+ * see the commit). Both sum bias, then the taps in (kd, kh, kw) order. */
+static int ck_is_depthwise_grouping(const ck_conv_shape *s) {
+    return s->groups > 1 && s->groups == s->in_channels && ck_dispatch.gemm_is_fast;
+}
 
 static int ck_conv_route(const ck_conv_shape *s, int algorithm) {
     switch (algorithm) {
     case CK_ALGO_AUTO:
+        if (ck_is_depthwise_grouping(s)) return CK_ROUTE_DEPTHWISE;
         if (!ck_auto_prefers_gemm(s)) return CK_ROUTE_DIRECT_REF;
         if (ck_auto_prefers_small(s)) return CK_ROUTE_SMALL;
         return ck_auto_prefers_winograd(s) ? CK_ROUTE_WINOGRAD_IF_FINITE : CK_ROUTE_GEMM;
     case CK_ALGO_DIRECT:
         /* 'direct' is the vector direct kernel where the path has one and it handles the shape. */
+        if (ck_is_depthwise_grouping(s)) return CK_ROUTE_DEPTHWISE;
         if (ck_dispatch.gemm_is_fast && ck_f32_conv_small_applicable(s)) return CK_ROUTE_SMALL;
         return CK_ROUTE_DIRECT_REF;
     case CK_ALGO_GEMM:
@@ -158,6 +170,12 @@ ck_status ck_f32_conv_nd(const ck_conv_shape *shape, const float *x, const float
     case CK_ROUTE_GEMM: return ck_dispatch.conv_gemm(shape, x, w, bias, act, y);
     case CK_ROUTE_SMALL: return ck_f32_conv_nd__small(shape, x, w, bias, act, y);
     case CK_ROUTE_WINOGRAD: return ck_f32_conv_nd__winograd(shape, x, w, bias, act, y);
+    case CK_ROUTE_DEPTHWISE: {
+        ck_conv_shape d = *shape;
+        d.groups = 1; /* the depthwise kernels' convention: out_channels = in_channels * M */
+        ck_dispatch.depthwise_conv(&d, x, w, bias, act, y);
+        return CK_OK;
+    }
     default: ck_dispatch.conv_direct(shape, x, w, bias, act, y); return CK_OK;
     }
 }

@@ -336,3 +336,52 @@ def test_conv_stride_and_dilation_together_match_oracle(isa, case, algorithm, as
     got = convkit.ops.conv(x, w, strides=s, padding=padding, dilation_rate=d, bias=b, groups=groups,
                            activation="relu", algorithm=algorithm)
     assert_close(got, ref.conv(x, w, s, padding, d, groups, b, "relu"))
+
+
+# One input channel per group (groups == in_channels): a depthwise convolution written as a
+# grouped one (Keras's ConvNeXt); 'auto' and 'direct' run it on the depthwise kernels.
+DEPTHWISE_GROUPED = [
+    # (rank, spatial, channels, multiplier, k, stride, dilation, padding, data_format)
+    (2, (9, 11), 5, 1, 7, 1, 1, "same", "channels_last"),
+    (2, (8, 8), 3, 2, 3, 2, 1, "valid", "channels_first"),
+    (2, (13, 7), 16, 1, 3, 1, 2, "same", "channels_last"),
+    (2, (6, 17), 17, 3, 5, 1, 1, "same", "channels_first"),
+    (1, (23,), 4, 2, 5, 2, 1, "causal", "channels_last"),
+    (3, (4, 6, 5), 6, 1, 3, 1, 1, "same", "channels_last"),
+]
+
+
+@pytest.mark.parametrize("algorithm", ["auto", "direct", "gemm"])
+@pytest.mark.parametrize("case", DEPTHWISE_GROUPED, ids=[f"{c[0]}d-c{c[2]}-m{c[3]}-k{c[4]}-s{c[5]}-d{c[6]}-{c[7]}-{c[8][9:]}"
+                                                       for c in DEPTHWISE_GROUPED])
+def test_conv_with_one_channel_per_group_matches_oracle(isa, case, algorithm, assert_close, same_at_thread_counts):
+    rank, spatial, c, m, k, s, d, padding, fmt = case
+    r = np.random.default_rng(c * 100 + m * 10 + k)
+    x = r.standard_normal((2, *spatial, c)).astype(np.float32)
+    w = r.standard_normal((*ref.as_tuple(k, rank), 1, c * m)).astype(np.float32)
+    b = r.standard_normal(c * m).astype(np.float32)
+    expected = ref.conv(x, w, s, padding, d, c, b, "relu")
+    xin = ref.to_channels_first(x).copy() if fmt == "channels_first" else x
+    got = same_at_thread_counts(lambda: convkit.ops.conv(xin, w, strides=s, padding=padding, data_format=fmt,
+                                                         dilation_rate=d, bias=b, groups=c, activation="relu",
+                                                         algorithm=algorithm))
+    if fmt == "channels_first":
+        expected = ref.to_channels_first(expected)
+    assert_close(got, expected)
+    # the same as the depthwise op on the same kernel memory
+    if algorithm != "gemm":
+        dw = convkit.ops.depthwise_conv(xin, w.reshape(*ref.as_tuple(k, rank), c, m), s, padding, fmt, d, bias=b,
+                                        activation="relu") if padding != "causal" else None
+        if dw is not None:
+            np.testing.assert_array_equal(got, dw)
+
+
+def test_conv2d_layer_with_groups_equal_to_channels(isa, rng, assert_close):
+    # the layer keeps its kernel packed for the grouped GEMM; its call still takes the depthwise
+    # kernels, with Keras's weight layout
+    layer = convkit.layers.Conv2D(12, 7, padding="same", groups=12, activation="gelu")
+    x = rng.standard_normal((2, 15, 9, 12)).astype(np.float32)
+    y = layer(x)
+    kernel, bias = layer.get_weights()
+    assert kernel.shape == (7, 7, 1, 12)
+    assert_close(y, ref.conv(x, kernel, 1, "same", 1, 12, bias, "gelu"))
