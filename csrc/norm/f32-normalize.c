@@ -71,7 +71,20 @@ ck_status ck_f32_channel_affine(int64_t outer, int64_t channels, int64_t inner, 
                                 const float *shift, float *y) {
     if (outer < 0 || channels < 1 || inner < 1) return CK_EINVAL;
     if (outer == 0) return CK_OK;
-    if (x == NULL || y == NULL || scale == NULL || shift == NULL) return CK_EINVAL;
+    if (x == NULL || y == NULL || scale == NULL) return CK_EINVAL;
+    if (inner == 1 && shift == NULL) {
+        /* the product alone (a Multiply merge of a tensor with one value per channel, as the
+         * squeeze-and-excitation blocks of EfficientNet and MobileNetV3 scale their channels):
+         * no `+ 0`, which would turn a -0 product into +0 */
+        CK_PARALLEL_FOR(outer * channels)
+        for (int64_t r = 0; r < outer; r++) {
+            const float *xr = x + r * channels;
+            float *yr = y + r * channels;
+            for (int64_t c = 0; c < channels; c++) yr[c] = xr[c] * scale[c];
+        }
+        return CK_OK;
+    }
+    if (shift == NULL) return CK_EINVAL;
     if (inner == 1) {
         /* channels last: rows of `channels` values */
         CK_PARALLEL_FOR(outer * channels)

@@ -523,6 +523,27 @@ def _channel_affine(x, scale, shift, axis):
     return out
 
 
+def _channel_scale(x, s):
+    """x * s for x (N, spatial..., C) and s (N or 1, 1, ..., 1, C), both float32 C-contiguous: one
+    value per channel and sample (the squeeze-and-excitation scaling), in C; the products are
+    NumPy's x * s, bit for bit. None when the shapes are not of that form."""
+    if (x.ndim < 3 or s.ndim != x.ndim or s.shape[-1] != x.shape[-1] or s.shape[0] not in (1, x.shape[0])
+            or any(d != 1 for d in s.shape[1:-1]) or x.shape[-1] < 1):
+        return None
+    out = np.empty_like(x)
+    if out.size == 0:
+        return out
+    n, c = x.shape[0], x.shape[-1]
+    if s.shape[0] == 1:
+        _core.channel_affine(x.reshape(-1, c, 1), s.reshape(c), None, out.reshape(-1, c, 1))
+        return out
+    rows = x.size // (n * c)
+    xv, ov, sv = x.reshape(n, rows, c, 1), out.reshape(n, rows, c, 1), s.reshape(n, c)
+    for i in range(n):
+        _core.channel_affine(xv[i], sv[i], None, ov[i])
+    return out
+
+
 def _layer_norm_rows(x, n, gamma, beta, epsilon, rms):
     """LayerNormalization of x (float32, C-contiguous) over its last n values per row."""
     out = np.empty_like(x)

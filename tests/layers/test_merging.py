@@ -60,3 +60,38 @@ def test_merge_is_identical_for_any_thread_count(rng, same_at_thread_counts):
     xs = [rng.standard_normal((4, 64, 64, 16)).astype(np.float32) for _ in range(3)]
     got = same_at_thread_counts(lambda: L.Average()(xs))
     np.testing.assert_array_equal(got, OPS["Average"](xs))
+
+
+@pytest.mark.parametrize("xshape, sshape", [
+    ((1, 9, 7, 16), (1, 1, 1, 16)),      # squeeze-and-excitation, batch 1
+    ((4, 5, 6, 3), (4, 1, 1, 3)),        # one scale per sample and channel
+    ((4, 5, 6, 3), (1, 1, 1, 3)),        # one scale per channel for the whole batch
+    ((2, 11, 5), (2, 1, 5)),             # 1D
+    ((2, 3, 4, 5, 7), (2, 1, 1, 1, 7)),  # 3D
+    ((0, 4, 4, 3), (0, 1, 1, 3)),        # empty batch
+])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_multiply_by_one_value_per_channel_is_numpys_product(isa, rng, xshape, sshape, reverse, same_at_thread_counts):
+    # the per-channel product runs in C (ops._channel_scale); its bits must be x * s, signed zeros,
+    # infinities and NaN included
+    x = rng.standard_normal(xshape).astype(np.float32)
+    s = rng.standard_normal(sshape).astype(np.float32)
+    if x.size:
+        x.reshape(-1)[:4] = [-0.0, np.inf, np.nan, 0.0]
+        s.reshape(-1)[:2] = [0.0, -0.0]
+    pair = [s, x] if reverse else [x, s]
+    x_before, s_before = x.copy(), s.copy()
+    got = same_at_thread_counts(lambda: L.Multiply()(pair))
+    want = (s * x) if reverse else (x * s)
+    assert got.shape == want.shape and got.dtype == np.float32
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(s, s_before)
+
+
+def test_multiply_other_broadcasts_still_use_numpy(rng):
+    x = rng.standard_normal((2, 4, 5, 3)).astype(np.float32)
+    for other in (rng.standard_normal((2, 4, 1, 1)).astype(np.float32),
+                  rng.standard_normal((1, 1, 5, 3)).astype(np.float32),
+                  rng.standard_normal((2, 4, 5, 1)).astype(np.float32)):
+        np.testing.assert_array_equal(L.Multiply()([x, other]), x * other)

@@ -109,7 +109,8 @@ CK_INLINE float ck_f32_lanes8_total(const float acc[8]) {
 ck_status ck_f32_layer_norm(int64_t rows, int64_t n, const float *x, const float *gamma, const float *beta,
                             float epsilon, int rms, float *y);
 /* x viewed as [outer, channels, inner]: y = x * scale[c] + shift[c] (BatchNormalization at
- * inference), each product rounded before the add. */
+ * inference), each product rounded before the add; with inner == 1, shift may be NULL: y = x *
+ * scale[c] (a per-channel Multiply). */
 ck_status ck_f32_channel_affine(int64_t outer, int64_t channels, int64_t inner, const float *x, const float *scale,
                                 const float *shift, float *y);
 /* Softmax (or log-softmax) of each of `rows` rows of n values. */

@@ -30,19 +30,29 @@ def layer_norm(const float[:, ::1] x, object gamma, object beta, float epsilon, 
     check_status(st, "layer_norm")
 
 
-def channel_affine(const float[:, :, ::1] x, const float[::1] scale, const float[::1] shift, float[:, :, ::1] y):
-    """y = x * scale[c] + shift[c] with x viewed as (outer, channels, inner)."""
+def channel_affine(const float[:, :, ::1] x, const float[::1] scale, object shift, float[:, :, ::1] y):
+    """y = x * scale[c] + shift[c] with x viewed as (outer, channels, inner); shift None (with
+    inner 1): y = x * scale[c]."""
     cdef int64_t outer = x.shape[0], channels = x.shape[1], inner = x.shape[2]
     cdef ck_status st
+    cdef const float[::1] b
+    cdef const float *bp = NULL
     if y.shape[0] != outer or y.shape[1] != channels or y.shape[2] != inner:
         raise ValueError("channel_affine: output shape differs from the input's")
-    if scale.shape[0] != channels or shift.shape[0] != channels:
-        raise ValueError("channel_affine: scale and shift need one value per channel")
+    if scale.shape[0] != channels:
+        raise ValueError("channel_affine: scale needs one value per channel")
+    if shift is not None:
+        b = shift
+        if b.shape[0] != channels:
+            raise ValueError("channel_affine: shift needs one value per channel")
+        bp = &b[0]
+    elif inner != 1:
+        raise ValueError("channel_affine: a scale alone needs channels last (inner 1)")
     if outer == 0:
         return
     with nogil:
-        st = ck_f32_channel_affine(outer, channels, inner, &x[0, 0, 0], &scale[0], &shift[0], &y[0, 0, 0])
-    check_status(st, "batch_normalization")
+        st = ck_f32_channel_affine(outer, channels, inner, &x[0, 0, 0], &scale[0], bp, &y[0, 0, 0])
+    check_status(st, "channel_affine")
 
 
 def softmax_rows(const float[:, ::1] x, bint log_softmax, float[:, ::1] y):

@@ -94,6 +94,15 @@ class Multiply(Merge):
     """Elementwise product of the inputs."""
     _c_op = 2
 
+    def call(self, inputs):
+        if len(inputs) == 2 and inputs[0].shape != inputs[1].shape:
+            # a tensor times one value per channel (squeeze-and-excitation), either order: in C
+            a, b = inputs
+            out = ops._channel_scale(a, b) if a.ndim and a.size >= b.size else ops._channel_scale(b, a)
+            if out is not None:
+                return out
+        return super().call(inputs)
+
     def _merge(self, xs):
         out = xs[0] * xs[1] if len(xs) > 1 else xs[0].copy()
         for x in xs[2:]:
