@@ -104,6 +104,23 @@ def _map_graph(inputs, outputs):
     return nodes, layers
 
 
+def _skip_pass_through(steps, kept_slots):
+    """Steps without the layers that pass their input through at inference (a linear
+    Activation, Dropout, Identity, the augmentation layers, ...; see Layer._passes_through):
+    the steps after one read its input's array instead of a copy. Only where its output is no
+    model output, so no returned array is shared with another or with an input; the arrays are
+    only read (no layer modifies its inputs)."""
+    alias, kept = {}, []
+    for layer, args, outs, kwargs in steps:
+        args = [alias.get(s, s) for s in args] if isinstance(args, list) else alias.get(args, args)
+        if (not kwargs and not isinstance(args, list) and len(outs) == 1 and outs[0] not in kept_slots
+                and isinstance(layer, Layer) and layer._passes_through()):
+            alias[outs[0]] = args
+            continue
+        kept.append((layer, args, outs, kwargs))
+    return kept
+
+
 class _Plan:
     """The prepared computation: slots for every tensor, the steps that fill them, and the step
     after which each slot can be freed."""
@@ -133,6 +150,7 @@ class _Plan:
             from convkit._fusion import fuse_steps
 
             self.steps = fuse_steps(self.steps, keep)
+        self.steps = _skip_pass_through(self.steps, keep)
         last = {}
         for i, (_, args, _, _) in enumerate(self.steps):
             for s in (args if isinstance(args, list) else [args]):

@@ -139,3 +139,41 @@ def test_merge_output_seen_elsewhere_is_not_fused():
     assert not _merge_steps(model)
     np.testing.assert_array_equal(total, x + x)
     np.testing.assert_array_equal(relu, np.maximum(x + x, 0))
+
+
+def _pass_through_layers():
+    return [L.Dropout(0.3), L.Activation("linear"), L.Identity(), L.GaussianNoise(0.1), L.SpatialDropout2D(0.2),
+            L.RandomFlip(), L.StochasticDepth(0.1), L.AlphaDropout(0.1)]
+
+
+def test_pass_through_layers_are_skipped_inside_a_plan(rng):
+    # Layers that return their input at inference are no steps of the plan: the next layer reads
+    # their input's array. Results equal the model without them.
+    inp = convkit.Input((8, 8, 3))
+    x = L.Conv2D(4, 3, padding="same")(inp)
+    for layer in _pass_through_layers():
+        x = layer(x)
+    out = L.Conv2D(2, 1)(x)
+    model = convkit.Model(inp, out)
+    plain_in = convkit.Input((8, 8, 3))
+    plain = convkit.Model(plain_in, L.Conv2D(2, 1)(L.Conv2D(4, 3, padding="same")(plain_in)))
+    plain.set_weights(model.get_weights())
+    data = rng.standard_normal((3, 8, 8, 3)).astype(np.float32)
+    before = data.copy()
+    np.testing.assert_array_equal(model.predict(data, verbose=0), plain.predict(data, verbose=0))
+    np.testing.assert_array_equal(data, before)
+    assert len(model._plan.steps) == len(plain._plan.steps)
+
+
+@pytest.mark.parametrize("make", [lambda: L.Activation("linear"), lambda: L.Dropout(0.5), lambda: L.Identity()])
+def test_pass_through_outputs_are_arrays_of_their_own(rng, make):
+    # as a model output (or beside the array it passes), the layer still returns a copy: no
+    # returned array is the caller's input or another output
+    inp = convkit.Input((5, 3))
+    hidden = L.Dense(3)(inp)
+    model = convkit.Model(inp, [make()(inp), hidden, make()(hidden)])
+    data = rng.standard_normal((2, 5, 3)).astype(np.float32)
+    a, b, c = model.predict(data, verbose=0)
+    np.testing.assert_array_equal(a, data)
+    np.testing.assert_array_equal(c, b)
+    assert not np.shares_memory(a, data) and not np.shares_memory(b, c)

@@ -349,6 +349,11 @@ class Layer:
             self._accepted_shape = shapes  # layers that convert their own way never take the fast path
         return self.call(x, *args, **kwargs)
 
+    def _passes_through(self):
+        """Whether the layer's inference output is its input's values (returned as a copy): a
+        model plan then lets the next layers read the input (models._skip_pass_through)."""
+        return False
+
     def _differs_in_training(self):
         """Whether Keras computes something else for this layer when it is called with
         training=True (batch statistics, dropout, noise). convkit runs inference only, so such a

@@ -177,6 +177,9 @@ class Activation(Layer):
     def call(self, inputs):
         return self.activation(inputs)
 
+    def _passes_through(self):
+        return self.activation.name == "linear"
+
     def get_config(self):
         config = super().get_config()
         config["activation"] = activations.serialize(self.activation)
@@ -201,6 +204,9 @@ class Dropout(Layer):
 
     def call(self, inputs):
         return inputs.copy()
+
+    def _passes_through(self):
+        return True
 
     def _differs_in_training(self):
         return self.rate > 0
@@ -261,6 +267,9 @@ class GaussianNoise(Layer):
     def call(self, inputs):
         return inputs.copy()
 
+    def _passes_through(self):
+        return True
+
     def _differs_in_training(self):
         return self.stddev > 0
 
@@ -279,6 +288,9 @@ class GaussianDropout(Layer):
 
     def call(self, inputs):
         return inputs.copy()
+
+    def _passes_through(self):
+        return True
 
     def _differs_in_training(self):
         return self.rate > 0

@@ -63,6 +63,9 @@ class Identity(Layer):
     def call(self, inputs):
         return np.array(inputs, dtype=np.float32, copy=True)
 
+    def _passes_through(self):
+        return True
+
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
@@ -132,6 +135,9 @@ class _Augmentation(Layer):
 
     def call(self, inputs):
         return np.array(inputs, dtype=np.float32, copy=True)
+
+    def _passes_through(self):
+        return True
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
