@@ -7,6 +7,7 @@ import numpy as np
 
 from convkit import initializers
 from convkit.layers.base import Layer
+from convkit.layers.preprocessing import _PassThrough
 
 
 class LayerScale(Layer):
@@ -33,22 +34,13 @@ class LayerScale(Layer):
         return config
 
 
-class StochasticDepth(Layer):
+class StochasticDepth(_PassThrough):
     """Drops the residual path of whole samples in training (rate drop_path_rate); the identity
     at inference."""
 
     def __init__(self, drop_path_rate, **kwargs):
         super().__init__(**kwargs)
         self.drop_path_rate = drop_path_rate
-
-    def call(self, inputs):
-        return np.array(inputs, dtype=np.float32, copy=True)
-
-    def _passes_through(self):
-        return True
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
 
     def _differs_in_training(self):
         return bool(self.drop_path_rate)

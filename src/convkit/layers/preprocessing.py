@@ -57,8 +57,9 @@ class Rescaling(Layer):
         return config
 
 
-class Identity(Layer):
-    """Returns its input (a copy: outputs never alias inputs)."""
+class _PassThrough(Layer):
+    """A layer whose inference output is its input: a copy (outputs never alias inputs), and
+    model plans read the input instead (Layer._passes_through)."""
 
     def call(self, inputs):
         return np.array(inputs, dtype=np.float32, copy=True)
@@ -68,6 +69,10 @@ class Identity(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+
+class Identity(_PassThrough):
+    """Returns its input (a copy: outputs never alias inputs)."""
 
 
 # ---- image augmentation: the identity at inference -----------------------------------------
@@ -125,34 +130,28 @@ def _check_choice(value, name, choices):
     return value
 
 
-class _Augmentation(Layer):
-    """Keras applies these only in training; at inference the images come back unchanged."""
+class _Augmentation(_PassThrough):
+    """Keras applies these only in training; at inference the images come back unchanged. Each
+    class lists the attributes its config holds in `_config_keys`."""
+    _config_keys = ("data_format", "seed")
 
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.seed = seed
         self.data_format = _args.normalize_data_format(data_format)
 
-    def call(self, inputs):
-        return np.array(inputs, dtype=np.float32, copy=True)
-
-    def _passes_through(self):
-        return True
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape)
-
     def _differs_in_training(self):
         return True
 
     def get_config(self):
         config = super().get_config()
-        config.update({"data_format": self.data_format, "seed": self.seed})
+        config.update({key: getattr(self, key) for key in self._config_keys})
         return config
 
 
 class RandomFlip(_Augmentation):
     """Random horizontal / vertical flips in training; the identity at inference."""
+    _config_keys = _Augmentation._config_keys + ("mode",)
 
     def __init__(self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
@@ -160,14 +159,10 @@ class RandomFlip(_Augmentation):
             raise ValueError(f"RandomFlip layer {self.name} received an unknown mode argument {mode}")
         self.mode = mode
 
-    def get_config(self):
-        config = super().get_config()
-        config["mode"] = self.mode
-        return config
-
 
 class RandomRotation(_Augmentation):
     """Random rotations by factor * 2 pi in training; the identity at inference."""
+    _config_keys = _Augmentation._config_keys + ("factor", "fill_mode", "fill_value", "interpolation")
 
     def __init__(self, factor, fill_mode="reflect", interpolation="bilinear", seed=None, fill_value=0.0,
                  data_format=None, **kwargs):
@@ -177,14 +172,10 @@ class RandomRotation(_Augmentation):
         self.interpolation = _check_choice(interpolation, "interpolation", _INTERPOLATIONS)
         self.fill_value = fill_value
 
-    def get_config(self):
-        config = super().get_config()
-        config.update({"factor": self.factor, "fill_mode": self.fill_mode, "fill_value": self.fill_value,
-                       "interpolation": self.interpolation})
-        return config
-
 
 class _ZoomOrTranslation(_Augmentation):
+    _config_keys = _Augmentation._config_keys + ("height_factor", "width_factor", "fill_mode", "interpolation",
+                                                 "fill_value")
     _low_inclusive = True  # translation factors reach -1; zoom factors stay above it (and zoom
     # alone lets width_factor be None: the height factor for both)
 
@@ -197,13 +188,6 @@ class _ZoomOrTranslation(_Augmentation):
         self.fill_mode = _check_choice(fill_mode, "fill_mode", _FILL_MODES)
         self.interpolation = _check_choice(interpolation, "interpolation", _INTERPOLATIONS)
         self.fill_value = fill_value
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
-                       "fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                       "fill_value": self.fill_value})
-        return config
 
 
 class RandomZoom(_ZoomOrTranslation):
@@ -221,6 +205,7 @@ class RandomTranslation(_ZoomOrTranslation):
 
 
 class _ValueAugmentation(_Augmentation):
+    _config_keys = _Augmentation._config_keys + ("factor", "value_range")
     _bounds = (-1, 1)
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
@@ -234,11 +219,6 @@ class _ValueAugmentation(_Augmentation):
 
     def _stored_range(self, value_range):
         return value_range
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"factor": self.factor, "value_range": self.value_range})
-        return config
 
 
 class RandomContrast(_ValueAugmentation):
