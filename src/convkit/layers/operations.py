@@ -61,6 +61,8 @@ class KerasOperation(Layer):
         self.operation = operation
         self.arguments = arguments
         self._n_tensors = n_tensors
+        # the constants as the tensors' float32, as Keras converts them; converted once
+        self._constants = [None if a is None else np.asarray(a, np.float32) for a in arguments]
 
     @classmethod
     def from_keras_entry(cls, entry):
@@ -74,17 +76,12 @@ class KerasOperation(Layer):
     def _takes_list(self):
         return self._n_tensors > 1
 
-    def _values(self, inputs):
-        tensors = iter(inputs if self._n_tensors > 1 else [inputs])
-        return [next(tensors) if a is None else a for a in self.arguments]
-
     def call(self, inputs):
-        values = self._values(inputs)
+        tensors = iter(inputs if self._n_tensors > 1 else [inputs])
+        values = [next(tensors) if c is None else c for c in self._constants]
         name = self.operation
         if name in _ACTIVATIONS:
             return activations.get(_ACTIVATIONS[name])(values[0])
-        # a constant takes the tensor's float32, as Keras converts it
-        values = [v if isinstance(v, np.ndarray) else np.asarray(v, np.float32) for v in values]
         fn = _BINARY.get(name) or _UNARY[name]
         return np.asarray(fn(*values), dtype=np.float32)
 
