@@ -108,6 +108,23 @@ def _cases(torch):
                       lambda xwt=xwt, wwt=wwt, k=k, ch=ch: F.conv2d(xwt, wwt, padding=k // 2, groups=ch),
                       lambda a, b: np.abs(a - np.moveaxis(b.numpy(), 1, -1)).max()))
 
+    # ConvNeXt's depthwise layer as Keras writes it: a Conv2D with groups == channels
+    xc = r.standard_normal((1, 56, 56, 96)).astype(np.float32)
+    xct = nchw(xc).contiguous(memory_format=torch.channels_last)
+    wc = (r.standard_normal((7, 7, 1, 96)) / 7).astype(np.float32)
+    wct = torch.from_numpy(np.ascontiguousarray(np.transpose(wc, (3, 2, 0, 1))))
+    cases.append(("Conv2D 56x56x96 7x7 groups=96 (ConvNeXt)",
+                  lambda: convkit.ops.conv(xc, wc, 1, "same", groups=96),
+                  lambda: F.conv2d(xct, wct, padding=3, groups=96),
+                  lambda a, b: np.abs(a - np.moveaxis(b.numpy(), 1, -1)).max()))
+    # squeeze-and-excitation: a tensor times one value per channel
+    xe = r.standard_normal((1, 112, 112, 96)).astype(np.float32)
+    se = r.standard_normal((1, 1, 1, 96)).astype(np.float32)
+    xet, set_ = torch.from_numpy(xe), torch.from_numpy(se)
+    mul = L.Multiply()
+    cases.append(("Multiply 112x112x96 by 1x1x1x96", lambda: mul([xe, se]), lambda: xet * set_,
+                  lambda a, b: np.abs(a - b.numpy()).max()))
+
     # data_format='channels_first' layers on NCHW data, PyTorch's own layout: convkit moves the
     # input to channels-last and the result back around its kernels
     xs = r.standard_normal((1, 3, 224, 224)).astype(np.float32)
