@@ -34,6 +34,9 @@ def _cases(torch):
     def nchw(a):
         return torch.from_numpy(np.ascontiguousarray(np.moveaxis(a, -1, 1)))
 
+    def nchw_diff(ours, theirs):
+        return np.abs(np.moveaxis(ours, -1, 1) - theirs.numpy()).max()
+
     x4 = r.standard_normal((8, 56, 56, 64)).astype(np.float32)
     x4t = nchw(x4)
     seq = r.standard_normal((16, 100, 64)).astype(np.float32)
@@ -77,6 +80,12 @@ def _cases(torch):
     x5t = torch.from_numpy(np.ascontiguousarray(np.moveaxis(x5, -1, 1)))
     cases.append(("MaxPooling3D 2 on 2x16x32x32x16", lambda: convkit.ops.max_pool(x5, 2),
                   lambda: F.max_pool3d(x5t, 2), None))
+    xq = r.standard_normal((8, 13, 13, 256)).astype(np.float32)  # AlexNet's last map; 13 -> 6 overlaps
+    xqt = nchw(xq)
+    cases.append(("adaptive average pool 8x13x13x256 -> 6x6", lambda: convkit.ops.adaptive_average_pool(xq, 6),
+                  lambda: F.adaptive_avg_pool2d(xqt, 6), nchw_diff))
+    cases.append(("adaptive max pool 8x13x13x256 -> 6x6", lambda: convkit.ops.adaptive_max_pool(xq, 6),
+                  lambda: F.adaptive_max_pool2d(xqt, 6), nchw_diff))
 
     xd = r.standard_normal((8, 28, 28, 64)).astype(np.float32)
     xdt = nchw(xd)
@@ -155,6 +164,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     p.add_argument("--repeat", type=int, default=50, help="timed calls per case (default 50)")
+    p.add_argument("--only", default="", help="run only the cases whose name contains this text")
     args = p.parse_args(argv)
     try:
         import torch
@@ -162,7 +172,7 @@ def main(argv=None):
         print("PyTorch is not installed; pip install torch")
         return 2
     print(f"convkit {convkit.__version__} ({convkit.cpu_info()['isa']}), torch {torch.__version__}")
-    cases = _cases(torch)
+    cases = [c for c in _cases(torch) if args.only.lower() in c[0].lower()]
     print("| op | threads | convkit ms | torch ms | torch / convkit |\n|---|---:|---:|---:|---:|")
     with torch.inference_mode():
         for n in [int(t) for t in args.threads.split(",") if t.strip()]:

@@ -295,6 +295,24 @@ def global_average_pool(x, keepdims=False):
     return x.mean(axis=tuple(range(1, x.ndim - 1)), keepdims=keepdims)
 
 
+
+def adaptive_pool(x, output_size, reduce):
+    """Adaptive pooling (PyTorch's rule, which Keras 3 follows): along a dim of length n pooled to
+    m cells, cell i reduces the input cells [floor(i*n/m), ceil((i+1)*n/m)). reduce: 'max' | 'mean'."""
+    x = _f64(x)
+    rank = x.ndim - 2
+    out = as_tuple(output_size, rank)
+    n = x.shape[1:-1]
+    y = np.empty((x.shape[0], *out, x.shape[-1]))
+    for o in np.ndindex(*out):
+        window = [slice(None)]
+        for i in range(rank):
+            window.append(slice(math.floor(o[i] * n[i] / out[i]), math.ceil((o[i] + 1) * n[i] / out[i])))
+        block = x[tuple(window)]
+        cells = block.reshape(x.shape[0], -1, x.shape[-1])
+        y[(slice(None),) + o] = cells.max(axis=1) if reduce == "max" else cells.mean(axis=1)
+    return y
+
 # --------------------------------------------------------------------------- reshaping
 
 def _pairs(value, rank):

@@ -46,3 +46,47 @@ ck_status ck_f32_global_avg_pool(int64_t batch, int64_t spatial, int64_t channel
     if (st == CK_OK && batch > 0) ck_global_pool(batch, spatial, channels, x, y, 0);
     return st;
 }
+
+/* Adaptive pooling. Where every output size divides its input size the windows are a regular grid
+ * (window = stride = in / out, no padding) and the table's vectorised local pool computes the same
+ * sums in the same order; other sizes run the reference kernel. */
+static ck_status ck_adaptive_pool(int64_t batch, int64_t channels, const int64_t in_size[CK_SPATIAL_DIMS],
+                                  const int64_t out_size[CK_SPATIAL_DIMS], const float *x, float *y, int is_max) {
+    if (in_size == NULL || out_size == NULL || batch < 0 || channels < 1) return CK_EINVAL;
+    int regular = 1;
+    for (int d = 0; d < CK_SPATIAL_DIMS; d++) {
+        if (in_size[d] < 1 || out_size[d] < 1) return CK_EINVAL;
+        /* o * in and (o + 1) * in + out stay far inside int64 for any array that fits in memory. */
+        if (in_size[d] > ((int64_t)1 << 31) || out_size[d] > ((int64_t)1 << 31)) return CK_EOVERFLOW;
+        regular &= in_size[d] % out_size[d] == 0;
+    }
+    if (ck_checked_mul(ck_checked_mul(batch, ck_checked_product(in_size, CK_SPATIAL_DIMS)), channels) < 0 ||
+        ck_checked_mul(ck_checked_mul(batch, ck_checked_product(out_size, CK_SPATIAL_DIMS)), channels) < 0)
+        return CK_EOVERFLOW;
+    if (batch == 0) return CK_OK;
+    if (x == NULL || y == NULL) return CK_EINVAL;
+    if (!regular) {
+        ck_f32_adaptive_pool_nd__ref(batch, channels, in_size, out_size, x, y, is_max);
+        return CK_OK;
+    }
+    ck_pool_shape s = {0};
+    s.batch = batch;
+    s.channels = channels;
+    for (int d = 0; d < CK_SPATIAL_DIMS; d++) {
+        s.in_size[d] = in_size[d];
+        s.out_size[d] = out_size[d];
+        s.window[d] = s.stride[d] = in_size[d] / out_size[d];
+    }
+    (is_max ? ck_dispatch.max_pool : ck_dispatch.avg_pool)(&s, x, y);
+    return CK_OK;
+}
+
+ck_status ck_f32_adaptive_max_pool_nd(int64_t batch, int64_t channels, const int64_t in_size[CK_SPATIAL_DIMS],
+                                      const int64_t out_size[CK_SPATIAL_DIMS], const float *x, float *y) {
+    return ck_adaptive_pool(batch, channels, in_size, out_size, x, y, 1);
+}
+
+ck_status ck_f32_adaptive_avg_pool_nd(int64_t batch, int64_t channels, const int64_t in_size[CK_SPATIAL_DIMS],
+                                      const int64_t out_size[CK_SPATIAL_DIMS], const float *x, float *y) {
+    return ck_adaptive_pool(batch, channels, in_size, out_size, x, y, 0);
+}

@@ -18,7 +18,8 @@ from convkit._ext import _core
 
 __all__ = [
     "conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool", "average_pool",
-    "global_max_pool", "global_average_pool", "zero_pad", "crop", "upsample", "dense", "activation",
+    "global_max_pool", "global_average_pool", "adaptive_max_pool", "adaptive_average_pool", "zero_pad", "crop",
+    "upsample", "dense", "activation",
 ]
 
 _ALGORITHMS = {"auto": 0, "direct": 1, "gemm": 2, "winograd": 3}
@@ -389,6 +390,27 @@ def global_max_pool(inputs, data_format=None, keepdims=False):
 def global_average_pool(inputs, data_format=None, keepdims=False):
     return _global_pool(inputs, data_format, keepdims, False)
 
+
+
+def _adaptive_pool(inputs, output_size, data_format, is_max):
+    op = "adaptive_max_pool" if is_max else "adaptive_average_pool"
+    x, rank, data_format = _spatial_input(inputs, data_format, op)
+    output_size = _args.normalize_tuple(output_size, rank, "output_size")
+    y = _output_array((x.shape[0],) + _pad3(output_size, 1) + (x.shape[-1],), op, data_format)
+    _core.adaptive_pool_nd(_to5d(x, rank), y, is_max)
+    return _finish(y, rank, data_format)
+
+
+def adaptive_max_pool(inputs, output_size, data_format=None):
+    """Max pooling to a fixed output size, as keras.ops.adaptive_max_pool: along a dim of length
+    n pooled to m cells, cell i takes the max over [floor(i*n/m), ceil((i+1)*n/m))."""
+    return _adaptive_pool(inputs, output_size, data_format, True)
+
+
+def adaptive_average_pool(inputs, output_size, data_format=None):
+    """Average pooling to a fixed output size, as keras.ops.adaptive_average_pool (windows as in
+    adaptive_max_pool)."""
+    return _adaptive_pool(inputs, output_size, data_format, False)
 
 # ---- reshaping --------------------------------------------------------------------------------
 

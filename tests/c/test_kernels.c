@@ -11,6 +11,7 @@
 #include "convkit/dispatch.h"
 #include "convkit/gemm.h"
 #include "convkit/kernels.h"
+#include "convkit/ref.h"
 #include "convkit/winograd.h"
 
 static int failures = 0, checks = 0;
@@ -753,6 +754,76 @@ static void test_pool(void) {
     test_pool_one(&s, 1, 0), test_pool_one(&s, 1, 1), test_pool_one(&s, 0, 0);
 }
 
+/* Adaptive pools: the public entry (the table's local pool on a regular grid, the reference
+ * otherwise) equals the reference kernel bit for bit (average: NaN-ness where NaNs meet), and is
+ * the same at 1 and 2 threads; plus a hand-worked case of overlapping windows and the refusals. */
+static void test_adaptive_pool_one(int64_t batch, const int64_t in[3], const int64_t out[3], int64_t c, int is_max) {
+    const size_t nx = (size_t)(batch * in[0] * in[1] * in[2] * c), ny = (size_t)(batch * out[0] * out[1] * out[2] * c);
+    float *x = malloc(nx * 4), *y = malloc(ny * 4), *r = malloc(ny * 4), *y2 = malloc(ny * 4);
+    fill(x, nx);
+    for (size_t i = 3; i < nx; i += 7 + (size_t)(rng % 29)) {
+        x[i] = (rng % 3 == 0) ? NAN : (rng % 3 == 1) ? INFINITY : -0.0f;
+        frand();
+    }
+    fill_nan(y, ny), fill_nan(r, ny), fill_nan(y2, ny);
+    ck_f32_adaptive_pool_nd__ref(batch, c, in, out, x, r, is_max);
+    ck_set_num_threads(1);
+    ck_status st = is_max ? ck_f32_adaptive_max_pool_nd(batch, c, in, out, x, y)
+                          : ck_f32_adaptive_avg_pool_nd(batch, c, in, out, x, y);
+    ck_set_num_threads(2);
+    ck_status st2 = is_max ? ck_f32_adaptive_max_pool_nd(batch, c, in, out, x, y2)
+                           : ck_f32_adaptive_avg_pool_nd(batch, c, in, out, x, y2);
+    size_t at = 0;
+    while (at < ny && (memcmp(&y[at], &r[at], 4) == 0 || (!is_max && isnan(y[at]) && isnan(r[at])))) at++;
+    checks++;
+    if (st != CK_OK || st2 != CK_OK || at < ny || memcmp(y, y2, ny * 4) != 0) {
+        failures++;
+        fprintf(stderr, "FAIL adaptive_%s_pool[%s] n=%lld in=%lldx%lldx%lld out=%lldx%lldx%lld c=%lld: status %d %d, "
+                "first difference from the reference at %zu of %zu, or 1 vs 2 threads differ\n",
+                is_max ? "max" : "avg", ck_dispatch_isa_name(), (long long)batch, (long long)in[0], (long long)in[1],
+                (long long)in[2], (long long)out[0], (long long)out[1], (long long)out[2], (long long)c, st, st2, at, ny);
+    }
+    free(x), free(y), free(r), free(y2);
+}
+
+static void test_adaptive_pool(void) {
+    static const int64_t sizes[][2] = {{1, 1}, {7, 7}, {8, 4}, {12, 3}, {7, 3}, {13, 6}, {3, 7}, {1, 5}, {10, 4}, {9, 1}};
+    static const int64_t chans[] = {1, 7, 8, 16, 17, 33, 64};
+    for (int i = 0; i < 10; i++)
+        for (int j = 0; j < 10; j += 3) {
+            const int64_t in[3] = {1, sizes[i][0], sizes[j][0]}, out[3] = {1, sizes[i][1], sizes[j][1]};
+            test_adaptive_pool_one(1 + i % 2, in, out, chans[(i + j) % 7], 1);
+            test_adaptive_pool_one(1 + i % 2, in, out, chans[(i + j) % 7], 0);
+        }
+    const int64_t in3[3] = {5, 6, 4}, out3[3] = {2, 3, 3}, in3r[3] = {4, 6, 3}, out3r[3] = {2, 3, 1};
+    test_adaptive_pool_one(2, in3, out3, 9, 1), test_adaptive_pool_one(2, in3, out3, 9, 0);
+    test_adaptive_pool_one(2, in3r, out3r, 17, 1), test_adaptive_pool_one(2, in3r, out3r, 17, 0);
+
+    /* 5 cells pooled to 3: windows [0,2) [1,4) [3,5) (the middle one overlaps both). */
+    const float x[5] = {1, 2, 6, 4, 8};
+    const int64_t in[3] = {1, 1, 5}, out[3] = {1, 1, 3};
+    float ya[3], ym[3];
+    ck_status sa = ck_f32_adaptive_avg_pool_nd(1, 1, in, out, x, ya);
+    ck_status sm = ck_f32_adaptive_max_pool_nd(1, 1, in, out, x, ym);
+    checks++;
+    if (sa != CK_OK || sm != CK_OK || ya[0] != 1.5f || ya[1] != 4.0f || ya[2] != 6.0f || ym[0] != 2.0f ||
+        ym[1] != 6.0f || ym[2] != 8.0f) {
+        failures++;
+        fprintf(stderr, "FAIL adaptive pool 5 -> 3: avg %g %g %g max %g %g %g\n", ya[0], ya[1], ya[2], ym[0], ym[1],
+                ym[2]);
+    }
+    /* Refused: an output or input size of 0, no channels; batch 0 is an empty success. */
+    const int64_t zero_out[3] = {1, 1, 0}, zero_in[3] = {1, 0, 5};
+    checks++;
+    if (ck_f32_adaptive_avg_pool_nd(1, 1, in, zero_out, x, ya) != CK_EINVAL ||
+        ck_f32_adaptive_max_pool_nd(1, 1, zero_in, out, x, ym) != CK_EINVAL ||
+        ck_f32_adaptive_max_pool_nd(1, 0, in, out, x, ym) != CK_EINVAL ||
+        ck_f32_adaptive_max_pool_nd(0, 1, in, out, NULL, NULL) != CK_OK) {
+        failures++;
+        fprintf(stderr, "FAIL adaptive pool: bad sizes not refused\n");
+    }
+}
+
 /* ---- Winograd F(4x4, 3x3) (csrc/winograd/) -----------------------------------------------------
  * 3x3 stride 1 dilation 1, 2D (and 3D with a 1x3x3 kernel): every output size 1..9 per dim (partial
  * 4x4 tiles), padding 0/1/2 before with any after, groups, channel counts around the 8/16 vector
@@ -910,6 +981,7 @@ int main(int argc, char **argv) {
         test_depthwise();
         test_depthwise_edges();
         test_pool();
+    test_adaptive_pool();
         test_activation_span();
         test_softmax_rows();
         test_activation_copy();

@@ -89,6 +89,15 @@ CASES = [
     ("GlobalAveragePooling2D", dict(keepdims=True, **CF), (2, 3, 5, 4)),
     ("GlobalMaxPooling3D", dict(**CF), (1, 2, 3, 4, 3)),
     ("GlobalAveragePooling3D", dict(keepdims=True), (1, 3, 4, 3, 2)),
+    # adaptive: regular grids, overlapping windows, outputs larger than the input
+    ("AdaptiveAveragePooling1D", dict(output_size=4), (2, 13, 3)),
+    ("AdaptiveMaxPooling1D", dict(output_size=5, **CF), (2, 3, 13)),
+    ("AdaptiveAveragePooling2D", dict(output_size=(3, 4)), (2, 7, 9, 3)),
+    ("AdaptiveAveragePooling2D", dict(output_size=7, **CF), (1, 8, 14, 14)),
+    ("AdaptiveMaxPooling2D", dict(output_size=(5, 2)), (2, 3, 11, 4)),
+    ("AdaptiveMaxPooling2D", dict(output_size=3, **CF), (2, 3, 7, 7)),
+    ("AdaptiveAveragePooling3D", dict(output_size=(2, 3, 2)), (1, 5, 7, 4, 2)),
+    ("AdaptiveMaxPooling3D", dict(output_size=2, **CF), (1, 2, 5, 4, 3)),
     # --- reshaping
     ("ZeroPadding1D", dict(padding=(1, 2)), (2, 5, 3)),
     ("ZeroPadding2D", dict(padding=((1, 0), (2, 1))), (2, 4, 5, 3)),
@@ -269,6 +278,8 @@ def _minimal_args(name):
         return dict(input_dim=10, output_dim=4)
     if name in ("LSTM", "GRU", "SimpleRNN"):
         return dict(units=4)
+    if name.startswith("Adaptive"):
+        return dict(output_size=2)
     if "Depthwise" in name:
         return dict(kernel_size=3)
     if "Conv" in name:

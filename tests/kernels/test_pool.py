@@ -131,3 +131,79 @@ def test_global_pools_are_identical_for_any_thread_count(isa, rng, batch, channe
                        (convkit.ops.global_average_pool, ref.global_average_pool)):
         got = same_at_thread_counts(lambda: op(x), (1, 2, 3, 4))
         np.testing.assert_allclose(got, oracle(x), rtol=1e-5, atol=1e-6)
+
+
+# (spatial, output_size, channels, data_format): regular grids (the local pool's route), overlapping
+# windows of two sizes, outputs larger than the input, size 1 both ways, primes, 3D.
+ADAPTIVE_CASES = [
+    ((8,), 4, 3, "channels_last"),
+    ((13,), 5, 17, "channels_last"),
+    ((3,), 7, 2, "channels_first"),
+    ((1,), 1, 1, "channels_last"),
+    ((7, 7), 7, 16, "channels_last"),
+    ((14, 14), (7, 7), 8, "channels_first"),
+    ((13, 11), (6, 4), 9, "channels_last"),
+    ((5, 6), (1, 1), 33, "channels_last"),
+    ((1, 1), (3, 2), 5, "channels_first"),
+    ((2, 9), (5, 3), 64, "channels_last"),
+    ((6, 5, 7), (3, 2, 4), 3, "channels_last"),
+    ((4, 6, 3), (2, 3, 1), 17, "channels_first"),
+]
+
+
+@pytest.mark.parametrize("kind", ["max", "average"])
+@pytest.mark.parametrize("case", ADAPTIVE_CASES, ids=[_id(c) for c in ADAPTIVE_CASES])
+def test_adaptive_pool_matches_oracle(isa, case, kind, assert_close):
+    spatial, output_size, c, fmt = case
+    r = np.random.default_rng(zlib.crc32(_id(case).encode()))
+    x = r.standard_normal((2, *spatial, c)).astype(np.float32)
+    expected = ref.adaptive_pool(x, output_size, "max" if kind == "max" else "mean")
+    op = convkit.ops.adaptive_max_pool if kind == "max" else convkit.ops.adaptive_average_pool
+    xin = ref.to_channels_first(x).copy() if fmt == "channels_first" else x
+    before = xin.copy()
+    got = op(xin, output_size, fmt)
+    if fmt == "channels_first":
+        expected = ref.to_channels_first(expected)
+    assert_close(got, expected)
+    np.testing.assert_array_equal(xin, before)
+
+
+def test_adaptive_pool_overlapping_windows_by_hand(isa):
+    # 5 cells -> 3: windows [0, 2), [1, 4), [3, 5).
+    x = np.array([1, 2, 6, 4, 8], np.float32).reshape(1, 5, 1)
+    np.testing.assert_array_equal(convkit.ops.adaptive_average_pool(x, 3).ravel(), [1.5, 4.0, 6.0])
+    np.testing.assert_array_equal(convkit.ops.adaptive_max_pool(x, 3).ravel(), [2.0, 6.0, 8.0])
+
+
+def test_adaptive_pool_to_one_cell_is_the_global_pool(isa, rng):
+    x = rng.standard_normal((3, 9, 7, 20)).astype(np.float32)
+    np.testing.assert_array_equal(convkit.ops.adaptive_max_pool(x, 1)[:, 0, 0], convkit.ops.global_max_pool(x))
+    np.testing.assert_allclose(convkit.ops.adaptive_average_pool(x, 1)[:, 0, 0], convkit.ops.global_average_pool(x),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_adaptive_max_pool_keeps_nan(isa):
+    x = np.zeros((1, 6, 6, 2), np.float32)
+    x[0, 4, 1, 1] = np.nan
+    y = convkit.ops.adaptive_max_pool(x, (4, 3))  # overlapping rows: cell (4, 1) lies in two windows
+    assert np.isnan(y[0, :, :, 1]).sum() == 2 and np.isnan(y[0, 2, 0, 1]) and np.isnan(y[0, 3, 0, 1])
+    assert not np.isnan(y[..., 0]).any()
+
+
+def test_adaptive_pool_empty_batch_and_bad_arguments():
+    assert convkit.ops.adaptive_average_pool(np.zeros((0, 5, 5, 3), np.float32), 2).shape == (0, 2, 2, 3)
+    x = np.ones((1, 5, 5, 3), np.float32)
+    with pytest.raises(ValueError, match="output_size"):
+        convkit.ops.adaptive_max_pool(x, 0)
+    with pytest.raises(ValueError, match="output_size"):
+        convkit.ops.adaptive_average_pool(x, (2, 2, 2))
+    with pytest.raises(TypeError, match="output_size"):
+        convkit.ops.adaptive_average_pool(x, 2.5)
+    with pytest.raises(ValueError, match="inputs"):
+        convkit.ops.adaptive_average_pool(np.ones((5, 5), np.float32), 2)
+
+
+def test_adaptive_pool_is_identical_for_any_thread_count(isa, rng, same_at_thread_counts):
+    x = rng.standard_normal((1, 37, 29, 40)).astype(np.float32)
+    for op in (convkit.ops.adaptive_max_pool, convkit.ops.adaptive_average_pool):
+        same_at_thread_counts(lambda: op(x, (5, 6)), (1, 2, 3))

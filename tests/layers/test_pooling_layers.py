@@ -107,3 +107,42 @@ def test_pool_bigger_than_input_raises():
 def test_pool_wrong_rank_raises():
     with pytest.raises(ValueError):
         MaxPooling2D(2)(np.zeros((1, 4, 4), np.float32))
+
+
+ADAPTIVE = {("max", 1): layers.AdaptiveMaxPooling1D, ("max", 2): layers.AdaptiveMaxPooling2D,
+            ("max", 3): layers.AdaptiveMaxPooling3D, ("avg", 1): layers.AdaptiveAveragePooling1D,
+            ("avg", 2): layers.AdaptiveAveragePooling2D, ("avg", 3): layers.AdaptiveAveragePooling3D}
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("rank, fmt, output_size", [
+    (1, "channels_last", 4), (1, "channels_first", [11]),
+    (2, "channels_last", 3), (2, "channels_first", (2, 5)), (2, "channels_last", (7, 6)),
+    (3, "channels_last", (2, 3, 2)), (3, "channels_first", 1),
+])
+def test_adaptive_pool_layers_match_oracle(kind, rank, fmt, output_size, rng, assert_close):
+    layer = ADAPTIVE[kind, rank](output_size, data_format=fmt)
+    x = rng.standard_normal(input_shape(2, SPATIAL[rank], 3, fmt)).astype(np.float32)
+    y = layer(x)
+    expected = ref.adaptive_pool(to_last(x, fmt), output_size, "max" if kind == "max" else "mean")
+    assert_close(y, to_format(expected, fmt))
+    assert y.shape == layer.compute_output_shape(x.shape)
+    sizes = (output_size,) * rank if isinstance(output_size, int) else tuple(output_size)
+    assert layer.get_config()["output_size"] == sizes
+    again = type(layer).from_config(layer.get_config())
+    np.testing.assert_array_equal(again(x), y)
+
+
+def test_adaptive_pool_layer_arguments():
+    with pytest.raises(TypeError, match="output_size"):
+        layers.AdaptiveAveragePooling2D((2, 2, 2))
+    with pytest.raises(TypeError, match="output_size"):
+        layers.AdaptiveMaxPooling3D(None)
+    with pytest.raises(ValueError, match="output_size"):
+        layers.AdaptiveMaxPooling1D((2, 3))
+    with pytest.raises(ValueError, match="output_size"):
+        layers.AdaptiveAveragePooling2D((2, 0))
+    with pytest.raises(ValueError, match="data_format"):
+        layers.AdaptiveAveragePooling2D(2, data_format="NHWC")
+    with pytest.raises(ValueError, match="ndim|rank"):
+        layers.AdaptiveAveragePooling2D(2)(np.zeros((1, 4, 4), np.float32))

@@ -179,6 +179,14 @@ ck_status ck_f32_avg_pool_nd(const ck_pool_shape *shape, const float *x, float *
 ck_status ck_f32_global_max_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y);
 ck_status ck_f32_global_avg_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y);
 
+/* Adaptive pooling (PyTorch's and Keras 3's rule): x [batch, in_size..., channels] ->
+ * y [batch, out_size..., channels], where output cell o of a dim of length `in` pools the input cells
+ * [floor(o * in / out), ceil((o + 1) * in / out)). Max keeps NaN, as the local pools do. */
+ck_status ck_f32_adaptive_max_pool_nd(int64_t batch, int64_t channels, const int64_t in_size[CK_SPATIAL_DIMS],
+                                      const int64_t out_size[CK_SPATIAL_DIMS], const float *x, float *y);
+ck_status ck_f32_adaptive_avg_pool_nd(int64_t batch, int64_t channels, const int64_t in_size[CK_SPATIAL_DIMS],
+                                      const int64_t out_size[CK_SPATIAL_DIMS], const float *x, float *y);
+
 /* ---- reshaping ----------------------------------------------------------------------------- */
 
 /* y = x with pad_before / pad_after zeros along each spatial dim. */

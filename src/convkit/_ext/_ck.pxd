@@ -61,6 +61,10 @@ cdef extern from "convkit/kernels.h" nogil:
                                   ck_activation rec_act, float *h, float *c, float *seq)
     ck_status ck_f32_max_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
     ck_status ck_f32_avg_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
+    ck_status ck_f32_adaptive_max_pool_nd(int64_t batch, int64_t channels, const int64_t *in_size,
+                                          const int64_t *out_size, const float *x, float *y)
+    ck_status ck_f32_adaptive_avg_pool_nd(int64_t batch, int64_t channels, const int64_t *in_size,
+                                          const int64_t *out_size, const float *x, float *y)
     ck_status ck_f32_global_max_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y)
     ck_status ck_f32_global_avg_pool(int64_t batch, int64_t spatial, int64_t channels, const float *x, float *y)
     ck_status ck_f32_zero_pad_nd(int64_t batch, int64_t channels, const int64_t *in_size,

@@ -1,4 +1,5 @@
 # Pooling: x (N, D, H, W, C) -> y (N, OD, OH, OW, C); global pools: (N, S, C) -> (N, C).
+# Adaptive pools take their output size from y.
 
 def pool_nd(const float[:, :, :, :, ::1] x, float[:, :, :, :, ::1] y, tuple window, tuple stride,
             tuple pad_before, bint is_max):
@@ -36,3 +37,23 @@ def global_pool(const float[:, :, ::1] x, float[:, ::1] y, bint is_max):
         else:
             st = ck_f32_global_avg_pool(n, sp, c, xp, yp)
     check_status(st, "global_max_pool" if is_max else "global_average_pool")
+
+
+def adaptive_pool_nd(const float[:, :, :, :, ::1] x, float[:, :, :, :, ::1] y, bint is_max):
+    cdef ck_status st
+    cdef int64_t in_size[3]
+    cdef int64_t out_size[3]
+    cdef int64_t n = x.shape[0], c = x.shape[4]
+    if y.shape[0] != n or y.shape[4] != c:
+        raise ValueError("adaptive pool: inconsistent array shapes passed to the C core")
+    for d in range(3):
+        in_size[d] = x.shape[1 + d]
+        out_size[d] = y.shape[1 + d]
+    cdef const float *xp = &x[0, 0, 0, 0, 0] if n > 0 else NULL
+    cdef float *yp = &y[0, 0, 0, 0, 0] if n > 0 else NULL
+    with nogil:
+        if is_max:
+            st = ck_f32_adaptive_max_pool_nd(n, c, in_size, out_size, xp, yp)
+        else:
+            st = ck_f32_adaptive_avg_pool_nd(n, c, in_size, out_size, xp, yp)
+    check_status(st, "adaptive_max_pool" if is_max else "adaptive_average_pool")

@@ -7,9 +7,9 @@ from convkit.layers.symbolic import KerasTensor
 from convkit.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from convkit.layers.convolutional import (
     BaseConv, BaseConvTranspose, BaseDepthwiseConv, BaseSeparableConv, Conv1D, Conv1DTranspose, Conv2D,
-    Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D, Convolution2D, Convolution2DTranspose, Convolution3D,
-    Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
-    SeparableConvolution1D, SeparableConvolution2D,
+    Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D, Convolution1DTranspose, Convolution2D,
+    Convolution2DTranspose, Convolution3D, Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
+    SeparableConv1D, SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D,
 )
 from convkit.layers.core import (
     Activation, AlphaDropout, Dense, Dropout, Embedding, GaussianDropout, GaussianNoise, Input, InputLayer,
@@ -21,10 +21,11 @@ from convkit.layers.merging import (
 )
 from convkit.layers.normalization import BatchNormalization, LayerNormalization
 from convkit.layers.pooling import (
-    AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalAveragePooling1D,
-    GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
-    GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
-    MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
+    AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D, AdaptiveMaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D,
+    AvgPool2D, AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
+    GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+    GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D,
 )
 from convkit.layers.operations import KerasOperation
 from convkit.layers.preprocessing import (

@@ -1,4 +1,4 @@
-"""Pooling layers (max / average, local and global, 1D-3D) with Keras 3's names and arguments;
+"""Pooling layers (max / average; local, global and adaptive; 1D-3D) with Keras 3's names and arguments;
 the windows run in convkit.ops (C kernels)."""
 from convkit import _args, ops
 from convkit.layers.base import InputSpec, Layer
@@ -8,7 +8,8 @@ __all__ = [
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D",
     "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D",
-    "GlobalAvgPool2D", "GlobalAvgPool3D",
+    "GlobalAvgPool2D", "GlobalAvgPool3D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
 ]
 
 
@@ -113,6 +114,60 @@ GlobalMaxPooling3D = _global("GlobalMaxPooling3D", 3, True)
 GlobalAveragePooling1D = _global("GlobalAveragePooling1D", 1, False)
 GlobalAveragePooling2D = _global("GlobalAveragePooling2D", 2, False)
 GlobalAveragePooling3D = _global("GlobalAveragePooling3D", 3, False)
+
+
+class BaseAdaptivePooling(Layer):
+    """Pooling to a fixed output size whatever the input's (PyTorch's AdaptiveAvgPool rule, as
+    Keras 3): along a dim of length n pooled to m cells, cell i covers [floor(i*n/m), ceil((i+1)*n/m))."""
+
+    rank = None
+    _is_max = True
+
+    def __init__(self, output_size, data_format=None, **kwargs):
+        sequence = isinstance(output_size, (tuple, list))
+        if self.rank == 1 and sequence and len(output_size) != 1:  # Keras's 1D layers say ValueError here
+            raise ValueError(f"For 1D input, `output_size` must be an integer or a tuple of length 1. "
+                             f"Received: output_size={output_size!r}")
+        if isinstance(output_size, bool) or not (_args._is_int(output_size) or (
+                sequence and len(output_size) == self.rank)):
+            what = "an integer" if self.rank == 1 else f"an integer or a tuple of {self.rank} integers"
+            raise TypeError(f"`output_size` must be {what}. Received: output_size={output_size!r} of type "
+                            f"{type(output_size).__name__}")
+        super().__init__(**kwargs)
+        self.output_size = _args.normalize_tuple(output_size, self.rank, "output_size")
+        self.data_format = _args.normalize_data_format(data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def call(self, inputs):
+        fn = ops.adaptive_max_pool if self._is_max else ops.adaptive_average_pool
+        return fn(inputs, self.output_size, self.data_format)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        self.input_spec.check(shape, self.name)
+        if self.data_format == "channels_last":
+            return (shape[0],) + self.output_size + (shape[-1],)
+        return (shape[0], shape[1]) + self.output_size
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"output_size": self.output_size, "data_format": self.data_format})
+        return config
+
+
+def _adaptive(name, rank, is_max):
+    doc = (f"{rank}D adaptive {'max' if is_max else 'average'} pooling to `output_size` "
+           f"(Keras's `{name}`).")
+    return type(name, (BaseAdaptivePooling,), {"rank": rank, "_is_max": is_max, "__doc__": doc,
+                                               "__module__": __name__})
+
+
+AdaptiveAveragePooling1D = _adaptive("AdaptiveAveragePooling1D", 1, False)
+AdaptiveAveragePooling2D = _adaptive("AdaptiveAveragePooling2D", 2, False)
+AdaptiveAveragePooling3D = _adaptive("AdaptiveAveragePooling3D", 3, False)
+AdaptiveMaxPooling1D = _adaptive("AdaptiveMaxPooling1D", 1, True)
+AdaptiveMaxPooling2D = _adaptive("AdaptiveMaxPooling2D", 2, True)
+AdaptiveMaxPooling3D = _adaptive("AdaptiveMaxPooling3D", 3, True)
 
 # Aliases used by Keras.
 MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
