@@ -125,6 +125,20 @@ def test_pool_parity(xs, p, s, padding):
         _close(got, _np(kops.average_pool(x, p, s, padding)))
 
 
+
+@pytest.mark.parametrize("xs,output_size,fmt", [
+    ((2, 13, 3), 5, "channels_last"),
+    ((2, 7, 9, 4), (3, 4), "channels_last"),
+    ((2, 4, 12, 12), 6, "channels_first"),
+    ((1, 3, 8, 2), (5, 2), "channels_last"),
+    ((1, 5, 6, 7, 2), (2, 3, 3), "channels_last"),
+])
+def test_adaptive_pool_parity(xs, output_size, fmt):
+    x = _rand(11, *xs)
+    _close(convkit.ops.adaptive_average_pool(x, output_size, fmt),
+           _np(kops.adaptive_average_pool(x, output_size, fmt)))
+    _close(convkit.ops.adaptive_max_pool(x, output_size, fmt), _np(kops.adaptive_max_pool(x, output_size, fmt)))
+
 def test_channels_first_parity():
     x, k = _rand(9, 2, 3, 8, 7), _rand(10, 3, 3, 3, 4)
     _close(convkit.ops.conv(x, k, 2, "same", "channels_first"), _np(kops.conv(x, k, 2, "same", "channels_first")))
