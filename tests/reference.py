@@ -309,7 +309,7 @@ def adaptive_pool(x, output_size, reduce):
         for i in range(rank):
             window.append(slice(math.floor(o[i] * n[i] / out[i]), math.ceil((o[i] + 1) * n[i] / out[i])))
         block = x[tuple(window)]
-        cells = block.reshape(x.shape[0], -1, x.shape[-1])
+        cells = block.reshape(x.shape[0], int(np.prod(block.shape[1:-1])), x.shape[-1])
         y[(slice(None),) + o] = cells.max(axis=1) if reduce == "max" else cells.mean(axis=1)
     return y
 

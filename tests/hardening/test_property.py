@@ -103,3 +103,20 @@ def test_pool_matches_oracle(case):
     want = oracle(x, case["pool"], case["strides"], case["padding"])
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@SETTINGS
+@given(rank=st.integers(1, 3), data=st.data())
+def test_adaptive_pool_matches_oracle(rank, data):
+    # Any input size to any output size, smaller or larger, on every route (regular grid or not).
+    spatial = tuple(data.draw(st.integers(1, {1: 17, 2: 9, 3: 5}[rank])) for _ in range(rank))
+    output = tuple(data.draw(st.integers(1, {1: 19, 2: 10, 3: 6}[rank])) for _ in range(rank))
+    is_max = data.draw(st.booleans())
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))
+    x = rng.standard_normal((data.draw(st.integers(0, 2)),) + spatial + (data.draw(st.integers(1, 9)),))
+    x = x.astype(np.float32)
+    fn = ops.adaptive_max_pool if is_max else ops.adaptive_average_pool
+    got = fn(x, output)
+    want = ref.adaptive_pool(x, output, "max" if is_max else "mean")
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
