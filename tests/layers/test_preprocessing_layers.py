@@ -192,6 +192,24 @@ def test_layer_scale_and_stochastic_depth(rng):
     assert L.StochasticDepth.from_config(depth.get_config()).drop_path_rate == 0.1
 
 
+@pytest.mark.parametrize("shape", [(2, 37, 19, 96), (2, 7, 9, 96), (3, 768), (1, 1, 5), (0, 4, 96)])
+def test_layer_scale_gives_numpy_products_bit_for_bit(rng, shape):
+    c = shape[-1]
+    x = rng.standard_normal(shape)  # float64 and a non-contiguous view: converted, never modified
+    layer = L.LayerScale(0.5, c)
+    layer.build(shape)
+    gamma = rng.standard_normal(c).astype(np.float32)
+    gamma[0] = -0.0
+    layer.set_weights([gamma])
+    xin = x[..., ::-1]
+    before = xin.copy()
+    got = layer(xin)
+    assert got.dtype == np.float32 and got.shape == shape and got.flags.c_contiguous
+    want = np.ascontiguousarray(xin, dtype=np.float32) * gamma
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    np.testing.assert_array_equal(xin, before)
+
+
 def test_custom_scale_layer(rng):
     x, r = (rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in range(2))
     layer = L.CustomScaleLayer(0.17)
