@@ -314,6 +314,8 @@ def test_config_key_sets_match_keras(regularized, keras):
     assert len(names) > 60, names
     mismatched = {}
     for name in names:
+        if regularized and name == "ActivityRegularization":
+            continue  # it sets its own activity regularizer from l1/l2; Keras refuses a second (TypeError)
         args = {**_minimal_args(name), **extra}
         k_keys = set(getattr(keras.layers, name)(**args).get_config())
         c_layer = getattr(convkit.layers, name)(**args)

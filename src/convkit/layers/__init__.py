@@ -4,7 +4,7 @@ Inference only: regularizers, constraints and dropout are accepted and stored, n
 from convkit.layers.base import InputSpec, Layer
 from convkit.layers.applications import CustomScaleLayer, LayerScale, StochasticDepth
 from convkit.layers.symbolic import KerasTensor
-from convkit.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from convkit.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from convkit.layers.convolutional import (
     BaseConv, BaseConvTranspose, BaseDepthwiseConv, BaseSeparableConv, Conv1D, Conv1DTranspose, Conv2D,
     Conv2DTranspose, Conv3D, Conv3DTranspose, Convolution1D, Convolution1DTranspose, Convolution2D,
@@ -12,14 +12,16 @@ from convkit.layers.convolutional import (
     SeparableConv1D, SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D,
 )
 from convkit.layers.core import (
-    Activation, AlphaDropout, Dense, Dropout, Embedding, GaussianDropout, GaussianNoise, Input, InputLayer,
-    SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+    Activation, ActivityRegularization, AlphaDropout, Dense, Dropout, Embedding, GaussianDropout, GaussianNoise, Input,
+    InputLayer, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
 )
 from convkit.layers.merging import (
     Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, maximum, minimum,
     multiply, subtract,
 )
-from convkit.layers.normalization import BatchNormalization, LayerNormalization
+from convkit.layers.normalization import (
+    BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization,
+)
 from convkit.layers.pooling import (
     AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
     AdaptiveMaxPooling2D, AdaptiveMaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D,

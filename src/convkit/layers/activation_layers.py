@@ -1,11 +1,12 @@
-"""Activation layers with arguments: ReLU, LeakyReLU, Softmax, ELU. Plain ReLU, ReLU(6), LeakyReLU
-and ELU run on convkit's fused activation kernel; the general ReLU and Softmax are vectorised numpy."""
+"""Activation layers with arguments: ReLU, LeakyReLU, Softmax, ELU, PReLU. Plain ReLU, ReLU(6),
+LeakyReLU and ELU run on convkit's fused activation kernel; the general ReLU, Softmax and PReLU
+are vectorised numpy."""
 import numpy as np
 
-from convkit import activations
-from convkit.layers.base import Layer
+from convkit import _args, activations, constraints, initializers, regularizers
+from convkit.layers.base import InputSpec, Layer
 
-__all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU"]
+__all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
 
 
 def _non_negative(value, name, layer, allow_none=False):
@@ -114,4 +115,66 @@ class Softmax(Layer):
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis
+        return config
+
+
+class PReLU(Layer):
+    """x for x >= 0, alpha * x below, with a learned `alpha` per element of a sample
+    (input_shape[1:]), shared (size 1) along `shared_axes`. Weight: alpha. The regularizer and
+    constraint are stored and serialised, never applied (inference only)."""
+
+    def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.alpha_initializer = initializers.get(alpha_initializer, "alpha_initializer")
+        self.alpha_regularizer = regularizers.get(alpha_regularizer, "alpha_regularizer")
+        self.alpha_constraint = constraints.get(alpha_constraint, "alpha_constraint")
+        if shared_axes is None:
+            self.shared_axes = None
+        else:
+            axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
+            if not all(_args._is_int(a) for a in axes):
+                raise TypeError(f"Expected an int or a list/tuple of ints for the argument `shared_axes`. "
+                                f"Received: shared_axes={shared_axes!r}")
+            self.shared_axes = [int(a) for a in axes]
+        self.alpha = None
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        rank = len(shape)
+        if rank < 2:
+            raise ValueError(f"PReLU '{self.name}' expects inputs with a batch axis and at least one more. "
+                             f"Received input shape {shape}")
+        param_shape = list(shape[1:])
+        for axis in self.shared_axes or ():
+            # As Keras: axis i of the input is entry i - 1 of input_shape[1:], Python-indexed, so a
+            # negative axis marks the entry that many places before the last (-1: the second last).
+            # The weight shape must follow that rule for a Keras model's weights to load.
+            if not -(rank - 1) <= axis - 1 < rank - 1:
+                raise ValueError(f"Invalid `shared_axes` for PReLU '{self.name}': axis {axis} does not exist in an "
+                                 f"input of shape {shape}. Received: shared_axes={self.shared_axes}")
+            param_shape[axis - 1] = 1
+        if any(d is None for d in param_shape):
+            raise ValueError(f"PReLU '{self.name}' needs defined sizes along the axes it does not share. Received "
+                             f"input shape {shape} with shared_axes={self.shared_axes}")
+        self.alpha = self.add_weight(tuple(param_shape), self.alpha_initializer, name="alpha",
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint)
+        shared = self.shared_axes or ()
+        self.input_spec = InputSpec(ndim=rank, axes={i: shape[i] for i in range(1, rank) if i not in shared})
+
+    def call(self, inputs):
+        # max(x, 0) + alpha * min(x, 0): Keras's relu(x) - alpha * relu(-x), term for term
+        with np.errstate(invalid="ignore", over="ignore"):  # as torch: 0 * inf is NaN, no warning
+            out = np.minimum(inputs, np.float32(0.0)) * self.alpha.value
+            out += np.maximum(inputs, np.float32(0.0))
+        return out
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "alpha_constraint": constraints.serialize(self.alpha_constraint),
+            "shared_axes": self.shared_axes,
+        })
         return config

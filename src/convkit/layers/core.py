@@ -10,10 +10,11 @@ from convkit._prepared import PreparedDense
 from convkit.layers.base import InputSpec, Layer, standardize_shape
 from convkit.layers.symbolic import KerasTensor, Node
 from convkit.layers.activation_layers import ELU, LeakyReLU, ReLU, Softmax  # noqa: F401 (module path)
+from convkit.layers.preprocessing import _PassThrough
 
 __all__ = [
     "InputLayer", "Input", "Dense", "Activation", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
-    "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Embedding",
+    "SpatialDropout3D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "Embedding", "ActivityRegularization",
     "ReLU", "LeakyReLU", "Softmax", "ELU",
 ]
 
@@ -311,6 +312,29 @@ class AlphaDropout(GaussianDropout):
     def get_config(self):
         config = super().get_config()
         config["noise_shape"] = self.noise_shape
+        return config
+
+
+def _penalty_factor(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value < 0:
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float. Received: {name}={value}")
+    return value
+
+
+class ActivityRegularization(_PassThrough):
+    """Adds l1 * sum(|x|) + l2 * sum(x^2) to the training loss in Keras (its activity
+    regularizer); the identity at inference, which model plans skip."""
+
+    def __init__(self, l1=0.0, l2=0.0, **kwargs):
+        l1, l2 = _penalty_factor(l1, "l1"), _penalty_factor(l2, "l2")
+        super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
+        self.l1, self.l2 = l1, l2  # as given, as Keras's config reports them
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("activity_regularizer", None)  # rebuilt from l1 and l2
+        config.update({"l1": self.l1, "l2": self.l2})
         return config
 
 

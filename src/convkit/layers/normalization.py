@@ -1,4 +1,5 @@
-"""BatchNormalization (inference with the moving statistics) and LayerNormalization.
+"""BatchNormalization (inference with the moving statistics), LayerNormalization,
+GroupNormalization, UnitNormalization and RMSNormalization.
 
 BatchNormalization folds its four weights into one scale and one shift per channel when the
 weights change (`_prepare`), so a call is a single fused multiply-add pass in numpy.
@@ -9,7 +10,7 @@ import numpy as np
 from convkit import _args, constraints, initializers, ops, regularizers
 from convkit.layers.base import InputSpec, Layer
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization", "RMSNormalization"]
 
 
 def _axis_index(axis, rank, layer):
@@ -196,4 +197,227 @@ class LayerNormalization(Layer):
             "beta_constraint": constraints.serialize(self.beta_constraint),
             "gamma_constraint": constraints.serialize(self.gamma_constraint),
         })
+        return config
+
+
+def _non_negative_float(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value >= 0:
+        raise ValueError(f"Invalid value for argument `{name}`: expected a non-negative float. "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+def _int_or_int_list(axis):
+    """`axis` as Keras keeps it: an int, or a list of ints (from a list or a tuple)."""
+    if isinstance(axis, (list, tuple)) and all(_args._is_int(a) for a in axis):
+        if not axis:  # (torch would read no axes as every axis, the batch included)
+            raise ValueError(f"`axis` needs at least one axis to normalise over. Received: axis={axis}")
+        return [int(a) for a in axis]
+    if _args._is_int(axis):
+        return int(axis)
+    raise TypeError("Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
+                    f"Received: axis={axis}")
+
+
+def _axis_positions(axis, shape):
+    """The non-negative positions of `axis` (an int or a list of ints) in an input of `shape`."""
+    axes = axis if isinstance(axis, list) else [axis]
+    rank = len(shape)
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ValueError(f"Axis {a} is out of bounds for input shape {tuple(shape)}. Received: axis={axis}")
+    positions = tuple(a % rank for a in axes)
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"Each axis may appear only once in `axis`. Received: axis={axis} for an input of rank "
+                         f"{rank}")
+    return positions
+
+
+class GroupNormalization(Layer):
+    """Normalise each sample per group of channels: the `axis` channels are split into `groups`
+    runs of consecutive channels, each run is normalised over its channels and every other
+    non-batch axis, then scaled by gamma and shifted by beta (one value per channel).
+    groups=-1 means one group per channel (instance normalization). Weights: gamma (if scale),
+    beta (if center)."""
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        if not _args._is_int(groups) or (groups <= 0 and groups != -1):
+            raise ValueError("Received an invalid value for argument `groups`, expected a positive integer (or `-1` "
+                             f"for instance normalization). Received: groups={groups}")
+        super().__init__(**kwargs)
+        if not _args._is_int(axis):
+            raise TypeError(f"Expected an int value for the `axis` argument of layer '{self.name}'. "
+                            f"Received: axis={axis!r}")
+        self.groups, self.axis = int(groups), int(axis)
+        self.epsilon = _non_negative_float(epsilon, "epsilon")
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
+        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
+        self.beta_regularizer = regularizers.get(beta_regularizer, "beta_regularizer")
+        self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
+        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
+        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
+        self.gamma = self.beta = None
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        if _axis_index(self.axis, len(shape), self.name) == 0:
+            raise ValueError(f"GroupNormalization '{self.name}' normalises each sample on its own, so `axis` cannot "
+                             f"be the batch axis. Received: axis={self.axis} for an input of shape {shape}")
+        dim = shape[self.axis]
+        if dim is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                             f"received an input with shape {shape}.")
+        if dim == 0:
+            raise ValueError(f"GroupNormalization '{self.name}' needs at least one channel along axis {self.axis}. "
+                             f"Received an input with shape {shape}.")
+        if self.groups == -1:
+            self.groups = dim  # as Keras: the config then reports the channel count
+        if dim < self.groups:
+            raise ValueError(f"Number of groups ({self.groups}) cannot be more than the number of channels ({dim}).")
+        if dim % self.groups != 0:
+            raise ValueError(f"Number of groups ({self.groups}) must be a multiple of the number of channels "
+                             f"({dim}).")  # (Keras's words: the channels must be a multiple of the groups)
+        self.input_spec = InputSpec(ndim=len(shape), axes={self.axis: dim})
+        if self.scale:
+            self.gamma = self.add_weight((dim,), self.gamma_initializer, name="gamma",
+                                         regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+        if self.center:
+            self.beta = self.add_weight((dim,), self.beta_initializer, name="beta",
+                                        regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+
+    def call(self, inputs):
+        shape = inputs.shape
+        axis = _axis_index(self.axis, inputs.ndim, self.name)
+        if inputs.size == 0:
+            return np.empty(shape, np.float32)
+        # Viewed as (batch, axes before, channels, axes after), the sums per sample and channel
+        # are one reduction in either layout; the channels' sums then add up per group.
+        batch, channels = shape[0], shape[axis]
+        per_group = channels // self.groups
+        x = inputs.reshape(batch, int(np.prod(shape[1:axis])), channels, int(np.prod(shape[axis + 1:])))
+        count = x.shape[1] * x.shape[3] * per_group
+
+        def group_mean(values):  # float64 sums, rounded once to float32, as close as torch's own
+            sums = np.sum(values, axis=(1, 3), dtype=np.float64).reshape(batch, self.groups, per_group)
+            return (sums.sum(axis=2) / count).astype(np.float32)
+
+        # Keras's torch backend takes the variance as E[x^2] - E[x]^2 in float32 (not the
+        # two-pass form), then folds everything into one multiply-add per element:
+        # x * (rsqrt(var + eps) * gamma) + (beta - mean * rsqrt(var + eps) * gamma). Same here.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as torch: inf or NaN, no warning
+            mean = group_mean(x)
+            variance = group_mean(np.square(x)) - np.square(mean)
+            inv = np.repeat(np.float32(1.0) / np.sqrt(variance + np.float32(self.epsilon)), per_group, axis=1)
+            if self.gamma is not None:
+                inv = inv * self.gamma.value
+            shift = -np.repeat(mean, per_group, axis=1) * inv
+            if self.beta is not None:
+                shift = shift + self.beta.value
+            out = x * inv.reshape(batch, 1, channels, 1)
+            out += shift.reshape(batch, 1, channels, 1)
+        return out.reshape(shape)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        _axis_positions(self.axis, shape)
+        return shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": constraints.serialize(self.beta_constraint),
+            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+        })
+        return config
+
+
+class UnitNormalization(Layer):
+    """Scale each sample to unit L2 norm over `axis` (an int or a list of ints):
+    x * min(rsqrt(sum(x^2)), 1e12), so an all-zero slice stays zero. No weights."""
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _int_or_int_list(axis)
+
+    def call(self, inputs):
+        axes = _axis_positions(self.axis, inputs.shape)
+        # as Keras: the float32 squares summed (here in float64, rounded once), the reciprocal
+        # root capped at 1 / epsilon with epsilon 1e-12
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as torch: inf or NaN, no warning
+            square_sum = np.sum(np.square(inputs), axis=axes, keepdims=True, dtype=np.float64).astype(np.float32)
+            inv_norm = np.minimum(np.float32(1.0) / np.sqrt(square_sum), np.float32(1e12))
+            return inputs * inv_norm
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        _axis_positions(self.axis, shape)
+        return shape
+
+    def get_config(self):
+        config = super().get_config()
+        config["axis"] = self.axis
+        return config
+
+
+class RMSNormalization(Layer):
+    """x * rsqrt(mean(x^2) + epsilon) * scale over `axis` (an int or a list of ints): the mean
+    of the squares, x not centred (unlike LayerNormalization(rms_scaling=True), which divides by
+    the root of the variance). Weight: scale, shaped as the input along the sorted axes.
+
+    Keras's torch backend only computes this correctly over trailing axes (it hands the sizes to
+    torch's rms_norm, which always normalises the last ones); convkit normalises over the axes
+    asked for, wherever they are."""
+
+    def __init__(self, axis=-1, epsilon=1e-6, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = _int_or_int_list(axis)
+        if isinstance(self.axis, list) and min(self.axis) < 0 <= max(self.axis):
+            # Keras lays the scale out in the order of the sorted values, which for mixed signs is
+            # not the order of the axes in the input
+            raise ValueError(f"RMSNormalization's axes must be all negative or all non-negative. "
+                             f"Received: axis={axis}")
+        self.epsilon = _non_negative_float(epsilon, "epsilon")
+        self.scale = None
+
+    def build(self, input_shape):
+        shape = tuple(input_shape)
+        # as Keras: `axis` becomes a sorted list once built (and so in the config)
+        self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        positions = _axis_positions(self.axis, shape)
+        param_shape = tuple(shape[a] for a in positions)
+        if any(d is None for d in param_shape):
+            raise ValueError(f"RMSNormalization '{self.name}' needs defined sizes along axis={self.axis}. "
+                             f"Received input shape {shape}")
+        self.scale = self.add_weight(param_shape, "ones", name="scale")
+        self.input_spec = InputSpec(ndim=len(shape), axes={a: shape[a] for a in positions})
+
+    def call(self, inputs):
+        positions = _axis_positions(self.axis, inputs.shape)
+        if inputs.size == 0:
+            return np.empty(inputs.shape, np.float32)
+        param_shape = [inputs.shape[a] if a in positions else 1 for a in range(inputs.ndim)]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as torch: inf or NaN, no warning
+            mean_square = np.mean(np.square(inputs), axis=positions, keepdims=True, dtype=np.float64)
+            mean_square = mean_square.astype(np.float32)
+            out = inputs * (np.float32(1.0) / np.sqrt(mean_square + np.float32(self.epsilon)))
+            out *= self.scale.value.reshape(param_shape)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        _axis_positions(self.axis, shape)
+        return shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axis": self.axis, "epsilon": self.epsilon})
         return config
