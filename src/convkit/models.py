@@ -672,7 +672,10 @@ def _layer_from_entry(entry, custom_objects=None):
     if _is_operation_entry(entry):
         # an operation written in the model's code (x + 3.0, keras.ops.relu6(x)), not a layer
         return _layers.KerasOperation.from_keras_entry(entry)
-    return _layers.get(class_name).from_config(entry["config"])
+    cls = _layers.get(class_name)
+    if issubclass(cls, (_layers.Wrapper, _layers.Bidirectional)):
+        return cls.from_config(entry["config"], custom_objects)  # the wrapped layer may be a custom class
+    return cls.from_config(entry["config"])
 
 
 # ---- Sequential -----------------------------------------------------------------------------

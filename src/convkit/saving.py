@@ -81,8 +81,6 @@ def _saving_keys(layers):
 
 
 def _assign_keras3(model, group, where):
-    from convkit.models import Model
-
     if "layers" not in group:
         raise ValueError(f"The weights file has no 'layers' group at {where!r}: it is not a Keras 3 weights file")
     layers_group = group["layers"]
@@ -93,13 +91,30 @@ def _assign_keras3(model, group, where):
                 continue
             raise ValueError(f"The weights file has no entry {key!r} for layer {layer.name!r} (at {where}/layers); "
                              f"it holds: {sorted(layers_group)}")
-        sub = layers_group[key]
-        if isinstance(layer, Model):
-            _assign_keras3(layer, sub, f"{where}/layers/{key}")
-        else:
-            arrays = _keras3_arrays(sub)
-            if arrays or layer.get_weights():
-                layer.set_weights(arrays)
+        _assign_keras3_layer(layer, layers_group[key], f"{where}/layers/{key}")
+
+
+def _assign_keras3_layer(layer, group, where):
+    """One layer's weights from its group. A wrapper's inner layers (TimeDistributed's `layer`,
+    Bidirectional's `forward_layer` and `backward_layer`) are read from the groups named after
+    them, each in turn: their names do not sort in Keras's weight order."""
+    from convkit.models import Model
+
+    if isinstance(layer, Model):
+        _assign_keras3(layer, group, where)
+        return
+    sublayers = getattr(layer, "_keras_sublayers", None)
+    if sublayers is not None:
+        for name, sub in sublayers():
+            if name in group:
+                _assign_keras3_layer(sub, group[name], f"{where}/{name}")
+            elif sub.get_weights():
+                raise ValueError(f"The weights file has no entry {name!r} for layer {sub.name!r} (at {where}); it "
+                                 f"holds: {sorted(group)}")
+        return
+    arrays = _keras3_arrays(group)
+    if arrays or layer.get_weights():
+        layer.set_weights(arrays)
 
 
 # ---- legacy HDF5 layout ----------------------------------------------------------------------

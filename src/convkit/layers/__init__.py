@@ -39,6 +39,7 @@ from convkit.layers.reshaping import (
     Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D,
     UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
 )
+from convkit.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
 
 
 def _registry():
