@@ -574,6 +574,33 @@ def _layer_norm_rows(x, n, gamma, beta, epsilon, rms):
     return out
 
 
+def _group_norm(x, groups, gamma, beta, epsilon):
+    """GroupNormalization of x (float32, C-contiguous, viewed as (batch, outer, channels, inner)):
+    each sample's channels in `groups` runs of consecutive channels, each normalised over its
+    channels and every outer and inner position, then x * gamma + beta per channel (either None).
+    The sums per sample and channel are one pass in C (in double); the rest is per channel."""
+    batch, outer, channels, inner = x.shape
+    per_group = channels // groups
+    sums = np.empty((2, batch, channels), np.float64)
+    _core.channel_moments(x, sums[0], sums[1])
+    count = outer * inner * per_group
+    mean, mean_square = (sums.reshape(2, batch, groups, per_group).sum(axis=3) / count).astype(np.float32)
+    # Keras's torch backend takes the variance as E[x^2] - E[x]^2 in float32 (not the two-pass
+    # form), then folds everything into one multiply-add per element:
+    # x * (rsqrt(var + eps) * gamma) + (beta - mean * rsqrt(var + eps) * gamma). Same here.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as torch: inf or NaN, no warning
+        variance = mean_square - np.square(mean)
+        scale = np.repeat(np.float32(1.0) / np.sqrt(variance + np.float32(epsilon)), per_group, axis=1)
+        if gamma is not None:
+            scale = scale * gamma
+        shift = -np.repeat(mean, per_group, axis=1) * scale
+        if beta is not None:
+            shift = shift + beta
+    out = np.empty_like(x)
+    for n in range(batch):  # per sample, in C: x * scale[c] + shift[c]
+        _core.channel_affine(x[n], scale[n], shift[n], out[n])
+    return out
+
 def _merge_same_shape(op, xs, activation=None):
     """act(x0 op x1 op ...) for float32 C-contiguous arrays of one shape (ck_merge_op `op`)."""
     out = np.empty(xs[0].shape, np.float32)

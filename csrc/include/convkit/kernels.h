@@ -113,6 +113,10 @@ ck_status ck_f32_layer_norm(int64_t rows, int64_t n, const float *x, const float
  * scale[c] (a per-channel Multiply). */
 ck_status ck_f32_channel_affine(int64_t outer, int64_t channels, int64_t inner, const float *x, const float *scale,
                                 const float *shift, float *y);
+/* x viewed as [batch, outer, channels, inner]: sum[n, c] = sum of x[n, :, c, :] and sumsq[n, c] = sum of
+ * the float32 squares, in double (csrc/norm/f32-channel-moments.c). */
+ck_status ck_f32_channel_moments(int64_t batch, int64_t outer, int64_t channels, int64_t inner, const float *x,
+                                 double *sum, double *sumsq);
 /* Softmax (or log-softmax) of each of `rows` rows of n values. */
 ck_status ck_f32_softmax(int64_t rows, int64_t n, const float *x, int log_softmax, float *y);
 

@@ -54,6 +54,8 @@ cdef extern from "convkit/kernels.h" nogil:
                                 float epsilon, int rms, float *y)
     ck_status ck_f32_channel_affine(int64_t outer, int64_t channels, int64_t inner, const float *x,
                                     const float *scale, const float *shift, float *y)
+    ck_status ck_f32_channel_moments(int64_t batch, int64_t outer, int64_t channels, int64_t inner,
+                                     const float *x, double *sum, double *sumsq)
     ck_status ck_f32_softmax(int64_t rows, int64_t n, const float *x, int log_softmax, float *y)
     ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_activation act, float *y)
     ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units, const float *xproj,

@@ -55,6 +55,20 @@ def channel_affine(const float[:, :, ::1] x, const float[::1] scale, object shif
     check_status(st, "channel_affine")
 
 
+
+def channel_moments(const float[:, :, :, ::1] x, double[:, ::1] sums, double[:, ::1] sumsq):
+    """sums[n, c], sumsq[n, c] = sum of x[n, :, c, :] and of its float32 squares, in double, with x
+    viewed as (batch, outer, channels, inner)."""
+    cdef int64_t batch = x.shape[0], outer = x.shape[1], channels = x.shape[2], inner = x.shape[3]
+    cdef ck_status st
+    if sums.shape[0] != batch or sums.shape[1] != channels or sumsq.shape[0] != batch or sumsq.shape[1] != channels:
+        raise ValueError("channel_moments: sums must be (batch, channels)")
+    if batch == 0:
+        return
+    with nogil:
+        st = ck_f32_channel_moments(batch, outer, channels, inner, &x[0, 0, 0, 0], &sums[0, 0], &sumsq[0, 0])
+    check_status(st, "channel_moments")
+
 def softmax_rows(const float[:, ::1] x, bint log_softmax, float[:, ::1] y):
     """Softmax (or log-softmax) of each row."""
     cdef int64_t rows = x.shape[0], n = x.shape[1]

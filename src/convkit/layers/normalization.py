@@ -289,36 +289,18 @@ class GroupNormalization(Layer):
                                         regularizer=self.beta_regularizer, constraint=self.beta_constraint)
 
     def call(self, inputs):
-        shape = inputs.shape
-        axis = _axis_index(self.axis, inputs.ndim, self.name)
-        if inputs.size == 0:
+        x = np.ascontiguousarray(inputs, dtype=np.float32)
+        shape = x.shape
+        axis = _axis_index(self.axis, x.ndim, self.name)
+        if x.size == 0:
             return np.empty(shape, np.float32)
-        # Viewed as (batch, axes before, channels, axes after), the sums per sample and channel
-        # are one reduction in either layout; the channels' sums then add up per group.
+        # viewed as (batch, axes before, channels, axes after): one layout for both formats
         batch, channels = shape[0], shape[axis]
-        per_group = channels // self.groups
-        x = inputs.reshape(batch, int(np.prod(shape[1:axis])), channels, int(np.prod(shape[axis + 1:])))
-        count = x.shape[1] * x.shape[3] * per_group
-
-        def group_mean(values):  # float64 sums, rounded once to float32, as close as torch's own
-            sums = np.sum(values, axis=(1, 3), dtype=np.float64).reshape(batch, self.groups, per_group)
-            return (sums.sum(axis=2) / count).astype(np.float32)
-
-        # Keras's torch backend takes the variance as E[x^2] - E[x]^2 in float32 (not the
-        # two-pass form), then folds everything into one multiply-add per element:
-        # x * (rsqrt(var + eps) * gamma) + (beta - mean * rsqrt(var + eps) * gamma). Same here.
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # as torch: inf or NaN, no warning
-            mean = group_mean(x)
-            variance = group_mean(np.square(x)) - np.square(mean)
-            inv = np.repeat(np.float32(1.0) / np.sqrt(variance + np.float32(self.epsilon)), per_group, axis=1)
-            if self.gamma is not None:
-                inv = inv * self.gamma.value
-            shift = -np.repeat(mean, per_group, axis=1) * inv
-            if self.beta is not None:
-                shift = shift + self.beta.value
-            out = x * inv.reshape(batch, 1, channels, 1)
-            out += shift.reshape(batch, 1, channels, 1)
-        return out.reshape(shape)
+        outer, inner = int(np.prod(shape[1:axis])), int(np.prod(shape[axis + 1:]))
+        gamma = None if self.gamma is None else self.gamma.value
+        beta = None if self.beta is None else self.beta.value
+        y = ops._group_norm(x.reshape(batch, outer, channels, inner), self.groups, gamma, beta, self.epsilon)
+        return y.reshape(shape)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
