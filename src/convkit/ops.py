@@ -502,6 +502,14 @@ def upsample(inputs, size, interpolation="nearest", data_format=None):
     return _finish(y, rank, data_format)
 
 
+def _resize_bilinear(x, size):
+    """x (N, H, W, C) float32 resized to size (height, width) with the half-pixel bilinear rule
+    (torch's and Keras's, up and down; no antialiasing), in C."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    y = _output_array((x.shape[0],) + tuple(size) + (x.shape[3],), "resize")
+    _core.resize_bilinear_2d(x, y)
+    return y
+
 # ---- dense and activations ----------------------------------------------------------------------
 
 def dense(inputs, kernel, bias=None, activation=None):

@@ -31,8 +31,8 @@ from convkit.layers.pooling import (
 )
 from convkit.layers.operations import KerasOperation
 from convkit.layers.preprocessing import (
-    Identity, Normalization, RandomBrightness, RandomContrast, RandomFlip, RandomRotation, RandomTranslation, RandomZoom,
-    Rescaling,
+    CenterCrop, Identity, Normalization, RandomBrightness, RandomContrast, RandomFlip, RandomRotation,
+    RandomTranslation, RandomZoom, Rescaling, Resizing,
 )
 from convkit.layers.recurrent import GRU, LSTM, SimpleRNN
 from convkit.layers.reshaping import (

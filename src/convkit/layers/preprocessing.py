@@ -7,7 +7,7 @@ convkit refuses `training=True` on the augmentation layers rather than returning
 images. Arguments are checked and normalised as Keras does, so configs match."""
 import numpy as np
 
-from convkit import _args
+from convkit import _args, ops
 from convkit.layers.base import Layer
 
 
@@ -331,3 +331,376 @@ class Normalization(Layer):
         config.update({"axis": self.axis, "invert": self.invert,
                        "mean": np.array(self.input_mean).tolist(), "variance": np.array(self.input_variance).tolist()})
         return config
+
+
+# ---- Resizing and CenterCrop ----------------------------------------------------------------
+#
+# Keras's torch backend resizes with torch.nn.functional.interpolate (align_corners=False):
+#   bilinear  2 taps per axis at the half-pixel source coordinate (in/out) * (o + 0.5) - 0.5, clamped
+#             to the image; downscaling samples the same 2 taps (no averaging) unless antialias=True.
+#   nearest   torch's 'nearest-exact': floor((o + 0.5) * in / out), capped at in - 1.
+#   bicubic   4 taps per axis, Keys' kernel with a = -0.75, taps beyond the edge clamped to it.
+#   antialias bilinear / bicubic become a filter stretched by in/out on a downscaled axis (a triangle,
+#             or Keys' kernel with a = -0.5), normalised over the taps inside the image; on an axis
+#             that is enlarged, bilinear is unchanged and bicubic switches to a = -0.5 and
+#             normalised taps. An axis whose size does not change is copied. (To an output width
+#             of 1, torch's antialiased kernel copies the first output row into all the others for
+#             most layouts: convkit refuses that case.)
+# Lanczos is refused by Keras's torch backend itself; 'area', 'gaussian' and 'mitchellcubic' (its
+# TensorFlow backend's) do not exist there either.
+
+_RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
+_TORCH_SMALL_OUTPUT = 128  # torch's nearest kernel choice (see _nearest_indices)
+
+
+def _image_size(value, name):
+    if not _args._is_int(value) or value < 1:
+        raise ValueError(f"The `{name}` argument must be a positive integer. Received: {name}={value!r}")
+    return int(value)
+
+
+def _image_rank_error(shape):
+    return ValueError(f"Expected image tensor to have rank 3 (single image) or 4 (batch of images). "
+                      f"Received: data.shape={tuple(shape)}")
+
+
+class _ImageSizeLayer(Layer):
+    """Shared by Resizing and CenterCrop: a target (height, width), the data format, Keras's
+    rank-3-or-4 rule and its output shape. `bounding_box_format` only concerns Keras's dict
+    inputs (boxes travel with the images); convkit takes images alone and keeps it for the config."""
+
+    def __init__(self, height, width, data_format=None, bounding_box_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.height = _image_size(height, "height")
+        self.width = _image_size(width, "width")
+        self.data_format = _args.normalize_data_format(data_format)
+        self.bounding_box_format = bounding_box_format
+
+    def _spatial_axes(self, ndim):
+        return (ndim - 2, ndim - 1) if self.data_format == "channels_first" else (ndim - 3, ndim - 2)
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        if len(shape) not in (3, 4):
+            raise ValueError(f"`input_shape` must be a non-nested tuple or list of rank-1 with size 3 (unbatched) "
+                             f"or 4 (batched). Received: input_shape={tuple(input_shape)}")
+        h_axis, w_axis = self._spatial_axes(len(shape))
+        shape[h_axis], shape[w_axis] = self.height, self.width
+        return tuple(shape)
+
+    def _to_nhwc(self, x):
+        """A rank-3 or rank-4 float32 image (batch) in the layer's data format -> (N, H, W, C)."""
+        if x.ndim not in (3, 4):
+            raise _image_rank_error(x.shape)
+        if x.ndim == 3:
+            x = x[None]
+        return ops._channels_last(x) if self.data_format == "channels_first" else x
+
+    def _from_nhwc(self, y, ndim):
+        if self.data_format == "channels_first":
+            y = ops._channels_first(y)
+        return y if ndim == 4 else y[0]
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"height": self.height, "width": self.width, "data_format": self.data_format})
+        if self.bounding_box_format is not None:  # as Keras: the key only when one is set
+            config["bounding_box_format"] = self.bounding_box_format
+        return config
+
+
+def _crop_to_aspect_ratio(x, size):
+    """The largest centred window of x (N, H, W, C) with the aspect ratio of `size`, by Keras's
+    integer rule (at least one pixel each way). A view."""
+    h, w = x.shape[1:3]
+    th, tw = size
+    ch = max(min(h, int(float(w * th) / tw)), 1)
+    cw = max(min(w, int(float(h * tw) / th)), 1)
+    top, left = int(float(h - ch) / 2), int(float(w - cw) / 2)
+    return x[:, top:top + ch, left:left + cw, :]
+
+
+def _aspect_padding(h, w, size):
+    """Rows (or columns) Keras adds on each side for pad_to_aspect_ratio: (rows, cols), one of them 0."""
+    th, tw = size
+    rows = int(float(max(h, int(float(w * th) / tw)) - h) / 2)
+    cols = int(float(max(w, int(float(h * tw) / th)) - w) / 2)
+    return rows, cols
+
+
+def _pad_to_aspect_ratio(x, size, fill_value):
+    """x (N, H, W, C) centred between equal bands of fill_value on its short side (Keras puts
+    the same number of rows, or columns, on both sides)."""
+    n, h, w, c = x.shape
+    rows, cols = _aspect_padding(h, w, size)
+    if rows == 0 and cols == 0:
+        return x
+    out = np.full((n, h + 2 * rows, w + 2 * cols, c), np.float32(fill_value), np.float32)
+    out[:, rows:rows + h, cols:cols + w, :] = x
+    return out
+
+
+def _dense_in_channels_last_order(sizes, strides):
+    """torch's is_contiguous(memory_format=torch.channels_last) for an NCHW tensor of these sizes
+    and (element) strides: dims of size 1 are not checked."""
+    expected = 1
+    for d in (1, 3, 2, 0):
+        if sizes[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= sizes[d]
+    return True
+
+
+def _nearest_indices(n_in, n_out, vectorised_kernel):
+    """Source index of each output cell for torch's 'nearest-exact'. torch has two kernels whose
+    float32 roundings differ where an output centre falls exactly on a boundary between two input
+    cells (e.g. 2 -> 41): the channels-last one computes floor(float((o + 0.5) * scale)), the
+    generic one floor(float(scale * (o + 0.5) - 0.5) + 0.5) (a fused multiply-add, then a float
+    add); scale = float32(in) / out in both."""
+    scale = np.float64(np.float32(n_in) / np.float32(n_out))
+    centres = np.arange(n_out, dtype=np.float64) + 0.5
+    if vectorised_kernel:
+        source = (centres * scale).astype(np.float32)
+    else:
+        source = np.maximum((centres * scale - 0.5).astype(np.float32), np.float32(0)) + np.float32(0.5)
+    return np.minimum(np.floor(source).astype(np.int64), n_in - 1)
+
+
+def _keys_cubic(t, a):
+    """Keys' cubic convolution kernel at distances t (0 beyond 2)."""
+    t = np.abs(t)
+    near = ((a + 2) * t - (a + 3)) * t * t + 1
+    far = ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+    return np.where(t < 1, near, np.where(t < 2, far, 0.0))
+
+
+def _bicubic_taps(n_in, n_out):
+    """(indices, weights), each (n_out, 4), of torch's bicubic without antialias along one axis.
+    The source coordinate is rounded to float32 once, as torch's fused multiply-add does."""
+    scale = np.float64(np.float32(n_in) / np.float32(n_out))
+    source = ((np.arange(n_out) + 0.5) * scale - 0.5).astype(np.float32)
+    first = np.minimum(np.floor(source).astype(np.int64), n_in - 1)
+    frac = np.clip(source - first.astype(np.float32), 0, 1).astype(np.float64)
+    offsets = np.arange(-1, 3)
+    indices = np.clip(first[:, None] + offsets, 0, n_in - 1)
+    return indices, _keys_cubic(frac[:, None] - offsets, -0.75)
+
+
+def _antialias_taps(n_in, n_out, interpolation):
+    """(indices, weights), each (n_out, taps), of torch's antialiased bilinear / bicubic along one
+    axis: the filter (triangle, or Keys' a = -0.5) stretched by in/out when downscaling, over the
+    window torch takes (a float32 centre, bounds truncated), normalised by the weights' sum. Unused
+    taps repeat a tap of the window with weight 0."""
+    scale = np.float32(n_in) / np.float32(n_out)
+    radius = 1.0 if interpolation == "bilinear" else 2.0
+    stretch = max(float(scale), 1.0)
+    support = np.float32(radius * stretch)
+    taps = int(np.ceil(support)) * 2 + 1
+    centres = (scale * (np.arange(n_out, dtype=np.float32) + np.float32(0.5))).astype(np.float64)
+    first = np.maximum(np.trunc(centres - support + 0.5).astype(np.int64), 0)
+    count = np.clip(np.minimum(np.trunc(centres + support + 0.5).astype(np.int64), n_in) - first, 0, taps)
+    j = np.arange(taps)
+    distance = (first[:, None] + j - centres[:, None] + 0.5) / stretch
+    if interpolation == "bilinear":
+        weights = np.maximum(1.0 - np.abs(distance), 0.0)
+    else:
+        weights = _keys_cubic(distance, -0.5)
+    weights = np.where(j < count[:, None], weights, 0.0)
+    total = weights.sum(axis=1, keepdims=True)
+    weights = np.divide(weights, total, out=weights, where=total != 0)
+    indices = np.minimum(first[:, None] + np.minimum(j, np.maximum(count[:, None] - 1, 0)), n_in - 1)
+    return indices, weights
+
+
+def _resample_axis(x, indices, weights, axis):
+    """Weighted sum of taps along spatial axis 1 (height) or 2 (width) of x (N, H, W, C). Each
+    step of the loop handles one tap for every pixel at once (a few taps: 4 for bicubic, about
+    2 * in / out + 1 when antialiasing a downscale). Only each output's own taps are read, so a
+    NaN or Inf reaches only the outputs whose taps include it."""
+    n, h, w, c = x.shape
+    taps = indices.shape[1]
+    factors = weights.astype(np.float32).T  # (taps, out)
+    if axis == 1:  # gather whole rows of W * C values
+        source = x.reshape(n, h, w * c)
+        positions = indices.T
+        factors = factors[:, :, None]
+        out_shape = (n, indices.shape[0], w, c)
+    else:  # gather single values: the column of each (width position, channel)
+        source = x.reshape(n * h, w * c)
+        positions = (indices.T[:, :, None] * c + np.arange(c)).reshape(taps, -1)
+        factors = np.repeat(factors, c, axis=1)
+        out_shape = (n, h, indices.shape[0], c)
+    out = np.take(source, positions[0], axis=1)
+    out *= factors[0]
+    term = np.empty_like(out)
+    for tap in range(1, taps):
+        np.take(source, positions[tap], axis=1, out=term)
+        term *= factors[tap]
+        out += term
+    return out.reshape(out_shape)
+
+
+def _resize_nhwc(x, size, interpolation, antialias=False, channels_last_dense=False):
+    """x (N, H, W, C) float32 -> (N, height, width, C) as Keras's torch backend. For 'nearest',
+    `channels_last_dense` says whether the tensor torch gets is dense in channels-last order
+    (which, with the output size and the channel count, picks torch's kernel)."""
+    n, h, w, c = x.shape
+    oh, ow = size
+    if min(h, w) < 1:
+        raise ValueError(f"Cannot resize images with an empty spatial dimension. Received images of height {h} "
+                         f"and width {w}")
+    if (h, w) == (oh, ow):
+        return np.array(x, dtype=np.float32, copy=True)
+    if n == 0 or c == 0:
+        return np.zeros((n, oh, ow, c), np.float32)
+    if interpolation == "nearest":
+        vectorised = oh + ow <= _TORCH_SMALL_OUTPUT or (channels_last_dense and c > 3)
+        rows = _nearest_indices(h, oh, vectorised)
+        cols = _nearest_indices(w, ow, vectorised)
+        return np.ascontiguousarray(x[:, rows[:, None], cols[None, :], :])
+    if antialias and ow == 1 and h > 1 and oh > 1 and oh != h:
+        raise NotImplementedError(
+            "Resizing with antialias=True to a width of 1 while resampling the height is not supported: there "
+            "torch.nn.functional.interpolate (Keras's torch backend) gives every output row the values of the "
+            "first (for channels_first, single-channel or padded images), which convkit does not reproduce. Use "
+            f"antialias=False or a width above 1. Received: images of height {h} resized to ({oh}, {ow})")
+    if interpolation == "bilinear" and not (antialias and (oh < h or ow < w)):
+        return ops._resize_bilinear(x, size)  # antialiased bilinear equals plain bilinear on enlarged axes
+    y = x
+    for axis, (n_in, n_out) in ((2, (w, ow)), (1, (h, oh))):  # torch's order: width, then height
+        if n_in != n_out:
+            taps = _antialias_taps(n_in, n_out, interpolation) if antialias else _bicubic_taps(n_in, n_out)
+            y = _resample_axis(y, *taps, axis=axis)
+    return np.ascontiguousarray(y, dtype=np.float32)
+
+
+_TORCH_WIDER_TYPE = {np.dtype(np.uint16): np.int32, np.dtype(np.uint32): np.int64}  # unsigned types torch lacks
+
+
+def _integer_result(y, dtype):
+    """What Keras returns for integer images, as float32: the result rounded (half to even), in
+    the type Keras resizes in (uint16 / uint32 become int32 / int64 in torch). uint8 results are
+    clipped to [0, 255], as torch clamps bicubic ones; bilinear and nearest stay within the input's
+    range, so only bicubic can leave another type's range, where torch wraps around (a C cast
+    out of range): convkit raises rather than return those numbers. Bool images (nearest only, see
+    Resizing.call) come back as 0 / 1."""
+    if dtype == np.bool_:
+        return y
+    y = np.round(y)
+    if dtype == np.uint8:
+        return np.clip(y, 0, 255, out=y)
+    info = np.iinfo(_TORCH_WIDER_TYPE.get(np.dtype(dtype), dtype))
+    if y.size and (y.min() < info.min or y.max() > info.max):
+        raise ValueError(f"Resizing these {np.dtype(dtype)} images gives values outside the {info.dtype} range "
+                         f"[{info.min}, {info.max}] (bicubic overshoots its input; received values in "
+                         f"[{y.min():g}, {y.max():g}]): Keras's torch backend wraps them around, which convkit does "
+                         f"not reproduce. Pass float images (or uint8, which is clipped).")
+    return y
+
+
+class Resizing(_ImageSizeLayer):
+    """Resizes images (a batch (N, H, W, C), or one image (H, W, C); channels first with
+    data_format='channels_first') to (height, width), with Keras's torch backend's numbers:
+    'bilinear' (the C core), 'nearest' and 'bicubic', with or without `antialias`, after an
+    optional centred crop (crop_to_aspect_ratio) or padding with fill_value (pad_to_aspect_ratio)
+    to the target's aspect ratio. Integer images come back rounded to integers (uint8: clipped to
+    [0, 255]), as Keras returns them in their own type (convkit: as float32); bool images are
+    resized with 'nearest' only; see _integer_result.
+    Refused: 'lanczos3' / 'lanczos5' (which Keras's torch backend refuses too), the TensorFlow
+    backend's 'area', 'gaussian' and 'mitchellcubic', and (NotImplementedError, at call time)
+    antialias=True to a width of 1 while the height is resampled, where torch's numbers are wrong."""
+
+    def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
+                 fill_mode="constant", fill_value=0.0, antialias=False, data_format=None, **kwargs):
+        super().__init__(height, width, data_format=data_format, **kwargs)
+        if interpolation in ("lanczos3", "lanczos5"):
+            raise ValueError(f"Resizing with Lanczos interpolation is not supported by convkit (nor by Keras's "
+                             f"PyTorch backend, whose numbers convkit reproduces). Supported: "
+                             f"{_RESIZE_INTERPOLATIONS}. Received: interpolation={interpolation}")
+        if interpolation not in _RESIZE_INTERPOLATIONS:
+            raise ValueError(f"Invalid value for argument `interpolation`. Expected of one {_RESIZE_INTERPOLATIONS}. "
+                             f"Received: interpolation={interpolation!r}")
+        if fill_mode != "constant":
+            raise ValueError(f"Invalid value for argument `fill_mode`. Only `'constant'` is supported. "
+                             f"Received: fill_mode={fill_mode!r}")
+        if pad_to_aspect_ratio and crop_to_aspect_ratio:
+            raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.")
+        if not _number(fill_value):
+            raise TypeError(f"The `fill_value` argument must be a number. Received: fill_value={fill_value!r}")
+        self.interpolation = interpolation
+        self.crop_to_aspect_ratio = crop_to_aspect_ratio
+        self.pad_to_aspect_ratio = pad_to_aspect_ratio
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+        self.antialias = bool(antialias)
+
+    def _convert_inputs(self, inputs):
+        # Integer and bool images keep their type until call(), which gives Keras's result for it.
+        try:
+            arr = np.asarray(inputs)
+        except (ValueError, TypeError):
+            arr = None  # not an array: the usual conversion says why
+        if arr is not None and arr.dtype.kind in "biu":
+            return arr
+        return super()._convert_inputs(inputs)
+
+    def call(self, inputs):
+        integer_type = inputs.dtype if isinstance(inputs, np.ndarray) and inputs.dtype.kind in "biu" else None
+        if integer_type == np.bool_ and self.interpolation != "nearest":
+            # Keras casts the resized values back to bool: True wherever torch's float32 result is not
+            # exactly 0, which turns on its rounding (a weight of 1e-8 instead of 0 makes a True).
+            raise ValueError(f"Resizing bool images is supported with interpolation='nearest' only (Keras makes "
+                             f"every non-zero {self.interpolation} value True, which depends on torch's float "
+                             f"rounding). Received: interpolation={self.interpolation!r}")
+        x = _args.as_float32_array(inputs, "inputs")
+        size = (self.height, self.width)
+        images = self._to_nhwc(x)
+        n, h, w, c = images.shape
+        # The strides (NCHW order) of the tensor torch resizes: Keras permutes channels-last
+        # images into a channels-last-dense NCHW view; padding builds a new contiguous tensor.
+        if self.data_format == "channels_last":
+            strides = (h * w * c, 1, w * c, c)
+        else:
+            strides = (c * h * w, h * w, w, 1)
+        if self.crop_to_aspect_ratio:
+            images = _crop_to_aspect_ratio(images, size)
+        elif self.pad_to_aspect_ratio and any(_aspect_padding(h, w, size)):
+            images = _pad_to_aspect_ratio(images, size, self.fill_value)
+            ph, pw = images.shape[1:3]
+            strides = (c * ph * pw, ph * pw, pw, 1)
+        sizes = (images.shape[0], c) + images.shape[1:3]
+        y = _resize_nhwc(images, size, self.interpolation, self.antialias,
+                         channels_last_dense=_dense_in_channels_last_order(sizes, strides))
+        if integer_type is not None:
+            y = _integer_result(y, integer_type)
+        return self._from_nhwc(y, x.ndim)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                       "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
+                       "fill_value": self.fill_value, "antialias": self.antialias})
+        return config
+
+
+class CenterCrop(_ImageSizeLayer):
+    """The central (height, width) window of images (a batch or one image, either data format),
+    as Keras: the window starts at (H - height) // 2, (W - width) // 2. When the input is smaller
+    than the target along either axis, Keras instead crops the largest centred window with the
+    target's aspect ratio and resizes it bilinearly (keras.utils.smart_resize); so does convkit."""
+
+    def call(self, inputs):
+        x = _args.as_float32_array(inputs, "inputs")
+        if x.ndim not in (3, 4):
+            raise _image_rank_error(x.shape)
+        h_axis, w_axis = self._spatial_axes(x.ndim)
+        h, w = x.shape[h_axis], x.shape[w_axis]
+        if h >= self.height and w >= self.width:
+            window = [slice(None)] * x.ndim
+            top, left = (h - self.height) // 2, (w - self.width) // 2
+            window[h_axis], window[w_axis] = slice(top, top + self.height), slice(left, left + self.width)
+            return x[tuple(window)].copy()  # a new C-contiguous array, never a view of the input
+        size = (self.height, self.width)
+        images = _crop_to_aspect_ratio(self._to_nhwc(x), size)
+        return self._from_nhwc(_resize_nhwc(images, size, "bilinear"), x.ndim)
