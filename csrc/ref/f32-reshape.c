@@ -1,5 +1,6 @@
 /* Reference zero padding, cropping and nearest-neighbour upsampling: pure data movement, one
  * output row (all channels of one pixel) at a time. */
+#include <math.h>
 #include <string.h>
 
 #include "convkit/ref.h"
@@ -48,14 +49,21 @@ void ck_f32_upsample_nearest_nd__ref(int64_t batch, int64_t C, const int64_t in[
 
 /* Source coordinate of output index o under the half-pixel rule, clamped to [0, in-1], split into
  * the two neighbours and the weight of the upper one. */
+/* The half-pixel source coordinate of output cell o, as torch computes it (Keras's torch backend
+ * resizes with torch): in float32, scale = in / out, src = scale * (o + 0.5) - 0.5 as one fused
+ * multiply-add (torch's vector kernels are built with FMA). The double coordinate this replaced
+ * was more exact but differed from torch's by up to 4e-4 of the value range at 4000 -> 4097
+ * pixels; this one by 2.4e-7. */
 static inline void ck_half_pixel(int64_t o, int64_t in, int64_t out, int64_t *i0, int64_t *i1, float *frac) {
-    double src = ((double)o + 0.5) * (double)in / (double)out - 0.5;
-    if (src < 0.0) src = 0.0;
+    const float scale = (float)in / (float)out;
+    float src = fmaf(scale, (float)o + 0.5f, -0.5f);
+    if (src < 0.0f) src = 0.0f;
     int64_t lo = (int64_t)src;
     if (lo > in - 1) lo = in - 1;
     *i0 = lo;
     *i1 = lo + 1 < in ? lo + 1 : in - 1;
-    *frac = (float)(src - (double)lo);
+    const float f = src - (float)lo;
+    *frac = f > 1.0f ? 1.0f : f;
 }
 
 void ck_f32_resize_bilinear_2d__ref(int64_t batch, int64_t C, int64_t IH, int64_t IW, int64_t OH,
