@@ -55,6 +55,7 @@ static void ck_fill_ref(ck_dispatch_table *t) {
     t->winograd_input = ck_f32_winograd_input_4x4_3x3__scalar;
     t->winograd_output = ck_f32_winograd_output_4x4_3x3__scalar;
     t->global_pool = ck_f32_global_pool__ref;
+    t->merge_span = ck_f32_merge_span__ref;
 }
 
 static int ck_cpu_has_avx2(const ck_cpu_features *f) { return f->avx2 && f->fma; }

@@ -9,29 +9,12 @@
 #include <string.h>
 
 #include "convkit/dispatch.h"
+#include "convkit/f32-merge-span.h"
 #include "convkit/kernels.h"
 #include "convkit/threads.h"
 
-/* One op over a chunk, the op fixed for the loop so each is a plain vectorisable loop. Maximum
- * and minimum keep a when it is NaN, as numpy.maximum / numpy.minimum. */
-static void ck_merge_chunk(int op, const float *a, const float *b, float *y, int64_t n) {
-    switch (op) {
-    case CK_MERGE_SUB:
-        for (int64_t i = 0; i < n; i++) y[i] = a[i] - b[i];
-        break;
-    case CK_MERGE_MUL:
-        for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i];
-        break;
-    case CK_MERGE_MAX:
-        for (int64_t i = 0; i < n; i++) y[i] = (a[i] >= b[i] || a[i] != a[i]) ? a[i] : b[i];
-        break;
-    case CK_MERGE_MIN:
-        for (int64_t i = 0; i < n; i++) y[i] = (a[i] <= b[i] || a[i] != a[i]) ? a[i] : b[i];
-        break;
-    default: /* ADD, AVG */
-        for (int64_t i = 0; i < n; i++) y[i] = a[i] + b[i];
-        break;
-    }
+void ck_f32_merge_span__ref(int op, const float *a, const float *b, float *y, int64_t n) {
+    ck_f32_merge_span_body(op, a, b, y, n);
 }
 
 ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_activation act, float *y) {
@@ -41,6 +24,7 @@ ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_
     if (xs == NULL || y == NULL) return CK_EINVAL;
     for (int64_t j = 0; j < k; j++)
         if (xs[j] == NULL) return CK_EINVAL;
+    const ck_merge_span_fn span = ck_dispatch.merge_span ? ck_dispatch.merge_span : ck_f32_merge_span__ref;
     const int64_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
     CK_PARALLEL_FOR(n * k)
     for (int64_t c = 0; c < chunks; c++) {
@@ -49,8 +33,8 @@ ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_
         if (k == 1) {
             memcpy(yc, xs[0] + i0, (size_t)len * sizeof(float));
         } else {
-            ck_merge_chunk(op, xs[0] + i0, xs[1] + i0, yc, len);
-            for (int64_t j = 2; j < k; j++) ck_merge_chunk(op, yc, xs[j] + i0, yc, len);
+            span(op, xs[0] + i0, xs[1] + i0, yc, len);
+            for (int64_t j = 2; j < k; j++) span(op, yc, xs[j] + i0, yc, len);
         }
         if (op == CK_MERGE_AVG) {
             const float kf = (float)k;

@@ -35,6 +35,9 @@ typedef void (*ck_softmax_row_fn)(const float *x, float *y, size_t n);
 typedef int (*ck_rnn_gates_fn)(int cell, size_t units, const float *z, const float *x, float *h, float *c,
                                ck_activation act, ck_activation rec_act);
 
+/* y = a op b over n values, op a ck_merge_op (csrc/include/convkit/f32-merge-span.h); y may be a or b. */
+typedef void (*ck_merge_span_fn)(int op, const float *a, const float *b, float *y, int64_t n);
+
 /* Direct convolution microkernel for few input channels (csrc/conv/f32-conv-small.c): for npix
  * output pixels of a row and one nr-column panel of the igemm's packed weights ([NR bias][ks][kc]
  * [NR]), c[p*ldc + j] = clamp(bias[j] + sum_{t<ks, k<kc} rows[t][p*ps + k] * w[t, k, j]). Its NR
@@ -87,6 +90,8 @@ typedef struct ck_dispatch_table {
     ck_f32_winograd_input_fn winograd_input;
     ck_f32_winograd_output_fn winograd_output;
     ck_global_pool_fn global_pool;
+    /* Element-wise merges (Add, Multiply, ...) in the path's vector width. */
+    ck_merge_span_fn merge_span;
 } ck_dispatch_table;
 
 /* The table in use. Read-only after ck_dispatch_init(). */
@@ -127,6 +132,9 @@ void ck_f32_activate_copy__avx2(const float *x, float *y, size_t n, ck_activatio
 void ck_f32_activate_copy__avx512(const float *x, float *y, size_t n, ck_activation act);
 void ck_f32_softmax_row__avx2(const float *x, float *y, size_t n);
 void ck_f32_softmax_row__avx512(const float *x, float *y, size_t n);
+void ck_f32_merge_span__ref(int op, const float *a, const float *b, float *y, int64_t n);
+void ck_f32_merge_span__avx2(int op, const float *a, const float *b, float *y, int64_t n);
+void ck_f32_merge_span__avx512(int op, const float *a, const float *b, float *y, int64_t n);
 int ck_f32_rnn_gates__avx2(int cell, size_t units, const float *z, const float *x, float *h, float *c,
                            ck_activation act, ck_activation rec_act);
 int ck_f32_rnn_gates__avx512(int cell, size_t units, const float *z, const float *x, float *h, float *c,

@@ -38,6 +38,7 @@ void ck_dispatch_fill_avx2(ck_dispatch_table *t) {
     t->activate_span = ck_f32_activate_span__avx2;
     t->softmax_row = ck_f32_softmax_row__avx2;
     t->rnn_gates = ck_f32_rnn_gates__avx2;
+    t->merge_span = ck_f32_merge_span__avx2;
     t->activate_copy = ck_f32_activate_copy__avx2;
     t->winograd_input = ck_f32_winograd_input_4x4_3x3__avx2;
     t->winograd_output = ck_f32_winograd_output_4x4_3x3__avx2;

@@ -42,6 +42,7 @@ void ck_dispatch_fill_avx512(ck_dispatch_table *t) {
     t->activate_span = ck_f32_activate_span__avx512;
     t->softmax_row = ck_f32_softmax_row__avx512;
     t->rnn_gates = ck_f32_rnn_gates__avx512;
+    t->merge_span = ck_f32_merge_span__avx512;
     t->activate_copy = ck_f32_activate_copy__avx512;
     t->global_pool = ck_f32_global_pool__avx512;
     t->depthwise_conv = ck_f32_depthwise_conv_nd__avx512;
