@@ -11,6 +11,7 @@ from convkit.layers.convolutional import (
     Convolution2DTranspose, Convolution3D, Convolution3DTranspose, DepthwiseConv1D, DepthwiseConv2D,
     SeparableConv1D, SeparableConv2D, SeparableConvolution1D, SeparableConvolution2D,
 )
+from convkit.layers.convolutional_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from convkit.layers.core import (
     Activation, ActivityRegularization, AlphaDropout, Dense, Dropout, Embedding, GaussianDropout, GaussianNoise, Input,
     InputLayer, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
