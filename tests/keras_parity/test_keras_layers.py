@@ -282,6 +282,12 @@ def _minimal_args(name):
         return dict(output_size=2)
     if name in ("Resizing", "CenterCrop"):
         return dict(height=4, width=4)
+    if name == "MultiHeadAttention":
+        return dict(num_heads=2, key_dim=4)
+    if name == "EinsumDense":
+        return dict(equation="ab,bc->ac", output_shape=4)
+    if name == "Dot":
+        return dict(axes=1)
     if "Depthwise" in name:
         return dict(kernel_size=3)
     if "Conv" in name:

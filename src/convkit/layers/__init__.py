@@ -4,6 +4,7 @@ Inference only: regularizers, constraints and dropout are accepted and stored, n
 from convkit.layers.base import InputSpec, Layer
 from convkit.layers.applications import CustomScaleLayer, LayerScale, StochasticDepth
 from convkit.layers.symbolic import KerasTensor
+from convkit.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from convkit.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from convkit.layers.convolutional import (
     BaseConv, BaseConvTranspose, BaseDepthwiseConv, BaseSeparableConv, Conv1D, Conv1DTranspose, Conv2D,
@@ -16,9 +17,10 @@ from convkit.layers.core import (
     Activation, ActivityRegularization, AlphaDropout, Dense, Dropout, Embedding, GaussianDropout, GaussianNoise, Input,
     InputLayer, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
 )
+from convkit.layers.einsum_dense import EinsumDense
 from convkit.layers.merging import (
-    Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, maximum, minimum,
-    multiply, subtract,
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot, maximum,
+    minimum, multiply, subtract,
 )
 from convkit.layers.normalization import (
     BatchNormalization, GroupNormalization, LayerNormalization, RMSNormalization, UnitNormalization,

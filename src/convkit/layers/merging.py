@@ -1,4 +1,4 @@
-"""Merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate and their
+"""Merging layers: Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot and their
 functional helpers (`add([a, b])`, `concatenate([a, b], axis=-1)` ...). Elementwise merges
 broadcast size-1 dimensions as Keras does. Inputs of one shape are merged in C (ck_f32_merge:
 one threaded pass, the same operations left to right); broadcasting merges use NumPy."""
@@ -7,8 +7,8 @@ import numpy as np
 from convkit import ops
 from convkit.layers.base import Layer
 
-__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
-           "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"]
+__all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
+           "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot"]
 
 
 class Merge(Layer):
@@ -205,3 +205,94 @@ def minimum(inputs, **kwargs):
 def concatenate(inputs, axis=-1, **kwargs):
     """Functional form of `Concatenate`."""
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+# ---- Dot -----------------------------------------------------------------------------------------
+
+class Dot(Merge):
+    """Batched dot product of two inputs along one axis of each (`axes`: an int for both, or a
+    pair), as Keras's batch_dot: output (batch, x's other axes..., y's other axes...), (batch, 1)
+    when both inputs are 2-D. With normalize=True both inputs are L2-normalised along their axis
+    first (the output is then the cosine similarity)."""
+
+    _min_inputs = _max_inputs = 2
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(axes, int):
+            if not isinstance(axes, (list, tuple)):
+                raise TypeError(f"Invalid type for argument `axes`: it should be a list or an int. Received: "
+                                f"axes={axes!r}")
+            if len(axes) != 2:
+                raise ValueError(f"Invalid format for argument `axes`: it should contain two elements. Received: "
+                                 f"axes={axes!r}")
+            if not isinstance(axes[0], int) or not isinstance(axes[1], int):
+                raise ValueError(f"Invalid format for argument `axes`: list elements should be integers. Received: "
+                                 f"axes={axes!r}")
+        self.axes = axes
+        self.normalize = normalize
+
+    def _axes_for(self, shapes):
+        """The two contracted axes, non-negative, checked against the input shapes."""
+        x, y = shapes
+        pair = (self.axes, self.axes) if isinstance(self.axes, int) else tuple(self.axes)
+        axes = []
+        for axis, shape in zip(pair, (x, y)):
+            if not -len(shape) <= axis < len(shape):
+                raise ValueError(f"Invalid `axes` for a `Dot` layer: axis {axis} does not exist in an input of shape "
+                                 f"{shape}. Received: axes={self.axes}")
+            axes.append(axis % len(shape))
+        if 0 in axes:
+            raise ValueError("Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy batch "
+                             "dimension to your inputs using keras.ops.expand_dims(x, 0)")
+        return axes
+
+    def compute_output_shape(self, input_shape):
+        if not isinstance(input_shape, list) or len(input_shape) != 2 or \
+                not all(isinstance(s, (tuple, list)) for s in input_shape):
+            raise ValueError(f"A `Dot` layer should be called on a list of 2 inputs. Received: "
+                             f"input_shape={input_shape}")
+        x, y = (tuple(s) for s in input_shape)
+        if len(x) < 2 or len(y) < 2:
+            raise ValueError(f"Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes {x} and {y}.")
+        if None not in (x[0], y[0]) and x[0] != y[0]:
+            raise ValueError(f"Cannot do batch_dot on inputs with different batch sizes. Received inputs with shapes "
+                             f"{x} and {y}.")
+        a0, a1 = self._axes_for((x, y))
+        if None not in (x[a0], y[a1]) and x[a0] != y[a1]:
+            raise ValueError(f"Incompatible input shapes: axis values {x[a0]} (at axis {a0}) != {y[a1]} (at axis "
+                             f"{a1}). Full input shapes: {x}, {y}")
+        out = x[:a0] + x[a0 + 1:] + y[1:a1] + y[a1 + 1:]
+        return out + (1,) if len(out) == 1 else out
+
+    @staticmethod
+    def _l2_normalize(x, axis):
+        # as Keras: x * min(1 / sqrt(sum of squares), 1 / epsilon) with epsilon 1e-7; the squares
+        # summed in float64 and rounded once
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            square_sum = np.sum(np.square(x), axis=axis, keepdims=True, dtype=np.float64).astype(np.float32)
+            return x * np.minimum(np.float32(1.0) / np.sqrt(square_sum), np.float32(1e7))
+
+    def call(self, inputs):
+        x, y = inputs
+        out_shape = self.compute_output_shape([x.shape, y.shape])
+        a0, a1 = self._axes_for((x.shape, y.shape))
+        if self.normalize:
+            x, y = self._l2_normalize(x, a0), self._l2_normalize(y, a1)
+        # (batch, rows, k) @ (batch, k, cols): x's contracted axis last, y's first after the batch
+        xm = np.moveaxis(x, a0, -1)
+        ym = np.moveaxis(y, a1, 1)
+        rows, cols = int(np.prod(xm.shape[1:-1], dtype=np.int64)), int(np.prod(ym.shape[2:], dtype=np.int64))
+        k = x.shape[a0]
+        product = np.matmul(xm.reshape(x.shape[0], rows, k), ym.reshape(y.shape[0], k, cols))
+        return np.ascontiguousarray(product.reshape(out_shape), dtype=np.float32)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axes": self.axes, "normalize": self.normalize})
+        return config
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """Functional form of `Dot`."""
+    return Dot(axes=axes, **kwargs)(inputs)
