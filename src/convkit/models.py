@@ -1,6 +1,7 @@
 """Models: `Sequential` and the functional `Model(inputs, outputs)`, with Keras 3's API for
 inference: predict, __call__, summary, layers / get_layer, get_weights / set_weights (Keras's
-order), count_params, get_config / from_config.
+order), count_params, get_config / from_config, and Keras's files: save / load_model (`.keras`,
+legacy `.h5`), save_weights / load_weights, to_json / model_from_json (convkit.saving).
 
 A model is planned once: the graph of layer calls is walked when the model is made (for
 Sequential, when its input shape becomes known), giving the order of the layers (Keras's order,
@@ -21,7 +22,7 @@ from convkit.layers.base import Layer, _refuse_training, to_snake_case, unique_n
 from convkit.layers.core import Input, InputLayer
 from convkit.layers.symbolic import KerasTensor, flatten
 
-__all__ = ["Model", "Sequential", "Input", "KerasTensor", "clone_model"]
+__all__ = ["Model", "Sequential", "Input", "KerasTensor", "clone_model", "load_model", "model_from_json", "save_model"]
 
 
 # ---- graph planning ---------------------------------------------------------------------------
@@ -464,6 +465,29 @@ class Model(Layer):
 
         load_weights(self, filepath)
 
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model as Keras 3 does: a `.keras` archive (the config Keras rebuilds the model
+        from, and the weights), an unzipped directory (zipped=False) or a legacy `.h5` file. Keras
+        loads it with `keras.saving.load_model`, convkit with `convkit.models.load_model` (needs h5py).
+        overwrite=False raises FileExistsError for an existing file."""
+        from convkit.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save the weights in Keras 3's `.weights.h5` layout (the name must end in `.weights.h5`);
+        `load_weights` (convkit's or Keras's) reads them into a model of the same architecture."""
+        from convkit.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def to_json(self, **kwargs):
+        """The model's config as JSON, in Keras's format (`model_from_json`, convkit's or Keras's,
+        rebuilds the model from it); `kwargs` go to `json.dumps`."""
+        from convkit.saving import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     # ---- training is out of scope ----
 
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, **kwargs):
@@ -580,7 +604,7 @@ class Model(Layer):
                 outputs_of[(layer.name, 0)] = layer._inbound_nodes[0].output_tensors
             pending.append([layer, list(entry.get("inbound_nodes", [])), 0])
         for item in pending:
-            item[1] = [_standard_node(node, isinstance(item[0], _layers.KerasOperation)) for node in item[1]]
+            item[1] = [_standard_node(node, item[0]) for node in item[1]]
         progress = True
         while progress:
             progress = False
@@ -602,8 +626,17 @@ class Model(Layer):
             raise ValueError(f"Could not rebuild the model graph from the config: layers {unresolved} have inputs "
                              f"that are never produced.")
 
+        # Keras's configs (node arguments as `__keras_tensor__` dicts, no "list" key) count a
+        # functional model's calls from 1 in input_layers / output_layers (from 0 elsewhere), and
+        # write a single output as one triple, a list of outputs (even of one) as a list of triples
+        keras_format = any("list" not in node for entry in config["layers"] for node in entry.get("inbound_nodes", []))
+        written = config["output_layers"]
+        output_list = keras_format and isinstance(written, list) and bool(written) and not isinstance(written[0], str)
+
         def tensor(spec):
             name, idx, ti = spec
+            if keras_format and isinstance(created.get(name), Model) and not isinstance(created[name], Sequential):
+                idx -= 1
             return outputs_of[(name, idx)][ti]
 
         for key in ("input_layers", "output_layers"):
@@ -616,7 +649,7 @@ class Model(Layer):
         else:
             inputs = [tensor(s) for s in config["input_layers"]]
         outputs = [tensor(s) for s in config["output_layers"]]
-        if len(outputs) == 1:
+        if len(outputs) == 1 and not output_list:
             outputs = outputs[0]
         if isinstance(inputs, list) and len(inputs) == 1:
             inputs = inputs[0]
@@ -626,12 +659,17 @@ class Model(Layer):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-def _standard_node(node, operation=False):
-    """A node entry in convkit's form, or in Keras 3's (`__keras_tensor__` dicts) -> convkit's.
-    An operation's node (operation=True) takes every tensor among its arguments, in order; its
-    constants are the KerasOperation's own."""
+def _standard_node(node, layer):
+    """A node entry of `layer` in convkit's form, or in Keras 3's (`__keras_tensor__` dicts) ->
+    convkit's. An operation's node takes every tensor among its arguments, in order; its
+    constants are the KerasOperation's own. The keyword arguments Keras records by itself (its
+    call signature's `training` default, mask=None) are dropped: convkit runs inference, without
+    masks."""
+    from convkit.saving import _keras_implicit_kwargs
+
     if "list" in node:
         return node
+    operation = isinstance(layer, _layers.KerasOperation)
     args = node.get("args", [])
     first = args[0] if args else []
 
@@ -645,8 +683,25 @@ def _standard_node(node, operation=False):
         return {"args": specs, "list": len(specs) > 1, "kwargs": {}}
 
     is_list = isinstance(first, (list, tuple))
-    specs = [spec(item) for item in (first if is_list else [first])]
-    kwargs = {k: v for k, v in (node.get("kwargs") or {}).items() if not isinstance(v, dict)}
+    if is_list:
+        specs = [spec(item) for item in first]
+    elif len(args) > 1:
+        # several positional tensors (MultiHeadAttention(query, value[, key])): the layer takes them as one list
+        specs, is_list = [spec(item) for item in args], True
+    else:
+        specs = [spec(first)]
+    kwargs = {}
+    for k, v in (node.get("kwargs") or {}).items():
+        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
+            raise ValueError(f"Unsupported node in the model config: the keyword argument `{k}` is a tensor of the "
+                             f"model (e.g. MultiHeadAttention's `attention_mask=` or `key=`); convkit passes only "
+                             f"positional tensors between layers.")
+        if not isinstance(v, dict):
+            kwargs[k] = v
+    if all(m is None for m in flatten(kwargs.get("mask"))):
+        kwargs.pop("mask", None)
+    if "training" in kwargs and kwargs["training"] == _keras_implicit_kwargs(layer).get("training"):
+        kwargs.pop("training")
     return {"args": specs, "list": is_list, "kwargs": kwargs}
 
 
@@ -808,4 +863,4 @@ def clone_model(model):
     return type(model).from_config(model.get_config())
 
 
-from convkit.saving import load_model  # noqa: E402  (re-exported: convkit.models.load_model)
+from convkit.saving import load_model, model_from_json, save_model  # noqa: E402  (re-exported, as keras.models)
