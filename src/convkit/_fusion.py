@@ -74,7 +74,7 @@ class FusedStep:
 
     def _build(self):
         p = self.producer
-        kernel = (p.depthwise_kernel if isinstance(p, BaseDepthwiseConv) else p.kernel).value
+        kernel = p.kernel.value
         bias = p.bias.value if p.use_bias else None
         if self.bn is not None:
             folded = self.bn._prepared()

@@ -389,3 +389,40 @@ def test_normalization_weights_match_keras(keras, rng, to_numpy):
     assert [w.shape for w in c_layer.get_weights()] == [tuple(w.shape) for w in k_layer.get_weights()]
     c_layer.set_weights(k_layer.get_weights())
     np.testing.assert_allclose(c_layer(x), to_numpy(k_layer(x)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, kwargs, shape", [
+    ("DepthwiseConv1D", dict(kernel_size=3), (None, 9, 2)),
+    ("DepthwiseConv2D", dict(kernel_size=3, depth_multiplier=2), (None, 7, 7, 3)),
+    ("SeparableConv2D", dict(filters=4, kernel_size=3), (None, 7, 7, 3)),
+    ("Conv2D", dict(filters=4, kernel_size=3), (None, 7, 7, 3)),
+    ("LayerNormalization", dict(), (None, 5, 4)),
+    ("LayerNormalization", dict(axis=[-1, -2]), (None, 5, 4)),
+    ("BatchNormalization", dict(), (None, 5, 4)),
+    ("Dense", dict(units=3), (None, 4)),
+])
+def test_built_weight_names_and_config_values_match_keras(keras, name, kwargs, shape):
+    """After build: the weights' names (legacy .h5 files list them) and the config's values (Keras
+    turns LayerNormalization's axis into a sorted list) as Keras's."""
+    k_layer, c_layer = getattr(keras.layers, name)(**kwargs), getattr(convkit.layers, name)(**kwargs)
+    k_layer.build(shape)
+    c_layer.build(shape)
+    assert [w.name for w in c_layer.weights] == [w.name for w in k_layer.weights]
+    k_config, c_config = k_layer.get_config(), c_layer.get_config()
+    for key in ("axis", "kernel_size", "strides", "depth_multiplier"):
+        if key in k_config:
+            assert list(np.atleast_1d(c_config[key])) == list(np.atleast_1d(k_config[key])), key
+            for kind in (list, tuple, int):  # (Keras's lists are a list subclass)
+                assert isinstance(c_config[key], kind) == isinstance(k_config[key], kind), key
+
+
+def test_layer_scale_and_input_layer_match_keras(keras):
+    from keras.src.applications.convnext import LayerScale
+
+    k_scale, c_scale = LayerScale(1e-6, 4), convkit.layers.LayerScale(1e-6, 4)
+    k_scale.build((None, 4))
+    c_scale.build((None, 4))
+    assert [w.name for w in c_scale.weights] == [w.name for w in k_scale.weights]
+    assert convkit.layers.DepthwiseConv2D(3).depthwise_kernel is None  # Keras 2's attribute, an alias
+    assert convkit.layers.InputLayer(shape=(3, 4), name="x").get_config() == \
+        keras.layers.InputLayer(shape=(3, 4), name="x").get_config()

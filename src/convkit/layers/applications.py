@@ -20,7 +20,7 @@ class LayerScale(Layer):
         self.gamma = None
 
     def build(self, input_shape):
-        self.gamma = self.add_weight((self.projection_dim,), initializers.Constant(self.init_values), name="gamma")
+        self.gamma = self.add_weight((self.projection_dim,), initializers.Constant(self.init_values), name="variable")
 
     def call(self, inputs):
         x, gamma = _args.as_float32_array(inputs, "inputs"), self.gamma.value

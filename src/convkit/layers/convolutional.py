@@ -306,8 +306,9 @@ class Conv3DTranspose(BaseConvTranspose):
 # ---- depthwise convolution ----------------------------------------------------------------------
 
 class BaseDepthwiseConv(_SpatialLayer):
-    """Depthwise convolution. Weights: depthwise_kernel (k..., in, depth_multiplier), bias
-    (in * depth_multiplier,). 1D also accepts padding='causal' (as Keras 2 did)."""
+    """Depthwise convolution. Weights: kernel (k..., in, depth_multiplier), bias
+    (in * depth_multiplier,), named as Keras 3 names them (Keras 2's `depthwise_kernel` attribute
+    stays as an alias). 1D also accepts padding='causal' (as Keras 2 did)."""
 
     _REGS = ("depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
              "bias_constraint")
@@ -327,13 +328,17 @@ class BaseDepthwiseConv(_SpatialLayer):
         _regularizers_and_constraints(self, {
             "depthwise_regularizer": depthwise_regularizer, "bias_regularizer": bias_regularizer,
             "depthwise_constraint": depthwise_constraint, "bias_constraint": bias_constraint})
-        self.depthwise_kernel = self.bias = None
+        self.kernel = self.bias = None
+
+    @property
+    def depthwise_kernel(self):
+        return self.kernel
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
-        self.depthwise_kernel = self.add_weight(
+        self.kernel = self.add_weight(
             self.kernel_size + (channels, self.depth_multiplier), self.depthwise_initializer,
-            name="depthwise_kernel", regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
+            name="kernel", regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         if self.use_bias:
             self.bias = self.add_weight((channels * self.depth_multiplier,), self.bias_initializer, name="bias",
                                         regularizer=self.bias_regularizer, constraint=self.bias_constraint)
@@ -342,7 +347,7 @@ class BaseDepthwiseConv(_SpatialLayer):
     def _prepare(self):
         # 'causal' pads explicitly in call (as before), then runs as 'valid'
         padding = "valid" if self.padding == "causal" else self.padding
-        return PreparedDepthwise(self.depthwise_kernel.value, self.bias.value if self.use_bias else None,
+        return PreparedDepthwise(self.kernel.value, self.bias.value if self.use_bias else None,
                                  self.strides, padding, self.dilation_rate, self.activation, self.data_format,
                                  rank=self.rank)
 

@@ -84,7 +84,9 @@ class InputLayer(Layer):
         return self.batch_shape
 
     def get_config(self):
-        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": self.sparse, "name": self.name}
+        # Keras's keys and order; ragged and sparse inputs are refused, so both are always False
+        return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": self.sparse, "ragged": False,
+                "name": self.name, "optional": self.optional}
 
 
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None, tensor=None,

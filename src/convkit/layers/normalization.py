@@ -159,6 +159,8 @@ class LayerNormalization(Layer):
             self.beta = self.add_weight(param_shape, self.beta_initializer, name="beta",
                                         regularizer=self.beta_regularizer, constraint=self.beta_constraint)
         self.input_spec = InputSpec(ndim=len(shape))
+        # as Keras: once built, `axis` is a sorted list (and so in the config)
+        self.axis = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
 
     def call(self, inputs):
         rank = inputs.ndim
