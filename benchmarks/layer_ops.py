@@ -58,6 +58,10 @@ def _cases(torch):
     bn, tbn = L.BatchNormalization(epsilon=1e-3), torch.nn.BatchNorm2d(64, eps=1e-3).eval()
     bn(x4)
     cases.append(("BatchNormalization 8x56x56x64", lambda: bn(x4), lambda: tbn(x4t), None))
+    gn = L.GroupNormalization(32, epsilon=1e-5)
+    gn(x4)
+    cases.append(("GroupNormalization 32 groups, 8x56x56x64", lambda: gn(x4),
+                  lambda: torch.nn.functional.group_norm(x4t, 32, eps=1e-5), nchw_diff))
 
     xs = r.standard_normal((64, 1000)).astype(np.float32)
     xst = torch.from_numpy(xs)
