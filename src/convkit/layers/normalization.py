@@ -28,6 +28,21 @@ def _positive_float(value, name):
     return float(value)
 
 
+# gamma's and beta's initializers, regularizers and constraints: attributes and config entries
+# of the normalisation layers, in Keras's order
+_AFFINE_OPTIONS = (("beta_initializer", initializers), ("gamma_initializer", initializers),
+                   ("beta_regularizer", regularizers), ("gamma_regularizer", regularizers),
+                   ("beta_constraint", constraints), ("gamma_constraint", constraints))
+
+
+def _set_affine_options(layer, **options):
+    for name, module in _AFFINE_OPTIONS:
+        setattr(layer, name, module.get(options[name], name))
+
+
+def _affine_options_config(layer):
+    return {name: module.serialize(getattr(layer, name)) for name, module in _AFFINE_OPTIONS}
+
 class BatchNormalization(Layer):
     """Inference-time batch normalization along `axis`:
     (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta.
@@ -50,15 +65,12 @@ class BatchNormalization(Layer):
         self.epsilon = _positive_float(epsilon, "epsilon")
         self.center, self.scale = bool(center), bool(scale)
         self.synchronized = bool(synchronized)
-        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
-        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
+        _set_affine_options(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                            beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                            beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer, "moving_mean_initializer")
         self.moving_variance_initializer = initializers.get(moving_variance_initializer,
                                                             "moving_variance_initializer")
-        self.beta_regularizer = regularizers.get(beta_regularizer, "beta_regularizer")
-        self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
-        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
-        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
 
     def build(self, input_shape):
@@ -136,12 +148,9 @@ class LayerNormalization(Layer):
         self._axes = tuple(int(a) for a in axes)
         self.epsilon = _positive_float(epsilon, "epsilon")
         self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
-        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
-        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
-        self.beta_regularizer = regularizers.get(beta_regularizer, "beta_regularizer")
-        self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
-        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
-        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
+        _set_affine_options(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                            beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                            beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.gamma = self.beta = None
 
     def build(self, input_shape):
@@ -192,12 +201,7 @@ class LayerNormalization(Layer):
         config.update({
             "axis": self.axis, "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **_affine_options_config(self),
         })
         return config
 
@@ -255,12 +259,9 @@ class GroupNormalization(Layer):
         self.groups, self.axis = int(groups), int(axis)
         self.epsilon = _non_negative_float(epsilon, "epsilon")
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer, "beta_initializer")
-        self.gamma_initializer = initializers.get(gamma_initializer, "gamma_initializer")
-        self.beta_regularizer = regularizers.get(beta_regularizer, "beta_regularizer")
-        self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
-        self.beta_constraint = constraints.get(beta_constraint, "beta_constraint")
-        self.gamma_constraint = constraints.get(gamma_constraint, "gamma_constraint")
+        _set_affine_options(self, beta_initializer=beta_initializer, gamma_initializer=gamma_initializer,
+                            beta_regularizer=beta_regularizer, gamma_regularizer=gamma_regularizer,
+                            beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         self.gamma = self.beta = None
 
     def build(self, input_shape):
@@ -314,12 +315,7 @@ class GroupNormalization(Layer):
         config.update({
             "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            **_affine_options_config(self),
         })
         return config
 
