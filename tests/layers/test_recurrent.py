@@ -221,3 +221,13 @@ def test_c_time_loop_splits_rows_over_threads_with_the_python_loops_bits(isa, rn
     fast = same_at_thread_counts(run, (1, 2, 3, 5))
     monkeypatch.setattr(type(layer), "_c_cell", lambda self: None)
     np.testing.assert_array_equal(fast, run())
+
+
+@pytest.mark.parametrize("cls", [SimpleRNN, GRU, LSTM])
+def test_dropout_rates_are_clipped_as_keras_does(cls):
+    # Keras 3 clips the rates into [0, 1] (min(1, max(0, rate))) rather than refusing them
+    layer = cls(4, dropout=1.5, recurrent_dropout=-0.2)
+    assert (layer.dropout, layer.recurrent_dropout) == (1.0, 0.0)
+    assert cls.from_config(layer.get_config()).dropout == 1.0
+    with pytest.raises(TypeError, match="dropout"):
+        cls(4, dropout="0.5")

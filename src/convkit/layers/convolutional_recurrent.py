@@ -14,26 +14,16 @@ training=True that would drop is refused); regularizers and constraints are stor
 serialised, never applied. Not supported: stateful=True, masking, symbolic `initial_state`
 (a numeric `initial_state=[h, c]` works in eager calls).
 """
-import numbers
-
 import numpy as np
 
 from convkit import _args, activations, initializers, ops, regularizers
 from convkit._prepared import PreparedConv
 from convkit.layers.base import InputSpec
 from convkit.layers.convolutional import _reg_config, _regularizers_and_constraints, _SpatialLayer, positive_int
-from convkit.layers.recurrent import _LSTMBiasInitializer
+from convkit.layers.recurrent import _dropout_rate, _LSTMBiasInitializer
 from convkit.layers.symbolic import KerasTensor
 
 __all__ = ["ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
-
-
-def _clipped_rate(value, name):
-    """Keras clips a dropout rate into [0, 1] rather than refusing it; only a non-number is an error."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"Invalid value for argument `{name}`: expected a float between 0 and 1. "
-                        f"Received: {name}={value!r} of type {type(value).__name__}")
-    return min(1.0, max(0.0, float(value)))
 
 
 class ConvLSTM(_SpatialLayer):
@@ -63,8 +53,8 @@ class ConvLSTM(_SpatialLayer):
             "kernel_regularizer": kernel_regularizer, "recurrent_regularizer": recurrent_regularizer,
             "bias_regularizer": bias_regularizer, "kernel_constraint": kernel_constraint,
             "recurrent_constraint": recurrent_constraint, "bias_constraint": bias_constraint})
-        self.dropout = _clipped_rate(dropout, "dropout")
-        self.recurrent_dropout = _clipped_rate(recurrent_dropout, "recurrent_dropout")
+        self.dropout = _dropout_rate(dropout, "dropout")
+        self.recurrent_dropout = _dropout_rate(recurrent_dropout, "recurrent_dropout")
         self.seed = seed
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)

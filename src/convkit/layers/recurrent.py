@@ -9,6 +9,8 @@ dropout / recurrent_dropout act only in training and are accepted but unused; re
 constraints are stored and serialised, never applied. Not supported: stateful=True, masking,
 symbolic `initial_state` (a numeric `initial_state=[...]` works in eager calls).
 """
+import numbers
+
 import numpy as np
 
 from convkit import _args, activations, constraints, initializers, ops, regularizers
@@ -18,11 +20,12 @@ from convkit.layers.convolutional import positive_int
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
 
-def _rate(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not 0 <= value <= 1:
-        raise ValueError(f"Invalid value for argument `{name}`: expected a float between 0 and 1. "
-                         f"Received: {name}={value!r}")
-    return float(value)
+def _dropout_rate(value, name):
+    """Keras clips a dropout rate into [0, 1] rather than refusing it; only a non-number is an error."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Invalid value for argument `{name}`: expected a float between 0 and 1. "
+                        f"Received: {name}={value!r} of type {type(value).__name__}")
+    return min(1.0, max(0.0, float(value)))
 
 
 class _LSTMBiasInitializer(initializers.Initializer):
@@ -63,8 +66,8 @@ class BaseRNN(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
         self.recurrent_constraint = constraints.get(recurrent_constraint, "recurrent_constraint")
         self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
-        self.dropout = _rate(dropout, "dropout")
-        self.recurrent_dropout = _rate(recurrent_dropout, "recurrent_dropout")
+        self.dropout = _dropout_rate(dropout, "dropout")
+        self.recurrent_dropout = _dropout_rate(recurrent_dropout, "recurrent_dropout")
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
