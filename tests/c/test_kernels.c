@@ -781,13 +781,15 @@ static void test_adaptive_pool_one(int64_t batch, const int64_t in[3], const int
         fprintf(stderr, "FAIL adaptive_%s_pool[%s] n=%lld in=%lldx%lldx%lld out=%lldx%lldx%lld c=%lld: status %d %d, "
                 "first difference from the reference at %zu of %zu, or 1 vs 2 threads differ\n",
                 is_max ? "max" : "avg", ck_dispatch_isa_name(), (long long)batch, (long long)in[0], (long long)in[1],
-                (long long)in[2], (long long)out[0], (long long)out[1], (long long)out[2], (long long)c, st, st2, at, ny);
+                (long long)in[2], (long long)out[0], (long long)out[1], (long long)out[2], (long long)c, st, st2, at,
+                ny);
     }
     free(x), free(y), free(r), free(y2);
 }
 
 static void test_adaptive_pool(void) {
-    static const int64_t sizes[][2] = {{1, 1}, {7, 7}, {8, 4}, {12, 3}, {7, 3}, {13, 6}, {3, 7}, {1, 5}, {10, 4}, {9, 1}};
+    static const int64_t sizes[][2] = {{1, 1}, {7, 7}, {8, 4},  {12, 3}, {7, 3},
+                                       {13, 6}, {3, 7}, {1, 5}, {10, 4}, {9, 1}};
     static const int64_t chans[] = {1, 7, 8, 16, 17, 33, 64};
     for (int i = 0; i < 10; i++)
         for (int j = 0; j < 10; j += 3) {

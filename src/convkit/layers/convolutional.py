@@ -13,7 +13,8 @@ __all__ = [
     "BaseConv", "BaseConvTranspose", "BaseDepthwiseConv", "BaseSeparableConv",
     "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
-    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose", "Convolution3DTranspose",
+    "Convolution1D", "Convolution2D", "Convolution3D", "Convolution1DTranspose", "Convolution2DTranspose",
+    "Convolution3DTranspose",
     "SeparableConvolution1D", "SeparableConvolution2D",
 ]
 
