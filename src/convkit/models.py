@@ -20,7 +20,7 @@ from convkit import layers as _layers
 from convkit._progress import ProgressBar
 from convkit.layers.base import Layer, _refuse_training, to_snake_case, unique_name
 from convkit.layers.core import Input, InputLayer
-from convkit.layers.symbolic import KerasTensor, flatten
+from convkit.layers.symbolic import KerasTensor, flatten, map_structure
 
 __all__ = ["Model", "Sequential", "Input", "KerasTensor", "clone_model", "load_model", "model_from_json", "save_model"]
 
@@ -122,6 +122,47 @@ def _skip_pass_through(steps, kept_slots):
     return kept
 
 
+class _TensorKwargsStep:
+    """The plan step of a call with tensors among its keyword arguments (`initial_state=[h, c]`,
+    `attention_mask=m`). Its argument slots are the positional inputs' followed by the keyword
+    tensors', so the plan keeps, frees, aliases and fuses around them as around any input (a fused
+    chain never hides an array a keyword reads); called with those arrays, it calls the layer with
+    each one back in its place. Calls without keyword tensors stay plain steps: no extra work."""
+
+    def __init__(self, layer, n_positional, as_list, positions):
+        self.layer = layer
+        self.name = layer.name
+        self._n_positional = n_positional
+        self._as_list = as_list
+        self._positions = positions  # keyword -> its structure with indices into the argument list
+
+    @classmethod
+    def for_node(cls, node, slot):
+        """(step, argument slots) for `node`, with `slot(tensor)` the plan's slot numbering."""
+        args = [slot(t) for t in flatten(node.inputs)]
+        n_positional = len(args)
+        positions = {}
+        for name, structure in node.tensor_kwargs.items():
+            def position(tensor):
+                args.append(slot(tensor))
+                return len(args) - 1
+
+            positions[name] = map_structure(position, structure)
+        return cls(node.operation, n_positional, isinstance(node.inputs, list), positions), args
+
+    def _split(self, values):
+        main = list(values[:self._n_positional]) if self._as_list else values[0]
+        keywords = {name: map_structure(values.__getitem__, where) for name, where in self._positions.items()}
+        return main, keywords
+
+    def __call__(self, values, **kwargs):
+        main, keywords = self._split(values)
+        return self.layer(main, **kwargs, **keywords)
+
+    def compute_output_shape(self, shapes):
+        return self.layer.compute_output_shape(self._split(shapes)[0])
+
+
 class _Plan:
     """The prepared computation: slots for every tensor, the steps that fill them, and the step
     after which each slot can be freed."""
@@ -138,12 +179,14 @@ class _Plan:
         for node in self.nodes:
             if node.is_input:
                 continue
-            if isinstance(node.inputs, list):
-                args = [slot(t) for t in node.inputs]
+            if node.tensor_kwargs:
+                operation, args = _TensorKwargsStep.for_node(node, slot)
+            elif isinstance(node.inputs, list):
+                operation, args = node.operation, [slot(t) for t in node.inputs]
             else:
-                args = slot(node.inputs)
+                operation, args = node.operation, slot(node.inputs)
             outs = [slot(t) for t in node.output_tensors]
-            self.steps.append((node.operation, args, outs, node.kwargs))
+            self.steps.append((operation, args, outs, node.kwargs))
         self.output_slots = [slot(t) for t in outputs]
         self.n_slots = len(slots)
         keep = set(self.output_slots)
@@ -578,9 +621,13 @@ class Model(Layer):
             nodes = []
             for node in layer._inbound_nodes:
                 if id(node) in local and not node.is_input:
-                    is_list = isinstance(node.inputs, list)
-                    nodes.append({"args": [spec(t) for t in node.input_tensors], "list": is_list,
-                                  "kwargs": dict(node.kwargs)})
+                    positional, keyword = node.call_arguments()
+                    # a list input is passed as one list, unless some of it went by keyword
+                    is_list = isinstance(node.inputs, list) and node.input_keywords is None
+                    entry = {"args": [spec(t) for t in positional], "list": is_list, "kwargs": dict(node.kwargs)}
+                    if keyword:
+                        entry["tensor_kwargs"] = {k: map_structure(spec, v) for k, v in keyword.items()}
+                    nodes.append(entry)
             entry = _layers.serialize(layer)
             entry["name"] = layer.name
             entry["inbound_nodes"] = nodes
@@ -612,11 +659,15 @@ class Model(Layer):
                 layer, nodes, done = item
                 while done < len(nodes):
                     node = nodes[done]
-                    keys = [(name, idx) for name, idx, _ in node["args"]]
+                    tensor_kwargs = node.get("tensor_kwargs", {})
+                    keys = [(name, idx) for name, idx, _ in node["args"] + _spec_leaves(list(tensor_kwargs.values()))]
                     if not all(k in outputs_of for k in keys):
                         break
                     args = [outputs_of[(name, idx)][ti] for name, idx, ti in node["args"]]
-                    y = layer(args if node.get("list") else args[0], **node.get("kwargs", {}))
+                    kwargs = dict(node.get("kwargs", {}))
+                    for key, specs in tensor_kwargs.items():
+                        kwargs[key] = _map_specs(lambda s: outputs_of[(s[0], s[1])][s[2]], specs)
+                    y = layer(args, **kwargs) if node.get("list") else layer(*args, **kwargs)
                     outputs_of[(layer.name, done)] = y if isinstance(y, list) else [y]
                     done += 1
                     progress = True
@@ -659,19 +710,43 @@ class Model(Layer):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
+def _is_spec(value):
+    """Whether a config value is one tensor's [layer name, node index, tensor index]."""
+    return isinstance(value, (list, tuple)) and len(value) == 3 and isinstance(value[0], str)
+
+
+def _map_specs(fn, specs):
+    """fn applied to every tensor spec of a keyword argument's structure (one spec or nested lists)."""
+    if specs is None:
+        return None
+    if _is_spec(specs):
+        return fn(specs)
+    return [_map_specs(fn, item) for item in specs]
+
+
+def _spec_leaves(specs):
+    leaves = []
+    _map_specs(leaves.append, specs)
+    return leaves
+
+
 def _standard_node(node, layer):
     """A node entry of `layer` in convkit's form, or in Keras 3's (`__keras_tensor__` dicts) ->
-    convkit's. An operation's node takes every tensor among its arguments, in order; its
+    convkit's: `args` (tensor specs, passed as one list when `list`, else one by one), constant
+    `kwargs`, and `tensor_kwargs` ({keyword: spec or nested lists of specs}) for the tensors
+    passed by keyword. An operation's node takes every tensor among its arguments, in order; its
     constants are the KerasOperation's own. The keyword arguments Keras records by itself (its
     call signature's `training` default, mask=None) are dropped: convkit runs inference, without
-    masks."""
-    from convkit.saving import _keras_implicit_kwargs
+    masks (a mask tensor is kept, for the layer to refuse)."""
+    from convkit.saving import _KERAS_SEQUENCE_CALLS, _convkit_class_name, _keras_implicit_kwargs
 
     if "list" in node:
         return node
     operation = isinstance(layer, _layers.KerasOperation)
-    args = node.get("args", [])
-    first = args[0] if args else []
+    args = list(node.get("args", []))
+    kwargs = dict(node.get("kwargs") or {})
+    if len(args) == 2 and _convkit_class_name(layer) in _KERAS_SEQUENCE_CALLS and "initial_state" not in kwargs:
+        kwargs["initial_state"] = args.pop()  # Keras's RNN(sequences, initial_state) called positionally
 
     def spec(item):
         if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__":
@@ -682,27 +757,44 @@ def _standard_node(node, layer):
         specs = [spec(item) for item in args if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__"]
         return {"args": specs, "list": len(specs) > 1, "kwargs": {}}
 
-    is_list = isinstance(first, (list, tuple))
+    is_list = bool(args) and isinstance(args[0], (list, tuple))
     if is_list:
-        specs = [spec(item) for item in first]
-    elif len(args) > 1:
-        # several positional tensors (MultiHeadAttention(query, value[, key])): the layer takes them as one list
-        specs, is_list = [spec(item) for item in args], True
+        specs = [spec(item) for item in args[0]]
     else:
-        specs = [spec(first)]
-    kwargs = {}
-    for k, v in (node.get("kwargs") or {}).items():
-        if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__":
-            raise ValueError(f"Unsupported node in the model config: the keyword argument `{k}` is a tensor of the "
-                             f"model (e.g. MultiHeadAttention's `attention_mask=` or `key=`); convkit passes only "
-                             f"positional tensors between layers.")
-        if not isinstance(v, dict):
+        # none, one, or several positional tensors (MultiHeadAttention(query, value[, key])), passed as written
+        specs = [spec(item) for item in args]
+    given, kwargs, tensor_kwargs = kwargs, {}, {}
+    for k, v in given.items():
+        if _holds_keras_tensor(v):
+            # a tensor of the model by keyword (initial_state=[h, c], attention_mask=m, query=q)
+            tensor_kwargs[k] = _map_keras_tensors(spec, v)
+        elif not isinstance(v, dict):
             kwargs[k] = v
     if all(m is None for m in flatten(kwargs.get("mask"))):
         kwargs.pop("mask", None)
     if "training" in kwargs and kwargs["training"] == _keras_implicit_kwargs(layer).get("training"):
         kwargs.pop("training")
-    return {"args": specs, "list": is_list, "kwargs": kwargs}
+    entry = {"args": specs, "list": is_list, "kwargs": kwargs}
+    if tensor_kwargs:
+        entry["tensor_kwargs"] = tensor_kwargs
+    return entry
+
+
+def _is_keras_tensor(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _holds_keras_tensor(value):
+    if isinstance(value, (list, tuple)):
+        return any(_holds_keras_tensor(v) for v in value)
+    return _is_keras_tensor(value)
+
+
+def _map_keras_tensors(fn, value):
+    """fn applied to every `__keras_tensor__` of a keyword argument's structure (lists of them)."""
+    if isinstance(value, (list, tuple)):
+        return [_map_keras_tensors(fn, v) for v in value]
+    return None if value is None else fn(value)  # (a None beside tensors: the layer's call judges it)
 
 
 def _is_operation_entry(entry):

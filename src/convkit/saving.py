@@ -72,6 +72,13 @@ _KERAS_APPLICATION_MODULES = {
     "LayerScale": "keras.src.applications.convnext", "StochasticDepth": "keras.src.applications.convnext",
     "CustomScaleLayer": "keras.src.applications.inception_resnet_v2",
 }
+# Layers whose Keras call takes its input tensors as separate positional arguments, where convkit's
+# takes them as one list: MultiHeadAttention(query, value[, key]).
+_KERAS_SEPARATE_POSITIONAL = frozenset({"MultiHeadAttention"})
+# Layers whose Keras call names its first argument `sequences` and takes `initial_state`: first
+# built with initial states, they record both shapes (build(sequences_shape, initial_state_shape)).
+_KERAS_SEQUENCE_CALLS = frozenset({"Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GRU", "LSTM",
+                                   "SimpleRNN"})
 # Recurrent layers keep their variables in a `cell` sub-object, named so in Keras.
 _KERAS_CELL_NAMES = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell",
                      "ConvLSTM1D": "conv_lstm_cell", "ConvLSTM2D": "conv_lstm_cell", "ConvLSTM3D": "conv_lstm_cell"}
@@ -276,14 +283,25 @@ def _layer_config(layer, legacy):
 
 
 def _build_config(layer):
+    from convkit.layers.symbolic import map_structure
     from convkit.models import Model, Sequential
 
     if isinstance(layer, Sequential):
         return {"input_shape": list(layer._input_layer.batch_shape)} if layer.built else None
     if isinstance(layer, Model):
         return {"input_shape": None}  # Keras builds a functional model when it is made, with no shape
-    if _convkit_class_name(layer) in _KERAS_BUILT_AT_INIT or not layer.built or layer._build_shape is None:
+    name = _convkit_class_name(layer)
+    if name in _KERAS_BUILT_AT_INIT or not layer.built or layer._build_shape is None:
         return None
+    # Keras records the shapes its `build` was called with: one as input_shape, several by name
+    if name in _KERAS_SEPARATE_POSITIONAL:  # build(query_shape, value_shape, key_shape=None)
+        names = ("query_shape", "value_shape", "key_shape")
+        return {"shapes_dict": {k: _keras_value(v) for k, v in zip(names, layer._build_shape)}}
+    first = layer._inbound_nodes[0] if layer._inbound_nodes else None
+    if name in _KERAS_SEQUENCE_CALLS and first is not None and "initial_state" in first.tensor_kwargs:
+        states = map_structure(lambda t: list(t.shape), first.tensor_kwargs["initial_state"])
+        return {"shapes_dict": {"sequences_shape": _keras_value(layer._build_shape),
+                                "initial_state_shape": _keras_value(states)}}
     return {"input_shape": _keras_value(layer._build_shape)}
 
 
@@ -360,6 +378,24 @@ def _keras_tensor(tensor, history):
             "config": {"shape": list(tensor.shape), "dtype": tensor.dtype, "keras_history": list(history)}}
 
 
+def _keras_tensors(structure, histories):
+    """A keyword argument's tensors (one, or nested lists) as `__keras_tensor__` entries."""
+    if isinstance(structure, (list, tuple)):
+        return [_keras_tensors(t, h) for t, h in zip(structure, histories)]
+    return _keras_tensor(structure, histories)
+
+
+def _records_implicit_kwargs(layer, args, kwargs):
+    """Whether Keras adds its implicit keyword arguments to the call it records: a functional
+    model always does; a layer only for a call with one tensor as its only argument (a call with
+    keyword arguments, several positional tensors or a list is recorded as written)."""
+    from convkit.models import Model
+
+    if isinstance(layer, Model):
+        return True
+    return not kwargs and len(args) == 1 and not isinstance(args[0], list)
+
+
 def _functional_config(model, legacy):
     """Keras's Functional config. The node structure (which layer calls belong to the model, and
     each tensor's [layer, node, tensor] triple) is the model's own get_config; the tensors'
@@ -378,14 +414,19 @@ def _functional_config(model, legacy):
         entry = _operation_entry(layer, legacy, model.name) if operation else _layer_entry(layer, legacy)
         inbound = []
         for node, own_node in zip(nodes, own_entry["inbound_nodes"]):
-            tensors = [_keras_tensor(t, h) for t, h in zip(node.input_tensors, own_node["args"])]
+            positional, keyword = node.call_arguments()
+            tensors = [_keras_tensor(t, h) for t, h in zip(positional, own_node["args"])]
             if operation:  # the operation's arguments in order: its input tensors and its constants
                 tensors = iter(tensors)
                 args = [next(tensors) if a is None else _keras_value(a) for a in layer.arguments]
+            elif own_node["list"] and _convkit_class_name(layer) not in _KERAS_SEPARATE_POSITIONAL:
+                args = [tensors]
             else:
-                args = [tensors] if own_node["list"] else tensors
+                args = tensors
             kwargs = _keras_value(own_node["kwargs"])
-            if not operation:
+            for key, structure in keyword.items():  # tensors by keyword: initial_state=[h, c], attention_mask=m
+                kwargs[key] = _keras_tensors(structure, own_node["tensor_kwargs"][key])
+            if not operation and _records_implicit_kwargs(layer, args, kwargs):
                 for key, value in _keras_implicit_kwargs(layer, len(tensors) if own_node["list"] else None).items():
                     kwargs.setdefault(key, value)
             inbound.append({"args": args, "kwargs": kwargs})

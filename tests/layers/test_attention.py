@@ -465,10 +465,10 @@ def test_multi_head_attention_in_a_functional_model(rng, assert_close):
         np.testing.assert_array_equal(a, b)
 
 
-def test_symbolic_attention_mask_is_refused():
-    inp, mask = Input((4, 6)), Input((4, 4))
-    with pytest.raises(ValueError, match="symbolic `attention_mask`"):
-        MultiHeadAttention(2, 3)(inp, inp, attention_mask=mask)
+def test_symbolic_attention_mask_must_broadcast_against_the_scores():
+    inp = Input((4, 6))
+    with pytest.raises(ValueError, match="broadcastable"):
+        MultiHeadAttention(2, 3)(inp, inp, attention_mask=Input((4, 5)))
 
 
 # ---- Attention, AdditiveAttention ------------------------------------------------------------------

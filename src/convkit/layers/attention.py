@@ -16,8 +16,9 @@ to attend to gets what Keras's path for the call gives: even weights over every 
 runs its fused kernel (inputs of rank 3, no scores returned, dropout 0), zero weights (so the
 output is the output projection's bias) everywhere else. `Attention` and `AdditiveAttention` subtract 1e9 from
 masked scores instead, as Keras does. Keras's implicit masks (`query_mask`, `value_mask`,
-`key_mask`, a layer's `mask=`) are not supported: convkit does not propagate masks. A symbolic
-`attention_mask` (a tensor of a functional model) is not supported either; a constant array is.
+`key_mask`, a layer's `mask=`) are not supported: convkit does not propagate masks. In a
+functional model `attention_mask` may be a tensor of the model (an input, a layer's output), as
+query, value and key may be passed by keyword; a constant array works too.
 
 Dropout is the identity at inference; a call with `training=True` on a layer with dropout > 0 is
 refused, as in every convkit layer.
@@ -32,7 +33,7 @@ import numpy as np
 from convkit import _args, activations, constraints, initializers, regularizers
 from convkit.layers.base import Layer
 from convkit.layers.einsum_dense import EinsumDense
-from convkit.layers.symbolic import KerasTensor, flatten
+from convkit.layers.symbolic import KerasTensor, is_symbolic
 from convkit.layers.wrappers import _LayerOfLayers
 
 __all__ = ["MultiHeadAttention", "Attention", "AdditiveAttention"]
@@ -61,13 +62,6 @@ def _bool_mask(mask, name):
     return arr != 0
 
 
-def _refuse_symbolic_tensors(layer, kwargs, names):
-    for name in names:
-        if any(isinstance(t, KerasTensor) for t in flatten(kwargs.get(name))):
-            raise ValueError(f"Layer '{layer.name}': a symbolic `{name}` (a tensor of a functional model) is not "
-                             f"supported by convkit. Pass a constant array, or call the layer on arrays.")
-
-
 class _ScoresOutput:
     """A symbolic call with `return_attention_scores=True` makes two tensors: output and scores.
     compute_output_shape reads `_scores_wanted`, set for the length of that call."""
@@ -75,7 +69,6 @@ class _ScoresOutput:
     _scores_wanted = False
 
     def _symbolic_call(self, inputs, args, kwargs):
-        _refuse_symbolic_tensors(self, kwargs, ("attention_mask",))
         self._scores_wanted = bool(kwargs.get("return_attention_scores", False))
         try:
             return super()._symbolic_call(inputs, args, kwargs)
@@ -184,12 +177,22 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
 
     # ---- calling: layer(query, value, key=None, ...) --------------------------------------------
 
-    def __call__(self, query, value=None, key=None, **kwargs):
+    _INPUT_NAMES = ("query", "value", "key")
+    _input_keywords = None  # during a call: which inputs came by keyword (see _symbolic_call)
+
+    def __call__(self, *args, **kwargs):
+        keywords = None
+        if "query" in kwargs or "value" in kwargs or "key" in kwargs:
+            args, keywords = self._take_keyword_inputs(args, kwargs)
+        if len(args) > 3:
+            raise TypeError(f"Layer '{self.name}' (MultiHeadAttention) takes at most 3 positional arguments (query, "
+                            f"value, key). Received {len(args)}")
+        query, value, key = tuple(args) + (None,) * (3 - len(args))
         if value is None and isinstance(query, (list, tuple)):
             if key is not None:
                 raise ValueError(f"Layer '{self.name}': pass `key` either in the list [query, value, key] or as "
                                  f"`key=`, not both.")
-            inputs = list(query)  # [query, value(, key)]: how a model's plan passes the tensors
+            inputs, keywords = list(query), None  # [query, value(, key)]: how a model's plan passes the tensors
         elif value is None:
             raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) needs `query` and `value`: call it as "
                              f"layer(query, value) or layer(query, value, key).")
@@ -199,7 +202,63 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
             if kwargs.pop(name, None) is not None:
                 raise ValueError(f"Layer '{self.name}': `{name}` (Keras's implicit masks) is not supported by "
                                  f"convkit, which does not propagate masks. Use `attention_mask` instead.")
-        return super().__call__(inputs, **kwargs)
+        if isinstance(kwargs.get("attention_mask"), KerasTensor) and not is_symbolic(inputs):
+            raise ValueError(f"Layer '{self.name}': a symbolic `attention_mask` (a tensor of a functional model) needs "
+                             f"symbolic query and value too; call the layer on arrays with an array as the mask.")
+        if keywords is None:
+            return super().__call__(inputs, **kwargs)
+        # a functional model records which inputs came by keyword: Keras visits (and saves) them so
+        self._input_keywords = keywords[:len(inputs)]
+        try:
+            return super().__call__(inputs, **kwargs)
+        finally:
+            self._input_keywords = None
+
+    def _take_keyword_inputs(self, args, kwargs):
+        """query=, value=, key= moved from `kwargs` to their places -> (positional inputs, the
+        keyword each place came by or None)."""
+        given = dict(zip(self._INPUT_NAMES, args))
+        for name in self._INPUT_NAMES:
+            if name in kwargs:
+                if name in given:
+                    raise TypeError(f"Layer '{self.name}' (MultiHeadAttention) got multiple values for argument "
+                                    f"`{name}`.")
+                given[name] = kwargs.pop(name)
+        if len(args) > 3:
+            return args, None  # refused by the caller
+        if isinstance(given.get("query"), (list, tuple)) and given.get("value") is None:
+            return [given.get(name) for name in self._INPUT_NAMES], None  # the list form: the caller judges
+        places = [name for name in self._INPUT_NAMES if given.get(name) is not None]
+        if places != list(self._INPUT_NAMES[:len(places)]):
+            missing = [name for name in self._INPUT_NAMES[:len(places)] if given.get(name) is None]
+            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) needs `query` and `value` (and optionally "
+                             f"`key`). Missing: {missing}")
+        keywords = tuple(None if i < len(args) else name for i, name in enumerate(places))
+        return [given[name] for name in places], keywords
+
+    def _symbolic_call(self, inputs, args, kwargs):
+        mask = kwargs.get("attention_mask")
+        if isinstance(mask, KerasTensor):
+            self._check_symbolic_mask(mask.shape, [t.shape for t in inputs])
+        outputs = super()._symbolic_call(inputs, args, kwargs)
+        self._inbound_nodes[-1].name_inputs(self._input_keywords)
+        return outputs
+
+    def _check_symbolic_mask(self, mask_shape, input_shapes):
+        """A model tensor as `attention_mask`: it must broadcast against the scores as an array
+        must (see _expand_mask); unknown sizes pass."""
+        query, _, key = self._shapes(input_shapes)
+        axes = self._axes_for(len(query))
+        scores = (tuple(query[i] for i in range(len(query) - 1) if i not in axes) + (self._num_heads,)
+                  + tuple(query[a] for a in axes) + tuple(key[a] for a in axes))
+        mask = list(mask_shape)
+        while 2 * len(axes) <= len(mask) < len(scores):
+            mask.insert(len(mask) - 2 * len(axes), 1)
+        if len(mask) != len(scores) or any(m not in (1, None) and s is not None and m != s
+                                          for m, s in zip(mask, scores)):
+            raise ValueError(f"The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or match "
+                             f"the corresponding input dimension. Received: inputs.shape={scores}, "
+                             f"mask.shape={tuple(mask_shape)}")
 
     def _shapes(self, input_shape):
         """[query, value(, key)] shapes -> (query, value, key), checked."""

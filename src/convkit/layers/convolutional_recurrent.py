@@ -11,8 +11,8 @@ loop itself works channels-last.
 
 Inference only, as convkit's LSTM: dropout / recurrent_dropout act only in training (a call with
 training=True that would drop is refused); regularizers and constraints are stored and
-serialised, never applied. Not supported: stateful=True, masking, symbolic `initial_state`
-(a numeric `initial_state=[h, c]` works in eager calls).
+serialised, never applied. `initial_state=[h, c]` takes arrays in eager calls and, in a functional
+model, tensors of the model. Not supported: stateful=True, masking.
 """
 import numpy as np
 
@@ -20,8 +20,7 @@ from convkit import _args, activations, initializers, ops, regularizers
 from convkit._prepared import PreparedConv
 from convkit.layers.base import InputSpec
 from convkit.layers.convolutional import _reg_config, _regularizers_and_constraints, _SpatialLayer, positive_int
-from convkit.layers.recurrent import _dropout_rate, _LSTMBiasInitializer
-from convkit.layers.symbolic import KerasTensor
+from convkit.layers.recurrent import _check_symbolic_initial_state, _dropout_rate, _LSTMBiasInitializer
 
 __all__ = ["ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
@@ -151,12 +150,14 @@ class ConvLSTM(_SpatialLayer):
         return out
 
     def __call__(self, inputs, *args, **kwargs):
-        initial_state = kwargs.get("initial_state", args[0] if args else None)
-        if initial_state is not None and any(
-                isinstance(t, KerasTensor) for t in (initial_state if isinstance(initial_state, (list, tuple))
-                                                     else [initial_state])):
-            raise ValueError(f"Layer '{self.name}': a symbolic `initial_state` is not supported by convkit yet.")
+        _check_symbolic_initial_state(self, inputs, kwargs.get("initial_state", args[0] if args else None))
         return super().__call__(inputs, *args, **kwargs)
+
+    def _state_shapes(self, input_shape):
+        """The shapes of h and c for inputs of `input_shape` (what `initial_state` must hold)."""
+        batch, _, spatial, _ = self._split_sequence(input_shape)
+        state = self._state_shape(batch, self._conv_spatial(input_shape, spatial))
+        return [state, state]
 
     def call(self, inputs, initial_state=None):
         n, steps = inputs.shape[:2]

@@ -6,8 +6,9 @@ recurrent bias).
 The input projection of every timestep is one GEMM on convkit's kernel (convkit.ops.dense); each
 step then does one small GEMM with the recurrent kernel and the gate math in vectorised numpy.
 dropout / recurrent_dropout act only in training and are accepted but unused; regularizers and
-constraints are stored and serialised, never applied. Not supported: stateful=True, masking,
-symbolic `initial_state` (a numeric `initial_state=[...]` works in eager calls).
+constraints are stored and serialised, never applied. `initial_state` takes arrays in eager calls
+and, in a functional model, tensors of the model (its inputs or other layers' outputs), whose
+arrays the model passes in each call. Not supported: stateful=True, masking.
 """
 import numbers
 
@@ -16,6 +17,7 @@ import numpy as np
 from convkit import _args, activations, constraints, initializers, ops, regularizers
 from convkit.layers.base import InputSpec, Layer
 from convkit.layers.convolutional import positive_int
+from convkit.layers.symbolic import KerasTensor, is_symbolic
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -26,6 +28,38 @@ def _dropout_rate(value, name):
         raise TypeError(f"Invalid value for argument `{name}`: expected a float between 0 and 1. "
                         f"Received: {name}={value!r} of type {type(value).__name__}")
     return min(1.0, max(0.0, float(value)))
+
+
+def _check_symbolic_initial_state(layer, inputs, initial_state):
+    """A functional model's `initial_state` (KerasTensors, made by the model's inputs or layers):
+    checked against the states `layer` takes (layer._state_shapes) for a symbolic `inputs`. The
+    model's plan then gives the layer their arrays in each call. Numbers are checked in `call`."""
+    if initial_state is None:
+        return
+    states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+    if not any(isinstance(s, KerasTensor) for s in states):
+        return
+    if not all(isinstance(s, KerasTensor) for s in states):
+        raise ValueError(f"Layer '{layer.name}': `initial_state` mixes tensors of the model with other values; pass "
+                         f"only KerasTensors there, or only arrays. Received: initial_state={initial_state!r}")
+    if not is_symbolic(inputs):
+        raise ValueError(f"Layer '{layer.name}': a symbolic `initial_state` (tensors of a functional model) needs "
+                         f"symbolic inputs too; call the layer on arrays with arrays as initial states. Received: "
+                         f"inputs of type {type(inputs).__name__}")
+    sequence = inputs[0] if isinstance(inputs, (list, tuple)) and len(inputs) == 1 else inputs
+    if not isinstance(sequence, KerasTensor):
+        return  # not one sequence: the layer's own checks report it
+    expected = layer._state_shapes(sequence.shape)
+    if expected is None:
+        return  # a wrapped layer of the user's: its call judges the states
+    if len(states) != len(expected):
+        raise ValueError(f"Layer '{layer.name}' expects {len(expected)} initial state(s). "
+                         f"Received: {len(states)} in initial_state")
+    for state, shape in zip(states, expected):
+        if len(state.shape) != len(shape) or any(a is not None and b is not None and a != b
+                                                 for a, b in zip(state.shape, shape)):
+            raise ValueError(f"Each initial state of layer '{layer.name}' must have shape {tuple(shape)}. "
+                             f"Received: initial_state shape {state.shape}")
 
 
 class _LSTMBiasInitializer(initializers.Initializer):
@@ -128,12 +162,12 @@ class BaseRNN(Layer):
         return out
 
     def __call__(self, inputs, *args, **kwargs):
-        initial_state = kwargs.get("initial_state")
-        if initial_state is not None and any(
-                type(t).__name__ == "KerasTensor" for t in (initial_state if isinstance(initial_state, (list, tuple))
-                                                            else [initial_state])):
-            raise ValueError(f"Layer '{self.name}': a symbolic `initial_state` is not supported by convkit yet.")
+        _check_symbolic_initial_state(self, inputs, kwargs.get("initial_state"))
         return super().__call__(inputs, *args, **kwargs)
+
+    def _state_shapes(self, input_shape):
+        """The shapes of the initial states this layer takes for inputs of `input_shape`."""
+        return [(tuple(input_shape)[0], self.units)] * self._n_states
 
     def call(self, inputs, initial_state=None):
         prepared = self._prepared()

@@ -5,6 +5,7 @@ tensor's shape, works out the output shape and records a `Node` (layer, input te
 tensors). `convkit.models.Model` walks these nodes once to plan the computation.
 """
 import collections
+import inspect
 
 import numpy as np
 
@@ -50,20 +51,50 @@ class KerasTensor:
 
 class Node:
     """One call of `layer` on symbolic inputs. `inputs` keeps the caller's structure (one tensor
-    or a list); `input_tensors` / `output_tensors` are flat lists; `kwargs` are the non-tensor
-    keyword arguments of the call (replayed by from_config)."""
+    or a list); `kwargs` are the call's constant keyword arguments (replayed by from_config) and
+    `tensor_kwargs` its keyword arguments that hold tensors of the graph (initial_state=[h, c],
+    attention_mask=m), each with the structure it was given in. `input_tensors` is every tensor
+    the call reads, in Keras's order (positional arguments first, then keyword ones by name),
+    which fixes the order the model visits its layers in; `output_tensors` a flat list."""
 
     def __init__(self, layer, inputs, outputs, kwargs=None):
         self.operation = layer
         self.inputs = inputs
-        self.input_tensors = flatten(inputs)
         self.output_tensors = list(outputs)
-        self.kwargs = dict(kwargs or {})
+        self.kwargs, self.tensor_kwargs = _split_kwargs(layer, kwargs or {})
+        self.input_keywords = None
+        self._order_inputs()
         self.is_input = not self.input_tensors
         node_index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
         for i, t in enumerate(self.output_tensors):
             t._keras_history = KerasHistory(layer, node_index, i)
+
+    def name_inputs(self, keywords):
+        """Record that entries of a list input were passed by keyword (MultiHeadAttention's
+        `query=`, `value=`, `key=`): one name or None per entry. Only the order the tensors are
+        visited in and how the call is written in a config change; the layer still gets the list."""
+        if keywords is not None and any(keywords):
+            self.input_keywords = tuple(keywords)
+            self._order_inputs()
+
+    def _order_inputs(self):
+        positional, keyword = self.call_arguments()
+        self.positional_tensors = positional
+        self.input_tensors = positional + flatten([keyword[name] for name in sorted(keyword)])
+
+    def call_arguments(self):
+        """(the tensors passed by position, {keyword: tensor structure}), as the call was written."""
+        if self.input_keywords is None:
+            return flatten(self.inputs), dict(self.tensor_kwargs)
+        positional, keyword = [], {}
+        for tensor, name in zip(self.inputs, self.input_keywords):
+            if name is None:
+                positional.append(tensor)
+            else:
+                keyword[name] = tensor
+        keyword.update(self.tensor_kwargs)
+        return positional, keyword
 
     @property
     def parent_nodes(self):
@@ -72,6 +103,41 @@ class Node:
             op, node_index, _ = t._keras_history
             parents.append(op._inbound_nodes[node_index])
         return parents
+
+
+def _split_kwargs(layer, kwargs):
+    """A symbolic call's keyword arguments -> (constants, {name: structure of KerasTensors}). A
+    keyword holding tensors must hold nothing else and be an argument of the layer's `call`
+    (which gets the arrays there when the model runs)."""
+    constants, tensors = {}, {}
+    for name, value in kwargs.items():
+        leaves = flatten(value)
+        symbolic = [isinstance(t, KerasTensor) for t in leaves]
+        if not any(symbolic):
+            constants[name] = value
+            continue
+        if not all(symbolic) or _holds_dict(value):
+            raise ValueError(f"Layer '{layer.name}': the keyword argument `{name}` holds tensors of the model, so it "
+                             f"must be one KerasTensor or a list of them (nothing else). Received: {name}={value!r}")
+        if not _call_takes(layer, name):
+            raise TypeError(f"Layer '{layer.name}' ({type(layer).__name__}) does not take a tensor argument "
+                            f"`{name}`: its call() has no such argument. Received: {name}={value!r}")
+        tensors[name] = value
+    return constants, tensors
+
+
+def _holds_dict(value):
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_dict(v) for v in value)
+
+
+def _call_takes(layer, name):
+    try:
+        parameters = inspect.signature(layer.call).parameters
+    except (TypeError, ValueError):
+        return True  # a call without a readable signature: let it say so when it runs
+    return name in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 def is_symbolic(x):

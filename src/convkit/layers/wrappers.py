@@ -13,13 +13,15 @@ Bidirectional runs a forward copy of a recurrent layer and a backward copy (go_b
 flipped), puts the backward sequence back in time order and merges the two ('concat', 'sum',
 'mul', 'ave', or None for both as separate outputs); with return_state the forward layer's
 states then the backward layer's follow the outputs. Not supported: stateful layers and masks
-(convkit's recurrent layers refuse both), a symbolic `initial_state`.
+(convkit's recurrent layers refuse both). `initial_state` (the forward layer's states, then the
+backward layer's) takes arrays, or in a functional model tensors of the model.
 """
 import copy
 
 import numpy as np
 
 from convkit.layers.base import Layer
+from convkit.layers.recurrent import _check_symbolic_initial_state
 
 __all__ = ["Wrapper", "TimeDistributed", "Bidirectional"]
 
@@ -229,11 +231,15 @@ class Bidirectional(_LayerOfLayers):
         return [("forward_layer", self.forward_layer), ("backward_layer", self.backward_layer)]
 
     def __call__(self, inputs, *args, **kwargs):
-        initial_state = kwargs.get("initial_state")
-        states = initial_state if isinstance(initial_state, (list, tuple)) else [initial_state]
-        if any(type(s).__name__ == "KerasTensor" for s in states):
-            raise ValueError(f"Layer '{self.name}': a symbolic `initial_state` is not supported by convkit yet.")
+        _check_symbolic_initial_state(self, inputs, kwargs.get("initial_state"))
         return super().__call__(inputs, *args, **kwargs)
+
+    def _state_shapes(self, input_shape):
+        """The forward layer's initial states, then the backward layer's (None where a wrapped
+        layer does not say which states it takes)."""
+        if not all(hasattr(sub, "_state_shapes") for sub in (self.forward_layer, self.backward_layer)):
+            return None
+        return self.forward_layer._state_shapes(input_shape) + self.backward_layer._state_shapes(input_shape)
 
     def build(self, input_shape):
         for sub in (self.forward_layer, self.backward_layer):
