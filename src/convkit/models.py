@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from convkit import _args
+from convkit import _args, _masking
 from convkit import layers as _layers
 from convkit._progress import ProgressBar
 from convkit.layers.base import Layer, _refuse_training, to_snake_case, unique_name
@@ -292,6 +292,10 @@ class Model(Layer):
                 raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer names '
                                  f"should be unique.")
         self._plan = plan
+        # masks Keras would compute: refused where a layer would use one; outputs that carry one
+        # (for a model nested in another)
+        masked, source = _masking.refuse_masks(_map_graph(flat_inputs, flat_outputs)[0], self.name)
+        self._masked_outputs = {i: source[id(t)] for i, t in enumerate(flat_outputs) if id(t) in masked}
         self.built = True
 
     # ---- structure ----
