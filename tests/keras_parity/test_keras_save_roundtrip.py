@@ -17,70 +17,12 @@ from convkit import layers as L  # noqa: E402
 from convkit import saving  # noqa: E402
 from convkit.layers.operations import SUPPORTED  # noqa: E402
 
+import saved_models  # noqa: E402
+from saved_models import archive_config as _archive_config, functional as _functional  # noqa: E402
+from saved_models import randomize as _randomize, without_shared_ids as _without_shared_ids  # noqa: E402
+
 
 # ---- models ---------------------------------------------------------------------------------
-
-def _randomize(model, seed=0):
-    rng = np.random.default_rng(seed)
-    model.set_weights([(rng.uniform(0.2, 1.0, w.shape) * rng.choice([-1, 1], w.shape)).astype(np.float32)
-                       for w in model.get_weights()])
-    for layer in model.layers:
-        inner = layer.layers if isinstance(layer, convkit.Model) else [layer]
-        for sub in inner:
-            if isinstance(sub, L.BatchNormalization):
-                g, b, m, v = sub.get_weights()
-                sub.set_weights([g, b, m, np.abs(v) + 0.5])
-    return model
-
-
-def _sequential():
-    bn = L.BatchNormalization()
-    model = convkit.Sequential([
-        L.Input((10, 10, 3)), L.Conv2D(4, 3, padding="same", activation="relu"), bn,
-        L.DepthwiseConv2D(3, depth_multiplier=2), L.MaxPooling2D(2), L.Flatten(), L.Dropout(0.2),
-        L.Dense(5, activation="softmax"),
-    ])
-    bn.trainable = False
-    return model
-
-
-def _functional():
-    a, b = L.Input((6,), name="left"), L.Input((6,), name="right")
-    shared = L.Dense(4, activation="tanh", name="shared")
-    x, y = shared(a), shared(b)
-    merged = L.Concatenate()([L.Add()([x, y]), L.Multiply()([x, y])])
-    return convkit.Model([a, b], [L.Dense(3, name="head")(merged), y])
-
-
-def _nested():
-    block = convkit.Sequential([L.Input((5,)), L.BatchNormalization(), L.Dense(5), L.ReLU()], name="block")
-    ia, ib = L.Input((5,)), L.Input((5,))
-    pair = convkit.Model([ia, ib], L.Dense(5)(L.Subtract()([ia, ib])), name="pair")
-    inp = L.Input((5,))
-    first = pair([inp, block(inp)])
-    return convkit.Model(inp, [pair([first, inp]), first])
-
-
-def _recurrent():
-    frame = convkit.Sequential([L.Input((6, 6, 2)), L.Conv2D(3, 3), L.Flatten()], name="frame")
-    inp = L.Input((4, 6, 6, 2))
-    x = L.TimeDistributed(L.Conv2D(2, 1))(inp)
-    x = L.TimeDistributed(frame)(x)
-    x = L.LSTM(5, return_sequences=True)(x)
-    x = L.Bidirectional(L.GRU(3, return_sequences=True),
-                        backward_layer=L.GRU(3, return_sequences=True, go_backwards=True, activation="relu"))(x)
-    x = L.Bidirectional(L.SimpleRNN(2, return_sequences=True), merge_mode="sum")(x)
-    return convkit.Model(inp, [L.TimeDistributed(L.Dense(2))(x)])
-
-
-def _operations():
-    op = L.KerasOperation
-    inp = L.Input((6,))
-    x = L.Dense(4)(inp)
-    y = op("Multiply", [None, 1.0 / 6.0])(op("Relu6")(op("Add", [None, 3.0])(x)))
-    y = op("Subtract", [1.0, None])(op("Multiply", [None, None])([y, x]))
-    return convkit.Model(inp, L.Dense(2)(op("Silu")(y)))
-
 
 def _preprocessing():
     # augmentation and resizing layers straight in the graph: Keras records training=True for them
@@ -92,8 +34,7 @@ def _preprocessing():
     return convkit.Model(inp, L.Dense(2)(L.GlobalAveragePooling2D()(L.Dropout(0.1)(x))))
 
 
-MODELS = {"sequential": _sequential, "functional": _functional, "nested": _nested, "recurrent": _recurrent,
-          "operations": _operations, "preprocessing": _preprocessing}
+MODELS = {**saved_models.MODELS, "preprocessing": _preprocessing}
 
 
 def _inputs(model, seed=1):
@@ -123,20 +64,6 @@ def _check_keras_model(k_model, c_model, to_numpy, assert_parity):
 
 
 # ---- file structure --------------------------------------------------------------------------
-
-def _without_shared_ids(value):
-    """Keras marks objects serialized twice (a dtype policy shared by layers) with their Python id."""
-    if isinstance(value, dict):
-        return {k: _without_shared_ids(v) for k, v in value.items() if k != "shared_object_id"}
-    if isinstance(value, list):
-        return [_without_shared_ids(v) for v in value]
-    return value
-
-
-def _archive_config(path):
-    with zipfile.ZipFile(path) as archive:
-        return _without_shared_ids(json.loads(archive.read("config.json")))
-
 
 def _text(value):
     return value.decode() if isinstance(value, bytes) else value

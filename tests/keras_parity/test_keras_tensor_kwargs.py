@@ -5,7 +5,6 @@ MultiHeadAttention's query / value / key / attention_mask by keyword or by posit
 convkit's files load in Keras with the same numbers, and convkit writes the config Keras writes
 for the same model."""
 import json
-import zipfile
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ import pytest
 h5py = pytest.importorskip("h5py")
 
 import convkit  # noqa: E402
+from saved_models import archive_config as _archive_config, without_shared_ids as _without_shared_ids  # noqa: E402
 
 
 # ---- the same model in either library (`lib`: keras or convkit) --------------------------------
@@ -94,20 +94,6 @@ def _inputs(name, model, seed=1):
 
 def _as_list(y):
     return list(y) if isinstance(y, (list, tuple)) else [y]
-
-
-def _without_shared_ids(value):
-    """Keras marks objects serialized twice (a dtype policy shared by layers) with their Python id."""
-    if isinstance(value, dict):
-        return {k: _without_shared_ids(v) for k, v in value.items() if k != "shared_object_id"}
-    if isinstance(value, list):
-        return [_without_shared_ids(v) for v in value]
-    return value
-
-
-def _archive_config(path):
-    with zipfile.ZipFile(path) as archive:
-        return _without_shared_ids(json.loads(archive.read("config.json")))
 
 
 # ---- tests -----------------------------------------------------------------------------------
