@@ -20,7 +20,7 @@ from convkit import _args, activations, initializers, ops, regularizers
 from convkit._prepared import PreparedConv
 from convkit.layers.base import InputSpec
 from convkit.layers.convolutional import _reg_config, _regularizers_and_constraints, _SpatialLayer, positive_int
-from convkit.layers.recurrent import _check_symbolic_initial_state, _dropout_rate, _LSTMBiasInitializer
+from convkit.layers.recurrent import _check_symbolic_initial_state, _LSTMBiasInitializer, _set_sequence_options
 
 __all__ = ["ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
@@ -52,16 +52,8 @@ class ConvLSTM(_SpatialLayer):
             "kernel_regularizer": kernel_regularizer, "recurrent_regularizer": recurrent_regularizer,
             "bias_regularizer": bias_regularizer, "kernel_constraint": kernel_constraint,
             "recurrent_constraint": recurrent_constraint, "bias_constraint": bias_constraint})
-        self.dropout = _dropout_rate(dropout, "dropout")
-        self.recurrent_dropout = _dropout_rate(recurrent_dropout, "recurrent_dropout")
-        self.seed = seed
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        if stateful:
-            raise ValueError("convkit does not support stateful recurrent layers yet. Received: stateful=True")
-        self.stateful = False
-        self.unroll = bool(unroll)
+        _set_sequence_options(self, dropout, recurrent_dropout, return_sequences, return_state, go_backwards,
+                              stateful, unroll, seed)
         self.zero_output_for_mask = bool(zero_output_for_mask)  # masks are not supported; stored only
         self.input_spec = InputSpec(ndim=self.rank + 3)
         self.kernel = self.recurrent_kernel = self.bias = None

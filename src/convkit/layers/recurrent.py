@@ -62,6 +62,21 @@ def _check_symbolic_initial_state(layer, inputs, initial_state):
                              f"Received: initial_state shape {state.shape}")
 
 
+def _set_sequence_options(layer, dropout, recurrent_dropout, return_sequences, return_state, go_backwards,
+                          stateful, unroll, seed):
+    """The arguments every recurrent layer (and ConvLSTM) takes about the sequence, as attributes."""
+    layer.dropout = _dropout_rate(dropout, "dropout")
+    layer.recurrent_dropout = _dropout_rate(recurrent_dropout, "recurrent_dropout")
+    layer.return_sequences = bool(return_sequences)
+    layer.return_state = bool(return_state)
+    layer.go_backwards = bool(go_backwards)
+    if stateful:
+        raise ValueError("convkit does not support stateful recurrent layers yet. Received: stateful=True")
+    layer.stateful = False
+    layer.unroll = bool(unroll)
+    layer.seed = seed
+
+
 class _LSTMBiasInitializer(initializers.Initializer):
     """Keras's unit_forget_bias: the base initializer everywhere except ones for the forget gate."""
 
@@ -100,16 +115,8 @@ class BaseRNN(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
         self.recurrent_constraint = constraints.get(recurrent_constraint, "recurrent_constraint")
         self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
-        self.dropout = _dropout_rate(dropout, "dropout")
-        self.recurrent_dropout = _dropout_rate(recurrent_dropout, "recurrent_dropout")
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        if stateful:
-            raise ValueError("convkit does not support stateful recurrent layers yet. Received: stateful=True")
-        self.stateful = False
-        self.unroll = bool(unroll)
-        self.seed = seed
+        _set_sequence_options(self, dropout, recurrent_dropout, return_sequences, return_state, go_backwards,
+                              stateful, unroll, seed)
         self.input_spec = InputSpec(ndim=3)
         self.kernel = self.recurrent_kernel = self.bias = None
 
