@@ -336,12 +336,16 @@ def _layer_entry(layer, legacy=False, short=None):
                          f"model: Keras keeps operations (keras.ops calls) only as nodes of a functional model's "
                          f"graph, not as layers of a Sequential model or of a wrapper. Build the model with the "
                          f"functional API to save it.")
-    module, class_name, registered_name = _class_entry(layer)
-    config = _layer_config(layer, legacy)
-    if legacy if short is None else short:
+    return _entry(layer, *_class_entry(layer), _layer_config(layer, legacy), legacy if short is None else short)
+
+
+def _entry(obj, module, class_name, registered_name, config, short):
+    """Keras's entry for a serialized layer or model: short (a legacy HDF5 layer list) holds
+    class_name and config only; the full form adds module, registered_name and a build_config."""
+    if short:
         return {"class_name": class_name, "config": config}
     entry = {"module": module, "class_name": class_name, "config": config, "registered_name": registered_name}
-    build_config = _build_config(layer)
+    build_config = _build_config(obj)
     if build_config is not None:
         entry["build_config"] = build_config
     return entry
@@ -475,13 +479,10 @@ def _model_entry(model, legacy=False, short=None):
         module, class_name, registered_name = "keras.src.models.functional", "Functional", "Functional"
     else:  # a subclass of the user's: Keras loads it with custom_objects
         module, class_name, registered_name = _class_entry(model)
-    if legacy if short is None else short:
-        return {"class_name": class_name, "config": config}
-    entry = {"module": module, "class_name": class_name, "config": config, "registered_name": registered_name}
-    build_config = _build_config(model)
-    if build_config is not None:
-        entry["build_config"] = build_config
-    entry["compile_config"] = _compile_config(model)
+    short = legacy if short is None else short
+    entry = _entry(model, module, class_name, registered_name, config, short)
+    if not short:
+        entry["compile_config"] = _compile_config(model)
     return entry
 
 

@@ -25,9 +25,10 @@ import re
 
 import numpy as np
 
-from convkit import _args, activations, constraints, initializers, regularizers
+from convkit import _args, activations, initializers
 from convkit._prepared import PreparedDense
 from convkit.layers.base import InputSpec, Layer
+from convkit.layers.convolutional import _reg_config, _regularizers_and_constraints
 
 __all__ = ["EinsumDense"]
 
@@ -200,10 +201,9 @@ class EinsumDense(Layer):
         self.activation = activations.get(activation)
         self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
         self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
-        self.kernel_regularizer = regularizers.get(kernel_regularizer, "kernel_regularizer")
-        self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
-        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
-        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
+        _regularizers_and_constraints(self, {
+            "kernel_regularizer": kernel_regularizer, "bias_regularizer": bias_regularizer,
+            "kernel_constraint": kernel_constraint, "bias_constraint": bias_constraint})
         # LoRA: kept for the config; the kernel holds the adapters merged in (see the module docstring)
         self.lora_rank = None if lora_rank is None else int(lora_rank)
         self.lora_alpha = lora_alpha if lora_alpha is not None else self.lora_rank
@@ -292,11 +292,9 @@ class EinsumDense(Layer):
             "activation": activations.serialize(self.activation), "bias_axes": self.bias_axes,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),  # Keras writes it always
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            # Keras writes activity_regularizer always here
+            **_reg_config(self, ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                 "kernel_constraint", "bias_constraint")),
             "quantization_config": None,  # Keras's key; convkit accepts only None
         })
         if self.lora_rank:
