@@ -1,9 +1,8 @@
 /* Reference max and average pooling over the cells of each window that lie inside the input
  * (padding cells are neither maxed over nor counted, as in Keras). */
-#include <math.h>
-
 #include "convkit/dispatch.h"
 #include "convkit/threads.h"
+#include "f32-pool-box.h"
 
 /* The window of output position o along one dim, clipped to the input: [lo, hi). */
 static inline void ck_window_range(int64_t o, int64_t stride, int64_t pad, int64_t window, int64_t in,
@@ -27,24 +26,7 @@ static void ck_pool_nd_ref(const ck_pool_shape *s, const float *CK_RESTRICT x, f
         ck_window_range(od, s->stride[0], s->pad_before[0], s->window[0], ID, &d0, &d1);
         ck_window_range(oh, s->stride[1], s->pad_before[1], s->window[1], IH, &h0, &h1);
         ck_window_range(ow, s->stride[2], s->pad_before[2], s->window[2], IW, &w0, &w1);
-        float *yp = y + p * C;
-        for (int64_t c = 0; c < C; c++) yp[c] = is_max ? -INFINITY : 0.0f;
-        for (int64_t id = d0; id < d1; id++)
-            for (int64_t ih = h0; ih < h1; ih++)
-                for (int64_t iw = w0; iw < w1; iw++) {
-                    const float *xp = x + (((n * ID + id) * IH + ih) * IW + iw) * C;
-                    if (is_max) {
-                        /* NaN wins, as in numpy.max: once yp[c] is NaN it stays NaN. */
-                        for (int64_t c = 0; c < C; c++)
-                            if (xp[c] > yp[c] || xp[c] != xp[c]) yp[c] = (yp[c] != yp[c]) ? yp[c] : xp[c];
-                    } else {
-                        for (int64_t c = 0; c < C; c++) yp[c] += xp[c];
-                    }
-                }
-        if (!is_max) {
-            const float count = (float)((d1 - d0) * (h1 - h0) * (w1 - w0));
-            for (int64_t c = 0; c < C; c++) yp[c] /= count;
-        }
+        ck_f32_pool_box(x, ID, IH, IW, C, n, d0, d1, h0, h1, w0, w1, is_max, y + p * C);
     }
 }
 
