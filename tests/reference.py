@@ -313,6 +313,13 @@ def adaptive_pool(x, output_size, reduce):
         y[(slice(None),) + o] = cells.max(axis=1) if reduce == "max" else cells.mean(axis=1)
     return y
 
+
+def channel_moments(x):
+    """x (batch, outer, channels, inner) -> (2, batch, channels): the sums of x and of its float32
+    squares (as Keras squares float32 values) over the outer and inner positions, in float64."""
+    squares = np.square(x).astype(np.float64)
+    return np.stack([_f64(x).sum(axis=(1, 3)), squares.sum(axis=(1, 3))])
+
 # --------------------------------------------------------------------------- reshaping
 
 def _pairs(value, rank):
