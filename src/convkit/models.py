@@ -294,7 +294,7 @@ class Model(Layer):
         self._plan = plan
         # masks Keras would compute: refused where a layer would use one; outputs that carry one
         # (for a model nested in another)
-        masked, source = _masking.refuse_masks(_map_graph(flat_inputs, flat_outputs)[0], self.name)
+        masked, source = _masking.refuse_masks(plan.nodes, self.name)
         self._masked_outputs = {i: source[id(t)] for i, t in enumerate(flat_outputs) if id(t) in masked}
         self.built = True
 
