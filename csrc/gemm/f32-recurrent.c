@@ -18,7 +18,10 @@
  * blocks.) A block is never a single row unless the batch is one row (M = 1 takes the GEMM's row
  * kernel, which sums in another order); any other number of rows gives every row the same FMAs as
  * one GEMM over the whole batch, so the bits do not depend on the blocks, hence not on the thread
- * count, and equal the Python loop's. */
+ * count, and equal the Python loop's.
+ *
+ * Masks (Keras's, from Embedding(mask_zero=True) or Masking): a row's masked step skips its gates,
+ * so its state stays as it was (Keras's where(mask, new, old) keeps the old values exactly). */
 #include <string.h>
 
 #include "convkit/dispatch.h"
@@ -77,7 +80,7 @@ static void ck_rnn_gates_f32(int cell, int64_t units, float *zr, const float *xr
 static ck_status ck_rnn_rows(int cell, int64_t b0, int64_t b1, int64_t steps, int64_t units, const float *xproj,
                              const float *rkernel, const float *rbias, const void *packed, size_t bytes,
                              ck_activation act, ck_activation rec_act, float *h, float *c, float *z, float *tmp,
-                             float *seq) {
+                             float *seq, const uint8_t *mask, int zero_masked) {
     const int64_t G = cell == CK_RNN_LSTM ? 4 : (cell == CK_RNN_GRU ? 3 : 1), W = G * units, rows = b1 - b0;
     const ck_activation linear = {CK_ACT_LINEAR, 0.0f};
     const ck_rnn_gates_fn gates = ck_dispatch.rnn_gates;
@@ -88,10 +91,20 @@ static ck_status ck_rnn_rows(int cell, int64_t b0, int64_t b1, int64_t steps, in
         if (st != CK_OK) return st;
         for (int64_t b = b0; b < b1; b++) {
             float *zr = z + b * W, *hr = h + b * units, *cr = cell == CK_RNN_LSTM ? c + b * units : NULL;
+            float *out = seq != NULL ? seq + (b * steps + t) * units : NULL;
+            if (mask != NULL && !mask[b * steps + t]) {
+                /* a masked step keeps the state; its output is zeros or the previous step's output
+                 * (zeros before the first step), as Keras's backend.rnn */
+                if (out != NULL) {
+                    if (zero_masked || t == 0) memset(out, 0, (size_t)units * sizeof(float));
+                    else memcpy(out, out - units, (size_t)units * sizeof(float));
+                }
+                continue;
+            }
             const float *xr = xproj + (b * steps + t) * W;
             if (gates == NULL || !gates(cell, (size_t)units, zr, xr, hr, cr, act, rec_act))
                 ck_rnn_gates_f32(cell, units, zr, xr, hr, cr, tmp + b * units, act, rec_act);
-            if (seq != NULL) memcpy(seq + (b * steps + t) * units, hr, (size_t)units * sizeof(float));
+            if (out != NULL) memcpy(out, hr, (size_t)units * sizeof(float));
         }
     }
     return CK_OK;
@@ -99,7 +112,7 @@ static ck_status ck_rnn_rows(int cell, int64_t b0, int64_t b1, int64_t steps, in
 
 ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units, const float *xproj,
                               const float *rkernel, const float *rbias, ck_activation act, ck_activation rec_act,
-                              float *h, float *c, float *seq) {
+                              float *h, float *c, float *seq, const uint8_t *mask, int zero_masked) {
     const int64_t G = cell == CK_RNN_LSTM ? 4 : (cell == CK_RNN_GRU ? 3 : (cell == CK_RNN_SIMPLE ? 1 : 0));
     if (G == 0 || n < 0 || steps < 0 || units < 1 || !ck_rnn_act_valid(act) || !ck_rnn_act_valid(rec_act)) return CK_EINVAL;
     if (n == 0 || steps == 0) return CK_OK;
@@ -130,7 +143,7 @@ ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units,
         if (st != CK_OK) continue;
         const int64_t b0 = n * k / blocks, b1 = n * (k + 1) / blocks;
         const ck_status s = ck_rnn_rows(cell, b0, b1, steps, units, xproj, rkernel, rbias, packed, bytes, act,
-                                        rec_act, h, c, z, tmp, seq);
+                                        rec_act, h, c, z, tmp, seq, mask, zero_masked);
         if (s != CK_OK) {
 #ifdef CK_HAVE_OPENMP
 #pragma omp critical(ck_rnn_status)

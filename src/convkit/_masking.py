@@ -1,61 +1,121 @@
-"""Keras's masks, which convkit does not carry: a model that would need one is refused.
+"""Keras's masks at inference, as a model's plan carries them.
 
-In Keras, Embedding(mask_zero=True) attaches a mask to its output. Layers that support masking
-pass it on (Dense, activations, normalisations, dropout, merges), other layers drop it, and some
-use it: the recurrent layers skip masked steps, GlobalAveragePooling1D and Softmax leave masked
-entries out, the attention layers attend past them. convkit's layers take and return plain
-arrays, so where a mask would reach a layer that uses it the model would give other numbers than
-Keras; `refuse_masks` says so with an error when the model is built. Eager calls cannot be
-checked: `lstm(embedding(x))` on arrays runs without the mask."""
+In Keras a mask is a boolean array riding along a tensor: Embedding(mask_zero=True) makes one
+(ids != 0), Masking makes one (any feature != mask_value). A layer whose `supports_masking` is
+True hands it on through `compute_mask` (most keep it; merges combine the inputs' masks; a
+recurrent layer keeps it only for its sequence output); any other layer drops it. A layer whose
+`call` takes `mask` uses the mask it is given (recurrent layers skip masked steps,
+GlobalAveragePooling1D and Softmax leave masked entries out, the attention layers do not attend
+to them); Keras passes it only where the call has one tensor argument (an RNN given
+`initial_state` gets none), and MultiHeadAttention takes one per input.
 
-# Keras 3 layers whose supports_masking is True and which, at inference, pass the mask on
-# unchanged (or merged) without using it (tests/keras_parity checks the lists against Keras)
-PASSES_MASK = frozenset({
-    "Activation", "ActivityRegularization", "Add", "AlphaDropout", "Average", "BatchNormalization",
-    "Concatenate", "Dense", "Dot", "Dropout", "ELU", "GaussianDropout", "GaussianNoise", "GroupNormalization",
-    "Identity", "LayerNormalization", "LeakyReLU", "Maximum", "Minimum", "Multiply", "Normalization", "PReLU",
-    "ReLU", "Rescaling", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Subtract",
-    "UnitNormalization",
-})
-# Keras 3 layers whose results depend on a mask they receive
-USES_MASK = frozenset({
-    "AdditiveAttention", "Attention", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GRU",
-    "GlobalAveragePooling1D", "LSTM", "MultiHeadAttention", "SimpleRNN", "Softmax", "TimeDistributed",
-})
+A model's plan (convkit.models._Plan) runs with masks where a layer of the model can make one or
+where the caller passes some: `run_step` below is then one step, Keras's rules around the call.
+Keras's saved functional models also write the masks into the graph, as operations
+(NotEqual, Any, LogicalOr, ...; convkit.layers.operations) and `mask=` arguments: those come
+back as tensors of the graph and win over the carried mask, as in Keras.
+
+Eager calls on arrays carry no mask (an array has nowhere to hold one): `lstm(embedding(x))` runs
+unmasked; pass `mask=` yourself, or build a model."""
 
 
-def _makes_mask(layer):
-    return type(layer).__name__ == "Embedding" and getattr(layer, "mask_zero", False)
+def makes_mask(layer):
+    """Whether `layer` may give its output a mask that its input did not have."""
+    return bool(getattr(layer, "_makes_mask", lambda: False)())
 
 
-def refuse_masks(nodes, model_name):
-    """nodes: a model's nodes in dependency order. Raises ValueError where a mask Keras would
-    compute reaches a layer that uses it; returns the ids of the tensors that carry one."""
+def _all_none(structure):
+    if isinstance(structure, (list, tuple)):
+        return all(_all_none(m) for m in structure)
+    return structure is None
+
+
+def _flat(structure):
+    if isinstance(structure, (list, tuple)):
+        return [leaf for item in structure for leaf in _flat(item)]
+    return [structure]
+
+
+class BuildTimeView:
+    """What one call of a model saw of the masks when the model was written: `visible`, per
+    argument tensor (the plan's argument order), whether its mask was still on it (a
+    MultiHeadAttention written earlier on the same tensor took it off); `records`, whether Keras
+    stores that mask as the call's `mask=` argument (a call `layer(x)` on one tensor with no
+    other argument, of a layer whose call takes a mask: Keras keeps the mask it filled in)."""
+
+    def __init__(self, visible, records):
+        self.visible = visible
+        self.records = records
+
+
+def build_time_views(nodes, plan_nodes):
+    """BuildTimeView of each of `plan_nodes`, from the order every node of the model was written in
+    (Node.created; a model Keras saved is written again in its config's order when it loads, in
+    Keras as in convkit, with the keyword arguments Keras recorded, so none records a mask)."""
+    from convkit.layers.symbolic import KerasTensor, flatten
     from convkit.models import Model
 
-    masked, source = set(), {}
+    cleared_at = {}
     for node in nodes:
+        if not node.is_input and node.operation._clears_input_masks:
+            for t in flatten(node.inputs):
+                cleared_at.setdefault(id(t), []).append(node.created)
+    views = []
+    for node in plan_nodes:
+        tensors = flatten(node.inputs) + [t for structure in node.tensor_kwargs.values() for t in flatten(structure)]
+        visible = [not any(c < node.created for c in cleared_at.get(id(t), ())) for t in tensors]
         layer = node.operation
-        carrying = [t for t in node.input_tensors if id(t) in masked]
-        name = type(layer).__name__
-        if carrying:
-            if name in USES_MASK or isinstance(layer, Model):
-                origin = source[id(carrying[0])]
-                raise ValueError(
-                    f"Model '{model_name}': layer '{origin}' (Embedding with mask_zero=True) masks its output, and "
-                    f"layer '{layer.name}' ({name}) would use that mask in Keras. convkit does not support masks, "
-                    f"so it would give other numbers; use mask_zero=False, or mask the inputs yourself.")
-            if name in PASSES_MASK:
-                for t in node.output_tensors:
-                    masked.add(id(t))
-                    source[id(t)] = source[id(carrying[0])]
-        if _makes_mask(layer):
-            for t in node.output_tensors:
-                masked.add(id(t))
-                source[id(t)] = layer.name
-        if isinstance(layer, Model) and getattr(layer, "_masked_outputs", None):
-            for i, t in enumerate(node.output_tensors):
-                if i in layer._masked_outputs:
-                    masked.add(id(t))
-                    source[id(t)] = layer._masked_outputs[i]
-    return masked, source
+        takes_mask = isinstance(layer, Model) or layer._call_takes_mask()
+        records = (takes_mask and not node.kwargs and not node.tensor_kwargs and isinstance(node.inputs, KerasTensor)
+                   and not node.from_config)
+        views.append(BuildTimeView(visible, records))
+    return views
+
+
+def run_step(step, layer, x, masks, written, records, kwargs):
+    """One plan step with masks. step: the plan's operation (the layer, or a _TensorKwargsStep
+    around it); x, masks, written: its argument arrays, the masks they carry now and the masks
+    they had when the model was written (BuildTimeView), in the plan's structure; records: the
+    view's. Returns (outputs, their masks now, their masks as written), each a list."""
+    from convkit.models import Model
+
+    if step is not layer:
+        main, keywords = step._split(x)
+        main_masks, _ = step._split(masks)
+        main_written, _ = step._split(written)
+    else:
+        main, keywords, main_masks, main_written = x, {}, masks, written
+    recorded = main_written if records and not _all_none(main_written) else None
+    if isinstance(layer, Model):
+        # a nested model takes its inputs' masks (Keras's Functional.call(inputs, mask=...)) and
+        # gives back the masks its own layers leave on its outputs
+        given = recorded if recorded is not None else main_masks
+        ys, out_masks = layer._run_with_masks(main, None if _all_none(given) else _flat(given))
+        return ys, out_masks, out_masks
+    explicit = keywords.get("mask")
+    mask_kwargs = {}
+    if explicit is None and recorded is not None:
+        explicit = recorded
+        mask_kwargs = {"mask": recorded}
+    elif explicit is None and not _all_none(main_masks):
+        mask_kwargs = {k: v for k, v in layer._mask_arguments(main_masks, not keywords).items()
+                       if not _all_none(v)}
+    if hasattr(layer, "_call_with_input_masks") and not _all_none(main_masks):
+        # Multiply, Maximum, Minimum: Keras reads the masks their input tensors carry
+        y = layer._call_with_input_masks(main, main_masks)
+    else:
+        y = layer(main, **kwargs, **keywords, **mask_kwargs)
+    ys = y if isinstance(y, list) else [y]
+    if not layer.supports_masking:
+        return ys, [None] * len(ys), [None] * len(ys)
+    previous = explicit if explicit is not None else main_masks
+    out_masks = _output_masks(layer, main, previous, len(ys))
+    as_written = explicit if explicit is not None else main_written
+    written_masks = out_masks if as_written is previous else _output_masks(layer, main, as_written, len(ys))
+    return ys, out_masks, written_masks
+
+
+def _output_masks(layer, inputs, mask, n_outputs):
+    out = layer.compute_mask(inputs, None if _all_none(mask) else mask)
+    out_masks = _flat(out) if isinstance(out, (list, tuple)) else [out]
+    return (out_masks + [None] * n_outputs)[:n_outputs]

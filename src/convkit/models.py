@@ -33,7 +33,8 @@ def _node_of(tensor):
 
 
 def _map_graph(inputs, outputs):
-    """Keras's traversal: -> (nodes to run, in dependency order; layers in Keras's order)."""
+    """Keras's traversal: -> (nodes to run, in dependency order; layers in Keras's order; the
+    nodes in the order Keras runs them, which the masks follow: see _Plan.run_with_masks)."""
     input_ids = {id(t) for t in inputs}
     finished, in_progress, post_order, layer_index = set(), set(), [], {}
 
@@ -85,6 +86,9 @@ def _map_graph(inputs, outputs):
 
     layers = sorted(layer_of.values(), key=lambda lyr: (-layer_depth[id(lyr)], layer_index[id(lyr)]))
     nodes = sorted(post_order, key=lambda n: -node_depth[id(n)])  # stable: parents before children
+    # Keras's own run order: by depth, and within one in the order node_depth first saw the nodes
+    node_of = {id(n): n for n in post_order}
+    keras_order = sorted((node_of[i] for i in node_depth if i in node_of), key=lambda n: -node_depth[id(n)])
 
     computable = set(input_ids)
     for node in nodes:
@@ -102,7 +106,7 @@ def _map_graph(inputs, outputs):
                                  f"'{node.operation.name}'. The following previous layers were accessed without "
                                  f"issue: {seen}")
         computable.update(id(t) for t in node.output_tensors)
-    return nodes, layers
+    return nodes, layers, keras_order
 
 
 def _skip_pass_through(steps, kept_slots):
@@ -168,14 +172,14 @@ class _Plan:
     after which each slot can be freed."""
 
     def __init__(self, inputs, outputs, fuse=True):
-        self.nodes, self.layers = _map_graph(inputs, outputs)
+        self.nodes, self.layers, keras_order = _map_graph(inputs, outputs)
         slots = {}
 
         def slot(t):
             return slots.setdefault(id(t), len(slots))
 
         self.input_slots = [slot(t) for t in inputs]
-        self.steps = []
+        step_of = {}
         for node in self.nodes:
             if node.is_input:
                 continue
@@ -186,28 +190,32 @@ class _Plan:
             else:
                 operation, args = node.operation, slot(node.inputs)
             outs = [slot(t) for t in node.output_tensors]
-            self.steps.append((operation, args, outs, node.kwargs))
+            step_of[id(node)] = (operation, args, outs, node.kwargs)
+        self.steps = [step_of[id(node)] for node in self.nodes if not node.is_input]
         self.output_slots = [slot(t) for t in outputs]
         self.n_slots = len(slots)
         keep = set(self.output_slots)
+        # With masks (convkit/_masking.py) the steps run one layer call each, in Keras's order: a
+        # mask follows each layer's own rule, which a fused chain or a skipped layer would hide,
+        # and MultiHeadAttention takes the masks off its inputs for the layers that run after it.
+        plain_nodes = [node for node in keras_order if not node.is_input]
+        self.plain_steps = [step_of[id(node)] for node in plain_nodes]
+        self.plain_free_after = _free_after(self.plain_steps, keep)
+        self.build_time_masks = _masking.build_time_views(self.nodes, plain_nodes)
+        self.makes_masks = any(_masking.makes_mask(node.operation) for node in self.nodes if not node.is_input)
         if fuse:
             from convkit._fusion import fuse_steps
 
             self.steps = fuse_steps(self.steps, keep)
         self.steps = _skip_pass_through(self.steps, keep)
-        last = {}
-        for i, (_, args, _, _) in enumerate(self.steps):
-            for s in (args if isinstance(args, list) else [args]):
-                last[s] = i
-        self.free_after = [[] for _ in self.steps]
-        for s, i in last.items():
-            if s not in keep:
-                self.free_after[i].append(s)
+        self.free_after = _free_after(self.steps, keep)
         self.node_of_layer = {}
         for node in self.nodes:
             self.node_of_layer.setdefault(id(node.operation), node)
 
     def run(self, arrays):
+        if self.makes_masks:
+            return self.run_with_masks(arrays, None)[0]
         values = [None] * self.n_slots
         for s, a in zip(self.input_slots, arrays):
             values[s] = a
@@ -221,6 +229,38 @@ class _Plan:
                 values[s] = None
         return [values[s] for s in self.output_slots]
 
+    def run_with_masks(self, arrays, input_masks):
+        """Runs the steps one layer call each, carrying Keras's masks (input_masks: one per
+        input or None). Returns (outputs, their masks). Two masks ride along each tensor, as
+        in Keras: the one its value carries when the model runs, and the one it had when the
+        model was written, which Keras stores as a `mask=` argument of some calls
+        (convkit/_masking.py)."""
+        values = [None] * self.n_slots
+        masks = [None] * self.n_slots
+        written = [None] * self.n_slots
+        for i, (s, a) in enumerate(zip(self.input_slots, arrays)):
+            values[s] = a
+            masks[s] = written[s] = None if input_masks is None else input_masks[i]
+        for (step, args, outs, kwargs), free, view in zip(self.plain_steps, self.plain_free_after,
+                                                          self.build_time_masks):
+            layer = step.layer if isinstance(step, _TensorKwargsStep) else step
+            if isinstance(args, list):
+                x, m = [values[s] for s in args], [masks[s] for s in args]
+                w = [written[s] if seen else None for s, seen in zip(args, view.visible)]
+            else:
+                x, m = values[args], masks[args]
+                w = written[args] if view.visible[0] else None
+            ys, out_masks, written_masks = _masking.run_step(step, layer, x, m, w, view.records, kwargs)
+            if layer._clears_input_masks:
+                n = step._n_positional if isinstance(step, _TensorKwargsStep) else None
+                for s in (args[:n] if isinstance(args, list) else [args]):
+                    masks[s] = None
+            for s, v, mk, wk in zip(outs, ys, out_masks, written_masks):
+                values[s], masks[s], written[s] = v, mk, wk
+            for s in free:
+                values[s] = masks[s] = written[s] = None
+        return [values[s] for s in self.output_slots], [masks[s] for s in self.output_slots]
+
     def output_shapes(self, input_shapes):
         shapes = [None] * self.n_slots
         for s, shape in zip(self.input_slots, input_shapes):
@@ -232,6 +272,19 @@ class _Plan:
             for s, v in zip(outs, ys):
                 shapes[s] = tuple(v)
         return [shapes[s] for s in self.output_slots]
+
+
+def _free_after(steps, keep):
+    """For each step, the slots it reads last (not kept): freed once it has run."""
+    last = {}
+    for i, (_, args, _, _) in enumerate(steps):
+        for s in (args if isinstance(args, list) else [args]):
+            last[s] = i
+    free = [[] for _ in steps]
+    for s, i in last.items():
+        if s not in keep:
+            free[i].append(s)
+    return free
 
 
 def _one_or_list(items):
@@ -292,10 +345,6 @@ class Model(Layer):
                 raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All layer names '
                                  f"should be unique.")
         self._plan = plan
-        # masks Keras would compute: refused where a layer would use one; outputs that carry one
-        # (for a model nested in another)
-        masked, source = _masking.refuse_masks(plan.nodes, self.name)
-        self._masked_outputs = {i: source[id(t)] for i, t in enumerate(flat_outputs) if id(t) in masked}
         self.built = True
 
     # ---- structure ----
@@ -440,24 +489,44 @@ class Model(Layer):
     def _prepare_for(self, x):
         """Hook for Sequential's deferred build (the functional graph is known already)."""
 
-    def _run(self, arrays):
-        outs = self._plan.run(arrays)
+    def _run(self, arrays, masks=None):
+        if masks is None:
+            outs = self._plan.run(arrays)
+        else:
+            outs = self._plan.run_with_masks(arrays, masks)[0]
         return outs if (self._output_is_list or len(outs) > 1) else outs[0]
+
+    def _makes_mask(self):
+        return self._plan is not None and self._plan.makes_masks
+
+    def _run_with_masks(self, inputs, masks):
+        """As a layer of another model's plan: (outputs as a list, their masks)."""
+        self._prepare_for(inputs)
+        return self._plan.run_with_masks(self._standardize_inputs(inputs), masks)
+
+    def _input_masks(self, mask):
+        """`mask=` of a call: one per input (None where an input has none), or None."""
+        if mask is None:
+            return None
+        masks = list(mask) if isinstance(mask, (list, tuple)) else [mask]
+        n = len(self._plan.input_slots)
+        if len(masks) != n:
+            raise ValueError(f"Model '{self.name}' takes one mask per input ({n}). Received: {len(masks)} mask(s)")
+        return None if all(m is None for m in masks) else masks
 
     def __call__(self, inputs, *args, **kwargs):
         if any(isinstance(t, KerasTensor) for t in flatten(inputs)):
             return super().__call__(inputs, *args, **kwargs)
         _refuse_training(self, kwargs.pop("training", None))
-        if kwargs.pop("mask", None) is not None:
-            raise ValueError("convkit models do not support masks.")
+        mask = kwargs.pop("mask", None)
         if args or kwargs:
             raise TypeError(f"Model '{self.name}' takes only its inputs. Received extra arguments: "
                             f"{list(kwargs) or len(args)}")
         self._prepare_for(inputs)
-        return self._run(self._standardize_inputs(inputs))
+        return self._run(self._standardize_inputs(inputs), self._input_masks(mask))
 
-    def call(self, inputs):
-        return self._run(self._standardize_inputs(inputs))
+    def call(self, inputs, mask=None):
+        return self._run(self._standardize_inputs(inputs), self._input_masks(mask))
 
     def _takes_list(self):
         return self._plan is not None and len(self._plan.input_slots) > 1
@@ -647,6 +716,16 @@ class Model(Layer):
     def from_config(cls, config, custom_objects=None):
         if "layers" not in config or "input_layers" not in config:
             return cls(**config)
+        from convkit.layers import symbolic
+
+        outer, symbolic._FROM_CONFIG[0] = symbolic._FROM_CONFIG[0], True
+        try:
+            return cls._from_layer_entries(config, custom_objects)
+        finally:
+            symbolic._FROM_CONFIG[0] = outer
+
+    @classmethod
+    def _from_layer_entries(cls, config, custom_objects):
         created, outputs_of, pending = {}, {}, []
         for entry in config["layers"]:
             layer = _layer_from_entry(entry, custom_objects)
@@ -740,8 +819,8 @@ def _standard_node(node, layer):
     `kwargs`, and `tensor_kwargs` ({keyword: spec or nested lists of specs}) for the tensors
     passed by keyword. An operation's node takes every tensor among its arguments, in order; its
     constants are the KerasOperation's own. The keyword arguments Keras records by itself (its
-    call signature's `training` default, mask=None) are dropped: convkit runs inference, without
-    masks (a mask tensor is kept, for the layer to refuse)."""
+    call signature's `training` default, mask=None) are dropped: convkit runs inference. A mask
+    tensor Keras wrote (`mask=` from its graph's mask operations) is kept: the layer uses it."""
     from convkit.saving import _KERAS_SEQUENCE_CALLS, _convkit_class_name, _keras_implicit_kwargs
 
     if "list" in node:
@@ -758,6 +837,8 @@ def _standard_node(node, layer):
         raise ValueError(f"Unsupported node argument in the model config: {item!r}")
 
     if operation:
+        if len(args) == 1 and isinstance(args[0], list):
+            args = args[0]  # ops.concatenate([a, b]): one list of tensors
         specs = [spec(item) for item in args if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__"]
         return {"args": specs, "list": len(specs) > 1, "kwargs": {}}
 
@@ -804,13 +885,14 @@ def _map_keras_tensors(fn, value):
 def _is_operation_entry(entry):
     """Whether a Keras config entry is an operation node (keras.src.ops.*) rather than a layer:
     by its module, or, in legacy .h5 configs that drop the module, by a config holding only a
-    name (a layer's also holds trainable and dtype)."""
+    name and the operation's options (a layer's also holds trainable and dtype)."""
     module = entry.get("module")
     if module is not None:
         return str(module).startswith("keras.src.ops.")
     config = entry.get("config")
-    return (entry.get("class_name") in _layers.operations.SUPPORTED and isinstance(config, dict)
-            and set(config) <= {"name"})
+    name = entry.get("class_name")
+    return (name in _layers.operations.SUPPORTED and isinstance(config, dict)
+            and set(config) <= {"name"} | set(_layers.operations._OPTIONS.get(name, {})))
 
 
 def _layer_from_entry(entry, custom_objects=None):

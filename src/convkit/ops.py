@@ -618,10 +618,11 @@ def _merge_same_shape(op, xs, activation=None):
 
 
 def _rnn_sequence(cell, projected, recurrent_kernel, recurrent_bias, activation, recurrent_activation, states,
-                  sequence):
+                  sequence, mask=None, zero_masked_output=False):
     """A recurrent layer's time loop in C (cell: 0 SimpleRNN, 1 LSTM, 2 GRU reset_after); states
-    (h[, c]) are updated in place, sequence (or None) gets every step's h."""
+    (h[, c]) are updated in place, sequence (or None) gets every step's output. mask: uint8
+    (n, steps) or None, 0 where Keras's mask hides a step (see ck_f32_rnn_sequence)."""
     rec = recurrent_activation
     _core.rnn_sequence(cell, np.ascontiguousarray(projected), recurrent_kernel, recurrent_bias, activation.kind,
                        activation.alpha, rec.kind if rec is not None else 0, rec.alpha if rec is not None else 0.0,
-                       states[0], states[1] if len(states) > 1 else None, sequence)
+                       states[0], states[1] if len(states) > 1 else None, sequence, mask, zero_masked_output)

@@ -49,7 +49,8 @@ _KERAS_BUILT_AT_INIT = frozenset({
     "Activation", "ActivityRegularization", "AlphaDropout", "AveragePooling1D", "AveragePooling2D",
     "AveragePooling3D", "Dropout", "ELU", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
-    "GlobalMaxPooling3D", "Identity", "InputLayer", "LeakyReLU", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
+    "GlobalMaxPooling3D", "Identity", "InputLayer", "LeakyReLU", "Masking", "MaxPooling1D", "MaxPooling2D",
+    "MaxPooling3D",
     "ReLU", "Reshape", "Softmax", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "UnitNormalization",
 })
 # Keras layers whose `call` takes `mask`: Keras fills it in (None) when it records a call, so their
@@ -89,10 +90,14 @@ _KERAS_VARIABLE_DTYPES = {("Normalization", "count"): np.int32}
 _KERAS_OPERATIONS = {
     **{name: ("keras.src.ops.numpy", name) for name in (
         "Abs", "Absolute", "Add", "Divide", "Maximum", "Minimum", "Multiply", "Negative", "Power", "Sqrt", "Square",
-        "Subtract", "Tanh", "TrueDivide")},
+        "Subtract", "Tanh", "TrueDivide",
+        # the boolean operations of a saved model's masks (convkit.layers.operations)
+        "NotEqual", "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "LogicalOr", "LogicalAnd", "LogicalNot",
+        "Any", "All", "ExpandDims", "Squeeze", "ZerosLike", "OnesLike", "Concatenate")},
     **{name: ("keras.src.ops.nn", name) for name in (
         "HardSigmoid", "HardSilu", "Relu", "Relu6", "Selu", "Sigmoid", "Silu", "Softplus", "Softsign")},
     "Swish": ("keras.src.ops.nn", "Silu"), "HardSwish": ("keras.src.ops.nn", "HardSilu"),
+    "ConvertToTensor": ("keras.src.ops.core", "ConvertToTensor"),
 }
 # What Keras's `compile` records, in its order, with its defaults.
 _KERAS_COMPILE_DEFAULTS = {"optimizer": "rmsprop", "loss": None, "loss_weights": None, "metrics": None,
@@ -358,7 +363,7 @@ def _operation_entry(layer, legacy, where):
             f"HDF5 format: Keras cannot load operation nodes (keras.ops calls) from `.h5` files. Save the model as "
             f"`.keras` instead.")
     module, class_name = _KERAS_OPERATIONS[layer.operation]
-    return {"module": module, "class_name": class_name, "config": {"name": layer.name},
+    return {"module": module, "class_name": class_name, "config": {"name": layer.name, **layer.options},
             "registered_name": class_name}
 
 
@@ -420,7 +425,9 @@ def _functional_config(model, legacy):
         for node, own_node in zip(nodes, own_entry["inbound_nodes"]):
             positional, keyword = node.call_arguments()
             tensors = [_keras_tensor(t, h) for t, h in zip(positional, own_node["args"])]
-            if operation:  # the operation's arguments in order: its input tensors and its constants
+            if operation and layer.operation == "Concatenate":
+                args = [tensors]  # ops.concatenate takes one list of tensors
+            elif operation:  # the operation's arguments in order: its input tensors and its constants
                 tensors = iter(tensors)
                 args = [next(tensors) if a is None else _keras_value(a) for a in layer.arguments]
             elif own_node["list"] and _convkit_class_name(layer) not in _KERAS_SEPARATE_POSITIONAL:

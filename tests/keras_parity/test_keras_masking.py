@@ -1,13 +1,16 @@
-"""Masks: convkit carries none, so a model where Keras would use one (Embedding(mask_zero=True)
-reaching a recurrent, attention, Softmax or GlobalAveragePooling1D layer) is refused when built,
-and models where Keras drops or never uses the mask load with Keras's numbers."""
+"""Keras's masks: Embedding(mask_zero=True) and Masking make one, the layers that support masking
+hand it on, and the recurrent, pooling, softmax and attention layers use it, with Keras's
+numbers: in models convkit builds, in models Keras saved (whose graphs hold the mask operations
+and `mask=` arguments), and in eager calls given `mask=`."""
+import inspect
+
 import numpy as np
 import pytest
 
 import convkit
-from convkit import _masking
 from convkit.models import load_model
 
+from conftest import assert_parity, to_numpy
 from test_keras_layers import _minimal_args
 
 _ARGS = {
@@ -17,84 +20,300 @@ _ARGS = {
 }
 
 
-def _keras_layer(keras, name):
+def _layer(module, name):
     if name == "Bidirectional":
-        return keras.layers.Bidirectional(keras.layers.LSTM(2))
-    if name == "TimeDistributed":
-        return keras.layers.TimeDistributed(keras.layers.Dense(2))
-    return getattr(keras.layers, name)(**_ARGS.get(name, _minimal_args(name)))
+        return module.layers.Bidirectional(module.layers.LSTM(2))
+    if name in ("TimeDistributed", "Wrapper"):
+        return getattr(module.layers, name)(module.layers.Dense(2))
+    return getattr(module.layers, name)(**_ARGS.get(name, _minimal_args(name)))
 
 
-def test_mask_tables_match_keras(keras):
-    """Every layer both libraries have that supports masking in Keras is in one of the tables;
-    every listed layer supports masking there; the users' calls take a mask."""
-    listed = _masking.PASSES_MASK | _masking.USES_MASK
-    assert not _masking.PASSES_MASK & _masking.USES_MASK
-    missing = []
+def _call_takes_mask(keras_layer):
+    params = inspect.signature(type(keras_layer).call).parameters
+    return "mask" in params or "query_mask" in params
+
+
+def test_which_layers_carry_and_use_masks_matches_keras(keras):
+    """supports_masking (the layer hands a mask on) and whether `call` takes a mask, for every
+    layer both libraries have; Embedding's follows mask_zero."""
+    compared = 0
     for name in sorted(dir(convkit.layers)):
         cls = getattr(convkit.layers, name)
         if not hasattr(keras.layers, name) or not (isinstance(cls, type) and issubclass(cls, convkit.layers.Layer)):
             continue
         try:
-            layer = _keras_layer(keras, name)
+            k_layer = _layer(keras, name)
         except (TypeError, ValueError):
             continue
-        if name in listed:
-            assert layer.supports_masking, name
-        elif layer.supports_masking and type(layer).__name__ == name:
-            missing.append(name)
-    assert not missing, missing
-    import inspect
-    for name in _masking.USES_MASK:
-        params = inspect.signature(getattr(keras.layers, name).call).parameters
-        assert "mask" in params or "query_mask" in params, name
+        c_layer = _layer(convkit, name)
+        assert bool(c_layer.supports_masking) == bool(k_layer.supports_masking), name
+        assert c_layer._call_takes_mask() == _call_takes_mask(k_layer) or name == "MultiHeadAttention", name
+        compared += 1
+    assert compared > 80
+    for mask_zero in (False, True):
+        assert convkit.layers.Embedding(5, 2, mask_zero=mask_zero).supports_masking == mask_zero
+        assert keras.layers.Embedding(5, 2, mask_zero=mask_zero).supports_masking == mask_zero
 
 
-def _save(keras, model, tmp_path, name):
-    path = str(tmp_path / name)
-    model.save(path)
-    return path
+def _random_weights(model, seed=0):
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.5 for w in model.get_weights()])
 
 
-@pytest.mark.parametrize("user", ["LSTM", "GRU", "GlobalAveragePooling1D", "Softmax"])
-def test_a_mask_reaching_a_layer_that_uses_it_is_refused(keras, tmp_path, user):
+def _keras_and_convkit(keras, build, tmp_path, x):
+    """build(layers, Input, Model) in Keras (random weights) and in convkit (Keras's weights), the
+    Keras model saved and loaded by convkit: (keras's outputs, convkit's, loaded's)."""
+    k_model = build(keras.layers, keras.Input, keras.Model)
+    _random_weights(k_model)
+    want = to_numpy(keras, k_model(x))
+    c_model = build(convkit.layers, convkit.Input, convkit.Model)
+    c_model.set_weights(k_model.get_weights())
+    path = str(tmp_path / "masked.keras")
+    k_model.save(path)
+    return want, c_model.predict(x, verbose=0), load_model(path).predict(x, verbose=0)
+
+
+def _ids(rng, n=5, steps=7, vocab=20):
+    """Token ids with padding Keras masks: trailing, leading, in the middle, and a sample with none left."""
+    ids = rng.integers(1, vocab, (n, steps)).astype(np.int32)
+    ids[0, 4:] = 0
+    ids[1, :2] = 0
+    ids[2, 3] = 0
+    ids[n - 1, :] = 0
+    return ids
+
+
+@pytest.mark.parametrize("rnn", ["LSTM", "GRU", "SimpleRNN", "GRU-reset-before", "LSTM-python-loop"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_recurrent_layers_skip_masked_steps(keras, tmp_path, rnn, return_sequences, go_backwards):
+    def build(layers, make_input, model):
+        kwargs = dict(return_sequences=return_sequences, go_backwards=go_backwards, return_state=True)
+        if rnn == "GRU-reset-before":
+            layer = layers.GRU(3, reset_after=False, **kwargs)  # convkit's Python step loop
+        elif rnn == "LSTM-python-loop":
+            layer = layers.LSTM(3, activation="softsign", **kwargs)  # no C cell for softsign
+        else:
+            layer = getattr(layers, rnn)(3, **kwargs)
+        inp = make_input((7,), dtype="int32")
+        x = layers.Dense(4)(layers.Embedding(20, 5, mask_zero=True)(inp))  # Dense hands the mask on
+        return model(inp, layer(x))
+
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, _ids(np.random.default_rng(1)))
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
+def test_zero_output_for_mask_and_a_sequence_that_is_all_padding(keras):
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 6, 3)).astype(np.float32)
+    mask = np.array([[1, 1, 0, 1, 0, 0], [0, 0, 1, 1, 1, 1], [0] * 6, [1] * 6], bool)
+    for cls in ("LSTM", "GRU", "SimpleRNN"):
+        for zero in (False, True):
+            for seqs in (False, True):
+                k_layer = getattr(keras.layers, cls)(4, return_sequences=seqs, zero_output_for_mask=zero)
+                want = to_numpy(keras, k_layer(x, mask=mask))
+                c_layer = getattr(convkit.layers, cls)(4, return_sequences=seqs, zero_output_for_mask=zero)
+                c_layer.build(x.shape)
+                c_layer.set_weights(k_layer.get_weights())
+                mask_before = mask.copy()
+                assert_parity(c_layer(x, mask=mask), want, 1e-5)
+                np.testing.assert_array_equal(mask, mask_before)
+
+
+def test_the_c_time_loop_and_the_python_one_agree_bitwise_under_a_mask():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 9, 4)).astype(np.float32)
+    mask = rng.random((6, 9)) > 0.4
+    fast = convkit.layers.LSTM(5, return_sequences=True)
+    fast.build(x.shape)
+    slow = convkit.layers.LSTM(5, return_sequences=True, activation=lambda v: np.tanh(v))  # no C cell
+    slow.build(x.shape)
+    slow.set_weights(fast.get_weights())
+    assert fast._c_cell() is not None and slow._c_cell() is None
+    a, b = fast(x, mask=mask), slow(x, mask=mask)
+    # numpy's tanh and the span kernel's can differ in the last bit: compare what the mask decides
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+    unmasked = fast(x)
+    assert not np.allclose(a, unmasked)
+
+
+def test_masking_layer_with_bidirectional_and_stacked_recurrent_layers(keras, tmp_path):
+    def build(layers, make_input, model):
+        inp = make_input((7, 3))
+        x = layers.Masking(mask_value=0.0)(inp)
+        seq = layers.LSTM(3, return_sequences=True)(x)  # hands the mask on to the next one
+        return model(inp, [layers.Bidirectional(layers.GRU(2))(seq),
+                           layers.Bidirectional(layers.LSTM(2, return_sequences=True), merge_mode="sum")(x),
+                           layers.Masking(mask_value=0.5)(inp)])
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 7, 3)).astype(np.float32)
+    x[0, 5:] = 0
+    x[1, 0] = 0
+    x[2, 3, :] = 0.5
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, x)
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
+def test_global_average_pooling_averages_the_unmasked_steps(keras, tmp_path):
+    def build(layers, make_input, model):
+        inp = make_input((7,), dtype="int32")
+        emb = layers.Embedding(20, 4, mask_zero=True)(inp)
+        return model(inp, [layers.GlobalAveragePooling1D()(emb),
+                           layers.GlobalAveragePooling1D(keepdims=True)(layers.Dense(3)(emb))])
+
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, _ids(np.random.default_rng(5)))
+    for got in (built, loaded):
+        for g, w in zip(got, want):
+            nan = np.isnan(w)
+            assert nan[-1].all() and not nan[:-1].any()  # the all-padding sample: 0 / 0, as Keras
+            np.testing.assert_array_equal(np.isnan(g), nan)
+            assert_parity(np.where(nan, 0, g).astype(np.float32), np.where(nan, 0, w), 1e-5)
+
+
+def test_softmax_and_attention_layers_use_the_masks(keras, tmp_path):
     def build(layers, make_input, model):
         inp = make_input((6,), dtype="int32")
-        x = layers.Embedding(20, 4, mask_zero=True)(inp)
-        x = layers.Dense(4)(x)  # passes the mask on
-        x = getattr(layers, user)(**({"units": 3} if user in ("LSTM", "GRU") else {}))(x)
-        return model(inp, x)
+        emb = layers.Embedding(20, 4, mask_zero=True)(inp)
+        dense = layers.Dense(4)(emb)
+        att = layers.Attention(use_scale=True)([dense, emb])
+        add = layers.AdditiveAttention()([emb, dense, emb])
+        causal = layers.Attention()([emb, emb], use_causal_mask=True)
+        mha = layers.MultiHeadAttention(2, 3)(emb, dense)
+        merged = layers.Add()([att, add, causal, mha])
+        return model(inp, [merged, layers.LSTM(2)(merged), layers.GlobalAveragePooling1D()(mha)])
 
-    with pytest.raises(ValueError, match="mask_zero=True.*would use that mask"):
-        build(convkit.layers, convkit.Input, convkit.Model)
-    # Keras's file also records the mask's own op (NotEqual), which convkit refuses as well
-    path = _save(keras, build(keras.layers, keras.Input, keras.Model), tmp_path, "masked.keras")
-    with pytest.raises(ValueError, match="would use that mask|NotEqual"):
-        load_model(path)
-
-
-def test_models_whose_mask_keras_drops_or_never_uses_load_with_kerass_numbers(keras, tmp_path):
-    layers = keras.layers
-    inp = layers.Input((7,), dtype="int32")
-    emb = layers.Embedding(20, 4, mask_zero=True)(inp)
-    a = layers.LSTM(3)(layers.Conv1D(4, 3)(emb))  # Conv1D drops the mask
-    b = layers.Flatten()(layers.Dense(2)(emb))  # never reaches a layer that uses it
-    model = keras.Model(inp, [a, b])
-    rng = np.random.default_rng(0)
-    model.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.5 for w in model.get_weights()])
-    x = rng.integers(0, 20, (3, 7)).astype(np.int32)
-    x[:, 4:] = 0  # padded tail: Keras would mask these steps if the mask got through
-    want = [np.asarray(keras.ops.convert_to_numpy(t)) for t in model(x)]
-    got = load_model(_save(keras, model, tmp_path, "dropped.keras")).predict(x, verbose=0)
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+    ids = _ids(np.random.default_rng(6), n=4, steps=6)[:3]  # no all-padding sample (0 / 0 in the pooling)
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, ids)
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
 
 
-def test_a_nested_model_passes_its_mask_out():
+def test_softmax_with_a_mask(keras):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 4, 5)).astype(np.float32)
+    for mask in (rng.random((3, 4, 5)) > 0.3, rng.random((4, 5)) > 0.3, (rng.random(5) * 0.9).astype(np.float32)):
+        want = to_numpy(keras, keras.layers.Softmax()(x, mask=mask))
+        assert_parity(convkit.layers.Softmax()(x, mask=mask), want, 1e-6)
+    with pytest.raises(ValueError, match="broadcastable"):
+        convkit.layers.Softmax()(x, mask=np.ones((3, 4), bool))
+
+
+def test_merges_combine_the_masks(keras, tmp_path):
+    def build(layers, make_input, model):
+        a_in, b_in = make_input((6,), dtype="int32"), make_input((6,), dtype="int32")
+        a = layers.Embedding(20, 4, mask_zero=True)(a_in)
+        b = layers.Embedding(20, 4, mask_zero=True)(b_in)
+        plain = layers.Dense(4)(layers.Flatten()(a))  # Flatten drops the mask
+        plain = layers.Reshape((1, 4))(plain)
+        return model([a_in, b_in], [
+            layers.LSTM(2)(layers.Add()([a, b])),  # or of the two masks
+            layers.LSTM(2)(layers.Multiply()([a, layers.Dense(4)(b)])),  # masked steps count as 1
+            layers.Multiply()([a, layers.Conv1D(4, 1)(b)]),  # one input unmasked: no mask out
+            layers.LSTM(2)(layers.Maximum()([a, layers.Dense(4)(b)])),  # masked steps taken from the other
+            layers.Minimum()([layers.Conv1D(4, 1)(a), b]),
+            layers.LSTM(2)(layers.Concatenate()([a, b])),  # features: any of the two
+            layers.LSTM(2)(layers.Concatenate(axis=1)([a, b])),  # steps: the two masks end to end
+            layers.LSTM(2)(layers.Concatenate(axis=1)([a, plain])),  # no mask there: all kept
+        ])
+
+    rng = np.random.default_rng(8)
+    x = [_ids(rng, n=4, steps=6), np.roll(_ids(rng, n=4, steps=6), 2, axis=1)]
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, x)
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
+def test_time_distributed_hands_the_mask_on_and_nested_models_carry_it(keras, tmp_path):
+    def build(layers, make_input, model):
+        inner_in = make_input((6,), dtype="int32")
+        inner = model(inner_in, layers.Dense(3)(layers.Embedding(20, 4, mask_zero=True)(inner_in)), name="inner")
+        inp = make_input((6,), dtype="int32")
+        x = layers.TimeDistributed(layers.Dense(3))(inner(inp))
+        return model(inp, layers.GRU(2)(x))
+
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, _ids(np.random.default_rng(9), n=4, steps=6))
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
+def test_an_rnn_given_initial_state_gets_no_mask_as_in_keras(keras, tmp_path):
+    """Keras fills in `mask` only for a call with one tensor argument: with initial_state the
+    recurrent layer runs unmasked, though its sequence output still carries the mask."""
+    def build(layers, make_input, model):
+        inp, h_in = make_input((6,), dtype="int32"), make_input((3,))
+        emb = layers.Embedding(20, 4, mask_zero=True)(inp)
+        seq = layers.GRU(3, return_sequences=True)(emb, initial_state=h_in)
+        return model([inp, h_in], [seq, layers.SimpleRNN(2)(seq)])
+
+    rng = np.random.default_rng(10)
+    x = [_ids(rng, n=4, steps=6), rng.standard_normal((4, 3)).astype(np.float32)]
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, x)
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
+def test_models_whose_mask_keras_drops_load_with_kerass_numbers(keras, tmp_path):
+    def build(layers, make_input, model):
+        inp = make_input((7,), dtype="int32")
+        emb = layers.Embedding(20, 4, mask_zero=True)(inp)
+        a = layers.LSTM(3)(layers.Conv1D(4, 3)(emb))  # Conv1D drops the mask
+        b = layers.Flatten()(layers.Dense(2)(emb))  # never reaches a layer that uses it
+        return model(inp, [a, b])
+
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, _ids(np.random.default_rng(11)))
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
+def test_conv_lstm_with_a_mask(keras):
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 5, 6, 2)).astype(np.float32)
+    mask = np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [0] * 5], bool)
+    for seqs in (False, True):
+        for backwards in (False, True):
+            k_layer = keras.layers.ConvLSTM1D(2, 3, padding="same", return_sequences=seqs, go_backwards=backwards)
+            want = to_numpy(keras, k_layer(x, mask=mask))
+            c_layer = convkit.layers.ConvLSTM1D(2, 3, padding="same", return_sequences=seqs, go_backwards=backwards)
+            c_layer.build(x.shape)
+            c_layer.set_weights(k_layer.get_weights())
+            assert_parity(c_layer(x, mask=mask), want, 1e-5)
+
+
+def test_a_convkit_model_with_masks_saved_and_loaded_by_keras(keras, tmp_path):
     layers = convkit.layers
-    inner_in = convkit.Input((5,), dtype="int32")
-    inner = convkit.Model(inner_in, layers.Dense(3)(layers.Embedding(9, 3, mask_zero=True)(inner_in)))
-    outer_in = convkit.Input((5,), dtype="int32")
-    with pytest.raises(ValueError, match="'lstm.*would use that mask"):
-        convkit.Model(outer_in, layers.LSTM(2, name="lstm")(inner(outer_in)))
-    convkit.Model(outer_in, layers.Conv1D(2, 3)(inner(outer_in)))  # dropped: builds
+    inp = convkit.Input((7,), dtype="int32")
+    x = layers.Embedding(20, 5, mask_zero=True)(inp)
+    x = layers.Bidirectional(layers.LSTM(3, return_sequences=True))(x)
+    out = layers.GlobalAveragePooling1D()(layers.MultiHeadAttention(2, 2)(x, x))
+    model = convkit.Model(inp, out)
+    _random_weights(model)
+    path = str(tmp_path / "convkit_masked.keras")
+    model.save(path)
+    ids = _ids(np.random.default_rng(13))[:4]
+    want = to_numpy(keras, keras.models.load_model(path)(ids))
+    assert_parity(model.predict(ids, verbose=0), want, 1e-5)
+
+
+def test_eager_masks_and_their_errors():
+    lstm = convkit.layers.LSTM(2)
+    x = np.ones((2, 3, 4), np.float32)
+    with pytest.raises(ValueError, match=r"mask must have shape \(batch, timesteps\)"):
+        lstm(x, mask=np.ones((2, 4), bool))
+    with pytest.raises(TypeError, match="does not use a mask"):
+        convkit.layers.Dense(2)(x, mask=np.ones((2, 3), bool))
+    with pytest.raises(ValueError, match="list, namely"):
+        convkit.layers.Attention()([x, x], mask=np.ones((2, 3), bool))
+    # an all-True mask changes nothing; None is no mask
+    np.testing.assert_array_equal(lstm(x, mask=np.ones((2, 3), bool)), lstm(x))
+    np.testing.assert_array_equal(lstm(x, mask=None), lstm(x))
+    # a model called with masks for its inputs
+    inp = convkit.Input((3, 4))
+    model = convkit.Model(inp, convkit.layers.GRU(2)(inp))
+    mask = np.array([[1, 0, 1], [1, 1, 0]], bool)
+    np.testing.assert_array_equal(model(x, mask=mask), model.layers[1](x, mask=mask))
+    with pytest.raises(ValueError, match="one mask per input"):
+        model(x, mask=[mask, mask])
+

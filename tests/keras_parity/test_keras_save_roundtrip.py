@@ -15,7 +15,7 @@ h5py = pytest.importorskip("h5py")
 import convkit  # noqa: E402
 from convkit import layers as L  # noqa: E402
 from convkit import saving  # noqa: E402
-from convkit.layers.operations import SUPPORTED  # noqa: E402
+from convkit.layers.operations import NUMERIC, SUPPORTED  # noqa: E402
 
 import saved_models  # noqa: E402
 from saved_models import archive_config as _archive_config, functional as _functional  # noqa: E402
@@ -159,7 +159,7 @@ def test_compiled_model_loads_compiled_in_keras(keras, tmp_path):
     assert k_model.get_compile_config()["loss"] == "mse"
 
 
-@pytest.mark.parametrize("operation", SUPPORTED)
+@pytest.mark.parametrize("operation", NUMERIC)
 def test_every_operation_node_loads_in_keras(operation, keras, tmp_path, to_numpy, assert_parity):
     op = L.KerasOperation
     a, b = L.Input((5,)), L.Input((5,))
@@ -172,6 +172,36 @@ def test_every_operation_node_loads_in_keras(operation, keras, tmp_path, to_nump
     k_model = keras.saving.load_model(tmp_path / "m.keras")
     x = _inputs(c_model)
     assert_parity(_as_list(c_model.predict(x)), to_numpy(_as_list(k_model.predict(x, verbose=0))))
+
+
+def test_the_mask_operation_nodes_load_in_keras(keras, tmp_path, to_numpy):
+    """The boolean operations Keras writes for masks, saved by convkit, give Keras's booleans."""
+    op = L.KerasOperation
+    a, b = L.Input((4, 3)), L.Input((4, 3))
+    ne = op("NotEqual", [None, 0.0])(a)
+    eq = op("Equal", [None, None])([a, b])
+    step = op("Any", options={"axis": -1})(ne)
+    outputs = [
+        step, op("All", options={"axis": [1, 2], "keepdims": True})(ne), op("LogicalNot")(eq),
+        op("LogicalOr", [None, None])([ne, eq]), op("LogicalAnd", [None, None])([ne, eq]),
+        op("Greater", [None, 0.5])(a), op("GreaterEqual", [None, None])([a, b]), op("Less", [None, 0.5])(a),
+        op("LessEqual", [0.5, None])(a), op("ExpandDims", options={"axis": -1})(step),
+        op("Squeeze", options={"axis": -1})(op("ExpandDims", options={"axis": -1})(step)),
+        op("ZerosLike", options={"dtype": "bool"})(a), op("OnesLike", options={"dtype": "bool"})(a),
+        op("Concatenate", [None, None], options={"axis": 1})([ne, eq]),
+        op("ConvertToTensor")(step),
+    ]
+    c_model = convkit.Model([a, b], outputs)
+    c_model.save(tmp_path / "m.keras")
+    k_model = keras.saving.load_model(tmp_path / "m.keras")
+    rng = np.random.default_rng(0)
+    x = [rng.integers(-1, 2, (3, 4, 3)).astype(np.float32) for _ in range(2)]
+    x[0][0, 1] = 0
+    got, want = c_model(x), to_numpy(k_model(x))
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.dtype == np.bool_ and g.shape == w.shape
+        np.testing.assert_array_equal(g, w)
 
 
 @pytest.mark.parametrize("name", ["MobileNetV3Small", "functional_rnn"])

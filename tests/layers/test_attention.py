@@ -406,10 +406,12 @@ def test_multi_head_attention_bad_calls(rng):
     q = rng.standard_normal((2, 4, 6)).astype(np.float32)
     with pytest.raises(ValueError, match="`value`"):
         layer(q)
-    with pytest.raises(ValueError, match="query_mask"):
-        layer(q, q, query_mask=np.ones((2, 4), bool))
-    with pytest.raises(ValueError, match="masks are not supported"):
-        layer(q, q, mask=np.ones((2, 4), bool))
+    with pytest.raises(TypeError, match="does not use a mask"):
+        layer(q, q, mask=np.ones((2, 4), bool))  # Keras's call takes query_mask / value_mask / key_mask
+    # Keras's per-input masks are one attention mask: query positions x value positions
+    query_mask, value_mask = rng.random((2, 4)) > 0.3, rng.random((2, 4)) > 0.3
+    np.testing.assert_array_equal(layer(q, q, query_mask=query_mask, value_mask=value_mask),
+                                  layer(q, q, attention_mask=query_mask[:, :, None] & value_mask[:, None, :]))
     with pytest.raises(ValueError, match="broadcastable"):
         layer(q, q, attention_mask=np.ones((2, 3, 4), bool))
     with pytest.raises(TypeError, match="attention_mask"):
@@ -550,8 +552,10 @@ def test_attention_bad_arguments_and_calls(rng):
         Attention()(q)
     with pytest.raises(ValueError, match="length 2 or 3"):
         AdditiveAttention()([q, q, q, q])
-    with pytest.raises(ValueError, match="masks are not supported"):
-        Attention()([q, q], mask=[None, np.ones((2, 4), bool)])
+    with pytest.raises(ValueError, match="mask must be a list"):
+        Attention()([q, q], mask=np.ones((2, 4), bool))
+    with pytest.raises(ValueError, match="mask list of length 2 or 3"):
+        Attention()([q, q], mask=[None])
     with pytest.raises(ValueError, match="training=True"):
         Attention(dropout=0.2)([q, q], training=True)
     with pytest.raises(ValueError, match="same last dimension"):

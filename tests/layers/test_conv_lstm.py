@@ -299,8 +299,8 @@ def test_bad_inputs_and_states(rng):
         layer(x, initial_state=np.zeros((2, 4, 4, 2)))
     with pytest.raises(ValueError, match=r"\(2, 4, 4, 2\)"):
         layer(x, initial_state=[np.zeros((2, 6, 6, 2))] * 2)
-    with pytest.raises(ValueError, match="mask"):
-        layer(x, mask=np.ones((2, 3), bool))
+    with pytest.raises(ValueError, match=r"mask must have shape \(batch, timesteps\)"):
+        layer(x, mask=np.ones((2, 4), bool))
     with pytest.raises(ValueError, match="negative"):
         ConvLSTM2D(2, 7)(x)
     with pytest.raises(ValueError, match="static"):

@@ -308,8 +308,8 @@ def test_keyword_tensors_a_call_does_not_take_are_refused():
         dense(x, scale=t)
     assert dense._inbound_nodes == []  # nothing recorded
     q = L.Input((4, 6))
-    with pytest.raises(ValueError, match="masks are not supported"):
-        L.Attention()([q, q], mask=[L.Input((4,)), L.Input((4,))])
+    with pytest.raises(TypeError, match="does not use a mask"):
+        dense(x, mask=L.Input((4,)))
     with pytest.raises(TypeError, match="attention_mask"):
         L.Attention()([q, q], attention_mask=L.Input((4, 4)))
 
@@ -331,11 +331,19 @@ def test_multi_head_attention_keyword_checks():
     assert mha(q, v, attention_mask=L.Input((6,))).shape == (None, 5, 8)
 
 
-def test_refused_keyword_tensor_in_a_keras_config_names_masks():
-    """A Keras config whose node passes a mask tensor (mask=) is refused with convkit's mask error."""
-    model, _ = _lstm()
-    config = json.loads(model.to_json())
-    node = config["config"]["layers"][-1]["inbound_nodes"][0]
-    node["kwargs"]["mask"] = node["kwargs"]["initial_state"][1]
-    with pytest.raises(ValueError, match="masks are not supported"):
-        model_from_json(json.dumps(config))
+def test_a_mask_tensor_in_a_keras_config_is_given_to_the_layer():
+    """A Keras config whose node passes a mask tensor (mask=, as Keras writes the masks of
+    Embedding(mask_zero=True) and Masking) loads, and the layer uses that mask."""
+    x, m = L.Input((5, 3), name="x"), L.Input((5,), name="m")
+    lstm = L.LSTM(4, return_sequences=True, name="lstm")
+    model = Model([x, m], lstm(x, mask=m))
+    rng = np.random.default_rng(0)
+    xs = [rng.standard_normal((2, 5, 3)).astype(np.float32), np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1]], np.float32)]
+    loaded = model_from_json(model.to_json())
+    loaded.set_weights(model.get_weights())
+    want = lstm(xs[0], mask=xs[1].astype(bool))
+    np.testing.assert_array_equal(model.predict(xs, verbose=0), want)
+    np.testing.assert_array_equal(loaded.predict(xs, verbose=0), want)
+    assert not np.allclose(want, lstm(xs[0]))
+
+

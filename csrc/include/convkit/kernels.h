@@ -76,11 +76,14 @@ ck_status ck_f32_activation(int64_t n, float *x, ck_activation act);
  *   seq: [n, steps, units] receives h after every step, or NULL.
  * G = 1 (CK_RNN_SIMPLE: h = act(x_t + h @ U)), 4 (CK_RNN_LSTM: gates i, f, g, o) or 3
  * (CK_RNN_GRU: gates z, r, h, reset applied after the recurrent product as Keras's
- * reset_after=True). act is the cell's activation, rec_act the gates'. */
+ * reset_after=True). act is the cell's activation, rec_act the gates'.
+ * mask: [n, steps] (0 = masked) or NULL. A masked step leaves the row's state as it was, and its
+ * seq row gets zeros when zero_masked, else the previous step's seq row (zeros at step 0), as
+ * Keras's RNN with a mask and zero_output_for_mask. */
 typedef enum ck_rnn_cell { CK_RNN_SIMPLE = 0, CK_RNN_LSTM = 1, CK_RNN_GRU = 2 } ck_rnn_cell;
 ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units, const float *xproj,
                               const float *rkernel, const float *rbias, ck_activation act, ck_activation rec_act,
-                              float *h, float *c, float *seq);
+                              float *h, float *c, float *seq, const uint8_t *mask, int zero_masked);
 
 /* ---- element-wise merges (csrc/merge/f32-merge.c) --------------------------------------------
  * y = act(x0 op x1 op ... op x(k-1)) over n values, left to right; CK_MERGE_AVG divides the sum

@@ -1,5 +1,5 @@
 # C declarations of the convkit core (csrc/include/convkit/kernels.h), all callable without the GIL.
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 
 cdef extern from "convkit/kernels.h" nogil:
     ctypedef enum ck_status:
@@ -60,7 +60,8 @@ cdef extern from "convkit/kernels.h" nogil:
     ck_status ck_f32_merge(int op, int64_t k, const float *const *xs, int64_t n, ck_activation act, float *y)
     ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units, const float *xproj,
                                   const float *rkernel, const float *rbias, ck_activation act,
-                                  ck_activation rec_act, float *h, float *c, float *seq)
+                                  ck_activation rec_act, float *h, float *c, float *seq,
+                                  const uint8_t *mask, int zero_masked)
     ck_status ck_f32_max_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
     ck_status ck_f32_avg_pool_nd(const ck_pool_shape *shape, const float *x, float *y)
     ck_status ck_f32_adaptive_max_pool_nd(int64_t batch, int64_t channels, const int64_t *in_size,

@@ -5,7 +5,7 @@ Typed memoryviews in (C-contiguous float32, prepared by the Python floor), `with
 every C call, C status codes turned into Python exceptions. One module, one dispatch table; the
 op families live in the included .pxi files.
 """
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 from convkit._ext._ck cimport *
 
 include "status.pxi"

@@ -57,10 +57,11 @@ def activation_copy(const float[::1] x, float[::1] y, int act_kind, float act_al
 
 def rnn_sequence(int cell, const float[:, :, ::1] xproj, const float[:, ::1] rkernel, object rbias,
                  int act_kind, float act_alpha, int rec_kind, float rec_alpha, float[:, ::1] h, object c,
-                 object seq):
+                 object seq, object mask=None, bint zero_masked=False):
     """The recurrence of SimpleRNN (cell 0), LSTM (1) or GRU reset_after (2) over all steps:
     h (and c) hold the initial state and get the final one; seq (n, steps, units) or None gets
-    every step's h. See ck_f32_rnn_sequence."""
+    every step's output; mask (n, steps) uint8 or None: 0 marks a masked step (Keras's mask).
+    See ck_f32_rnn_sequence."""
     cdef int64_t n = xproj.shape[0], steps = xproj.shape[1], units = h.shape[1]
     cdef int64_t gates = 4 if cell == 1 else (3 if cell == 2 else 1)
     cdef const float[::1] rb
@@ -69,6 +70,8 @@ def rnn_sequence(int cell, const float[:, :, ::1] xproj, const float[:, ::1] rke
     cdef const float *rbp = NULL
     cdef float *cp = NULL
     cdef float *sp = NULL
+    cdef const uint8_t[:, ::1] mm
+    cdef const uint8_t *mp = NULL
     cdef ck_activation act = make_activation(act_kind, act_alpha)
     cdef ck_activation rec = make_activation(rec_kind, rec_alpha)
     cdef ck_status st
@@ -92,11 +95,17 @@ def rnn_sequence(int cell, const float[:, :, ::1] xproj, const float[:, ::1] rke
             raise ValueError("rnn_sequence: sequence output has the wrong shape")
         if n > 0 and steps > 0:
             sp = &sm[0, 0, 0]
+    if mask is not None:
+        mm = mask
+        if mm.shape[0] != n or mm.shape[1] != steps:
+            raise ValueError("rnn_sequence: the mask's shape differs from (batch, steps)")
+        if n > 0 and steps > 0:
+            mp = &mm[0, 0]
     if n == 0 or steps == 0:
         return
     with nogil:
         st = ck_f32_rnn_sequence(cell, n, steps, units, &xproj[0, 0, 0], &rkernel[0, 0], rbp, act, rec,
-                                 &h[0, 0], cp, sp)
+                                 &h[0, 0], cp, sp, mp, zero_masked)
     check_status(st, "recurrent layer")
 
 

@@ -15,7 +15,7 @@ from convkit.layers.convolutional import (
 from convkit.layers.convolutional_recurrent import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from convkit.layers.core import (
     Activation, ActivityRegularization, AlphaDropout, Dense, Dropout, Embedding, GaussianDropout, GaussianNoise, Input,
-    InputLayer, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+    InputLayer, Masking, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
 )
 from convkit.layers.einsum_dense import EinsumDense
 from convkit.layers.merging import (

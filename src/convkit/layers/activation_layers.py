@@ -23,6 +23,8 @@ class ReLU(Layer):
     """max(x, 0) generalised: `x` above `threshold`, `negative_slope * (x - threshold)` below it,
     capped at `max_value`."""
 
+    supports_masking = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         self.max_value = _non_negative(max_value, "max_value", "ReLU", allow_none=True)
@@ -58,6 +60,8 @@ class ReLU(Layer):
 class LeakyReLU(Layer):
     """x for x >= 0, negative_slope * x otherwise (Keras 3 default slope 0.3; `alpha=` accepted)."""
 
+    supports_masking = True
+
     def __init__(self, negative_slope=0.3, **kwargs):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
@@ -80,6 +84,8 @@ class LeakyReLU(Layer):
 class ELU(Layer):
     """alpha * (exp(x) - 1) for x < 0, x otherwise."""
 
+    supports_masking = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
@@ -97,12 +103,25 @@ class ELU(Layer):
 class Softmax(Layer):
     """Softmax along `axis` (an int or a tuple of ints)."""
 
+    supports_masking = True
+
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = tuple(axis) if isinstance(axis, (list, tuple)) else axis
 
-    def call(self, inputs):
-        return np.ascontiguousarray(activations.softmax(inputs, self.axis), dtype=np.float32)
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return np.ascontiguousarray(activations.softmax(inputs, self.axis), dtype=np.float32)
+        # Keras's: masked entries (False, or <= 0.5) enter the softmax as -1e9 and leave it as 0
+        keep = np.asarray(mask)
+        if keep.ndim > inputs.ndim or any(m != 1 and m != i for m, i in zip(keep.shape[::-1], inputs.shape[::-1])):
+            raise ValueError(f"The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or match "
+                             f"the corresponding input dimension. Received: inputs.shape={inputs.shape}, "
+                             f"mask.shape={keep.shape}")
+        keep = keep if keep.dtype == bool else keep > 0.5
+        shifted = np.where(keep, inputs, np.float32(-1e9)).astype(np.float32)
+        out = activations.softmax(np.ascontiguousarray(shifted), self.axis)
+        return np.ascontiguousarray(np.where(keep, out, np.float32(0)), dtype=np.float32)
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -122,6 +141,8 @@ class PReLU(Layer):
     """x for x >= 0, alpha * x below, with a learned `alpha` per element of a sample
     (input_shape[1:]), shared (size 1) along `shared_axes`. Weight: alpha. The regularizer and
     constraint are stored and serialised, never applied (inference only)."""
+
+    supports_masking = True
 
     def __init__(self, alpha_initializer="Zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None,
                  **kwargs):

@@ -94,6 +94,8 @@ def _unknown_leading(rank, known_last):
 class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
     """Multi-head (scaled dot-product) attention: `layer(query, value, key=None, ...)`."""
 
+    supports_masking = True
+
     def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True, output_shape=None,
                  attention_axes=None, sliding_window=None, flash_attention=None, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
@@ -199,9 +201,12 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
         else:
             inputs = [query, value] + ([] if key is None else [key])
         for name in ("query_mask", "value_mask", "key_mask"):
-            if kwargs.pop(name, None) is not None:
-                raise ValueError(f"Layer '{self.name}': `{name}` (Keras's implicit masks) is not supported by "
-                                 f"convkit, which does not propagate masks. Use `attention_mask` instead.")
+            if isinstance(kwargs.get(name), KerasTensor):
+                raise ValueError(f"Layer '{self.name}': `{name}` takes an array in a call on arrays; in a functional "
+                                 f"model the masks of query, value and key come with them (Embedding(mask_zero=True),"
+                                 f" Masking) or through `attention_mask`.")
+            if name in kwargs and kwargs[name] is None:
+                del kwargs[name]
         if isinstance(kwargs.get("attention_mask"), KerasTensor) and not is_symbolic(inputs):
             raise ValueError(f"Layer '{self.name}': a symbolic `attention_mask` (a tensor of a functional model) needs "
                              f"symbolic query and value too; call the layer on arrays with an array as the mask.")
@@ -347,12 +352,14 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
         scores = tuple(batch) + (self._num_heads,) + tuple(query[a] for a in axes) + tuple(key[a] for a in axes)
         return [out, scores]
 
-    def call(self, inputs, attention_mask=None, return_attention_scores=False, use_causal_mask=False):
+    def call(self, inputs, attention_mask=None, return_attention_scores=False, use_causal_mask=False,
+             query_mask=None, value_mask=None, key_mask=None):
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
         if self._flash_attention and return_attention_scores:
             raise ValueError("Returning attention scores is not supported when flash attention is enabled. Please "
                              "disable flash attention to access attention scores.")
+        attention_mask = self._with_input_masks(attention_mask, query_mask, value_mask, key_mask)
         mask = self._combined_mask(query, value, attention_mask, use_causal_mask)
         q = self._query_dense(query)
         k = self._key_dense(key)
@@ -365,6 +372,34 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
             heads = heads * self._gate_dense(query)
         output = self._output_dense(heads)
         return [output, scores] if return_attention_scores else output
+
+    # Keras's call removes the masks from its query, value and key tensors: a layer that runs
+    # after it on one of them sees none (a residual Add after it then carries no mask)
+    _clears_input_masks = True
+
+    def _mask_arguments(self, mask, one_tensor_argument):
+        """Keras's: query, value and key are separate arguments, so each gets its own mask."""
+        return {name: m for name, m in zip(("query_mask", "value_mask", "key_mask"), mask) if m is not None}
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the output keeps the query's mask."""
+        return mask[0] if isinstance(mask, (list, tuple)) else mask
+
+    @staticmethod
+    def _with_input_masks(attention_mask, query_mask, value_mask, key_mask):
+        """Keras's masks of query (batch, T), value and key (batch, S) as one (batch, T, S)
+        attention mask: query positions and value / key positions both kept, and'ed with
+        `attention_mask` if given."""
+        auto = None
+        for m, axis in ((query_mask, -1), (value_mask, -2), (key_mask, -2)):
+            if m is not None:
+                m = np.expand_dims(np.asarray(m).astype(bool, copy=False), axis)
+                auto = m if auto is None else auto & m
+        if auto is None:
+            return attention_mask
+        if attention_mask is None:
+            return auto
+        return _bool_mask(attention_mask, "attention_mask") & auto
 
     def _combined_mask(self, query, value, attention_mask, use_causal_mask):
         """attention_mask & causal mask & sliding window, as booleans broadcastable to (B, T, S)."""
@@ -475,6 +510,8 @@ class Attention(_ScoresOutput, Layer):
     concat_score_weight * sum(tanh(scale * (query + key))). Weights: scale (scalar, with
     use_scale), concat_score_weight (scalar, with score_mode='concat')."""
 
+    supports_masking = True
+
     def __init__(self, use_scale=False, score_mode="dot", dropout=0.0, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.use_scale = use_scale
@@ -542,17 +579,39 @@ class Attention(_ScoresOutput, Layer):
             pairs = pairs * self.scale.value
         return self.concat_score_weight.value * np.sum(np.tanh(pairs), axis=-1)
 
-    def call(self, inputs, return_attention_scores=False, use_causal_mask=False):
+    def call(self, inputs, mask=None, return_attention_scores=False, use_causal_mask=False):
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
+        query_mask = value_mask = None
+        if mask is not None:
+            name = type(self).__name__
+            if not isinstance(mask, (list, tuple)):
+                raise ValueError(f"{name} layer mask must be a list, namely [query_mask, value_mask]. "
+                                 f"Received: mask={mask!r}.")
+            if not 2 <= len(mask) <= 3:
+                raise ValueError(f"{name} layer accepts mask list of length 2 or 3. Received: mask of length "
+                                 f"{len(mask)}.")
+            query_mask = None if mask[0] is None else np.asarray(mask[0], bool)
+            value_mask = None if mask[1] is None else np.asarray(mask[1], bool)
         scores = self._scores(query, key)
+        allowed = None if value_mask is None else np.expand_dims(value_mask, -2)  # (batch, 1, Tv)
         if use_causal_mask:
+            causal = _causal_mask(scores.shape[-2], scores.shape[-1])
+            allowed = causal if allowed is None else allowed & causal
+        if allowed is not None:
             # as Keras: masked scores lowered by 1e9 (not replaced)
-            allowed = _causal_mask(scores.shape[-2], scores.shape[-1])
             scores = np.where(allowed, scores, scores - np.float32(1e9))
         weights = activations.softmax(np.ascontiguousarray(scores, dtype=np.float32))
         output = np.matmul(weights, value)
+        if query_mask is not None:
+            output = np.where(query_mask[..., None], output, np.float32(0))
         return [output, weights] if return_attention_scores else output
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the output keeps the query's mask."""
+        if mask is None or mask[0] is None:
+            return None
+        return np.asarray(mask[0])
 
     def get_config(self):
         config = super().get_config()

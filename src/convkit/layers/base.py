@@ -157,6 +157,11 @@ def _refuse_training(layer, training):
 class Layer:
     """Base class of convkit's layers (Keras 3's `keras.layers.Layer`, inference only)."""
 
+    # Keras's masks (convkit/_masking.py): whether the layer hands its input's mask on to its
+    # output (through compute_mask); a layer whose `call` takes `mask` uses it
+    supports_masking = False
+    _clears_input_masks = False  # Keras's MultiHeadAttention takes the masks off its inputs' tensors
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         original = cls.__dict__.get("build")
@@ -334,9 +339,11 @@ class Layer:
                 and inputs.dtype == np.float32 and inputs.flags.c_contiguous):
             return self.call(inputs)
         _refuse_training(self, kwargs.pop("training", None))
-        mask = kwargs.pop("mask", None)
-        if mask is not None:
-            raise ValueError(f"Layer '{self.name}': masks are not supported by convkit. Received a `mask` argument.")
+        if kwargs.get("mask", 0) is None:
+            del kwargs["mask"]
+        elif "mask" in kwargs and not self._call_takes_mask():
+            raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) does not use a mask: its call() takes no "
+                            f"`mask` argument. Received: mask={kwargs['mask']!r}")
         if is_symbolic(inputs):
             return self._symbolic_call(inputs, args, kwargs)
         x = self._convert_inputs(inputs)
@@ -348,6 +355,29 @@ class Layer:
         if not isinstance(x, list) and type(self)._convert_inputs is Layer._convert_inputs:
             self._accepted_shape = shapes  # layers that convert their own way never take the fast path
         return self.call(x, *args, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the mask of the output, from the input's (asked only where supports_masking)."""
+        return mask
+
+    @classmethod
+    def _call_takes_mask(cls):
+        """Whether `call` has a `mask` argument (Keras then passes it the input's mask)."""
+        takes = cls.__dict__.get("_call_takes_mask_cached")
+        if takes is None:
+            import inspect
+
+            takes = "mask" in inspect.signature(cls.call).parameters
+            cls._call_takes_mask_cached = takes
+        return takes
+
+    def _mask_arguments(self, mask, one_tensor_argument):
+        """Keras's rule for the mask keywords a call gets from its inputs' masks: `mask` (the
+        input's mask, or the list's masks) where the call has one tensor argument and takes
+        `mask`; nothing otherwise (MultiHeadAttention takes one per input)."""
+        if one_tensor_argument and self._call_takes_mask():
+            return {"mask": mask}
+        return {}
 
     def _passes_through(self):
         """Whether the layer's inference output is its input's values (returned as a copy): a

@@ -12,7 +12,8 @@ loop itself works channels-last.
 Inference only, as convkit's LSTM: dropout / recurrent_dropout act only in training (a call with
 training=True that would drop is refused); regularizers and constraints are stored and
 serialised, never applied. `initial_state=[h, c]` takes arrays in eager calls and, in a functional
-model, tensors of the model. Not supported: stateful=True, masking.
+model, tensors of the model. Masks (Keras's, (batch, steps)) skip the masked steps as the
+recurrent layers do. Not supported: stateful=True.
 """
 import numpy as np
 
@@ -20,13 +21,17 @@ from convkit import _args, activations, initializers, ops, regularizers
 from convkit._prepared import PreparedConv
 from convkit.layers.base import InputSpec
 from convkit.layers.convolutional import _reg_config, _regularizers_and_constraints, _SpatialLayer, positive_int
-from convkit.layers.recurrent import _check_symbolic_initial_state, _LSTMBiasInitializer, _set_sequence_options
+from convkit.layers.recurrent import (
+    _check_symbolic_initial_state, _last_output, _LSTMBiasInitializer, _set_sequence_options, _step_mask,
+)
 
 __all__ = ["ConvLSTM", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]
 
 
 class ConvLSTM(_SpatialLayer):
     """N-D convolutional LSTM (rank from the subclass)."""
+
+    supports_masking = True
 
     _REGS = ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer", "kernel_constraint",
              "recurrent_constraint", "bias_constraint")
@@ -54,7 +59,8 @@ class ConvLSTM(_SpatialLayer):
             "recurrent_constraint": recurrent_constraint, "bias_constraint": bias_constraint})
         _set_sequence_options(self, dropout, recurrent_dropout, return_sequences, return_state, go_backwards,
                               stateful, unroll, seed)
-        self.zero_output_for_mask = bool(zero_output_for_mask)  # masks are not supported; stored only
+        # where a mask hides a step: zeros in the sequence output instead of the previous output
+        self.zero_output_for_mask = bool(zero_output_for_mask)
         self.input_spec = InputSpec(ndim=self.rank + 3)
         self.kernel = self.recurrent_kernel = self.bias = None
 
@@ -151,11 +157,12 @@ class ConvLSTM(_SpatialLayer):
         state = self._state_shape(batch, self._conv_spatial(input_shape, spatial))
         return [state, state]
 
-    def call(self, inputs, initial_state=None):
+    def call(self, inputs, initial_state=None, mask=None):
         n, steps = inputs.shape[:2]
         if steps == 0:
             raise ValueError(f"Layer '{self.name}' needs at least one time step. "
                              f"Received: inputs.shape={inputs.shape}")
+        step_mask = None if mask is None else _step_mask(self, mask, n, steps)
         prepared = self._prepared()
         # Every step's input convolution at once: time folded into the batch (a view when
         # channels-last), channels moved last once for channels_first.
@@ -179,19 +186,38 @@ class ConvLSTM(_SpatialLayer):
             forget = self.recurrent_activation(z[..., f:2 * f])
             g = self.activation(z[..., 2 * f:3 * f])
             o = self.recurrent_activation(z[..., 3 * f:])
-            c = forget * c + i * g
-            h = o * self.activation(c)
+            c_new = forget * c + i * g
+            h_new = o * self.activation(c_new)
+            if step_mask is None:
+                h, c = h_new, c_new
+                if seq is not None:
+                    seq[:, t] = h  # in processing order, as Keras returns it with go_backwards
+                continue
+            # Keras's masked step: the old state where masked; the output zeros or the previous
+            # step's output there (zeros before the first)
+            keep = step_mask[:, step].reshape((n,) + (1,) * (h.ndim - 1))
+            h, c = np.where(keep, h_new, h), np.where(keep, c_new, c)
             if seq is not None:
-                seq[:, t] = h  # in processing order, as Keras returns it with go_backwards
+                previous = seq[:, t - 1] if t > 0 and not self.zero_output_for_mask else np.float32(0)
+                seq[:, t] = np.where(keep, h, previous)
+        last = h
+        if seq is None and step_mask is not None:
+            last = _last_output(h, step_mask[:, ::-1] if self.go_backwards else step_mask, self.zero_output_for_mask)
         if self.data_format == "channels_first":
-            h, c = ops._channels_first(h), ops._channels_first(c)
+            h, c, last = ops._channels_first(h), ops._channels_first(c), ops._channels_first(last)
             if seq is not None:
                 seq = ops._channels_first(seq.reshape((n * steps,) + seq.shape[2:]))
                 seq = seq.reshape((n, steps) + seq.shape[1:])
-        output = seq if seq is not None else h
+        output = seq if seq is not None else last
         if self.return_state:
             return [output, h, c]
         return output
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the sequence output keeps the input's mask, the last output and states none."""
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        output_mask = mask if self.return_sequences else None
+        return [output_mask, None, None] if self.return_state else output_mask
 
     def _differs_in_training(self):
         # Keras drops only for a rate strictly between 0 and 1 (a rate of 1 is clipped and ignored).

@@ -113,6 +113,8 @@ class Dense(Layer):
     product runs on convkit's GEMM kernel with bias and activation fused. Regularizers and
     constraints are stored and serialised, never applied (inference only)."""
 
+    supports_masking = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, lora_rank=None, lora_alpha=None,
@@ -173,6 +175,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Apply an activation function (a Keras name or a callable) to the input."""
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -198,6 +202,8 @@ def _check_rate(rate):
 
 class Dropout(Layer):
     """Dropout: identity at inference (convkit does not train). `rate` must lie in [0, 1)."""
+
+    supports_masking = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -260,6 +266,8 @@ class SpatialDropout3D(SpatialDropout2D):
 class GaussianNoise(Layer):
     """Additive noise in training only: identity at inference."""
 
+    supports_masking = True
+
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= stddev <= 1:
@@ -284,6 +292,8 @@ class GaussianNoise(Layer):
 
 class GaussianDropout(Layer):
     """Multiplicative noise in training only: identity at inference."""
+
+    supports_masking = True
 
     def __init__(self, rate, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -328,6 +338,8 @@ class ActivityRegularization(_PassThrough):
     """Adds l1 * sum(|x|) + l2 * sum(x^2) to the training loss in Keras (its activity
     regularizer); the identity at inference, which model plans skip."""
 
+    supports_masking = True
+
     def __init__(self, l1=0.0, l2=0.0, **kwargs):
         l1, l2 = _penalty_factor(l1, "l1"), _penalty_factor(l2, "l2")
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
@@ -340,10 +352,57 @@ class ActivityRegularization(_PassThrough):
         return config
 
 
+class Masking(Layer):
+    """Keras's Masking: a step (the last axis's vector) whose every value equals `mask_value`
+    becomes zeros, and in a model the output carries a mask (False at those steps) that the
+    layers after it use as in Keras (convkit/_masking.py)."""
+
+    supports_masking = True
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, dict) and mask_value.get("config"):
+            from convkit.layers.preprocessing import _deserialize_number  # a serialised array in a config
+            mask_value = _deserialize_number(mask_value, "mask_value")
+        self.mask_value = mask_value
+        self._compare_to = np.asarray(mask_value, np.float32)  # compared in the inputs' float32, as Keras
+
+    def _makes_mask(self):
+        return True
+
+    def compute_mask(self, inputs, mask=None):
+        return np.any(np.not_equal(inputs, self._compare_to), axis=-1)
+
+    def call(self, inputs):
+        keep = np.any(np.not_equal(inputs, self._compare_to), axis=-1, keepdims=True)
+        return np.where(keep, inputs, np.float32(0)).astype(np.float32, copy=False)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config["mask_value"] = self.mask_value
+        return config
+
+
 class Embedding(Layer):
     """Integer indices -> rows of `embeddings` (input_dim, output_dim). Indices must be integers
-    (floats holding integers are accepted) in [0, input_dim). `mask_zero` is stored; convkit does
-    not propagate masks."""
+    (floats holding integers are accepted) in [0, input_dim). mask_zero=True: in a model, the
+    output carries Keras's mask (index != 0), which the layers after it use as in Keras
+    (convkit/_masking.py)."""
+
+    @property
+    def supports_masking(self):
+        return self.mask_zero
+
+    def _makes_mask(self):
+        return self.mask_zero
+
+    def compute_mask(self, inputs, mask=None):
+        if not self.mask_zero:
+            return None
+        return np.not_equal(inputs, 0)
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, weights=None, lora_rank=None, lora_alpha=None,

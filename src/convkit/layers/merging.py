@@ -14,11 +14,27 @@ __all__ = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Conc
 class Merge(Layer):
     """Base of the merging layers: the input is a list of tensors."""
 
+    supports_masking = True
+
     _min_inputs = 1
     _max_inputs = None
 
     def _takes_list(self):
         return True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the element-wise merges keep a step any input keeps (a logical or), and no
+        mask as soon as one input has none."""
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(f"`mask` should be a list of one mask per input. Received: mask={mask!r}")
+        if any(m is None for m in mask):
+            return None
+        out = np.asarray(mask[0], bool)
+        for m in mask[1:]:
+            out = np.logical_or(out, m)
+        return out
 
     def _check_list(self, shapes):
         if not isinstance(shapes, list):
@@ -103,6 +119,23 @@ class Multiply(Merge):
                 return out
         return super().call(inputs)
 
+    def _call_with_input_masks(self, inputs, masks):
+        """Keras's Multiply reads its inputs' masks: a masked step counts as 1 in the product,
+        and where every input has a mask, the steps all of them mask come out as 0."""
+        xs = self._convert_inputs(inputs)
+        every = all(m is not None for m in masks)
+        out = kept = None
+        for x, m in zip(xs, masks):
+            if m is not None:
+                m = np.broadcast_to(np.expand_dims(np.asarray(m, bool), -1), x.shape)
+                x = np.where(m, x, np.float32(1))
+                if every:
+                    kept = m if kept is None else np.logical_or(kept, m)
+            out = x if out is None else out * x
+        if every:
+            out = np.where(kept, out, np.float32(0))
+        return np.ascontiguousarray(out, dtype=np.float32)
+
     def _merge(self, xs):
         out = xs[0] * xs[1] if len(xs) > 1 else xs[0].copy()
         for x in xs[2:]:
@@ -120,7 +153,30 @@ class Average(Add):
         return out
 
 
-class Maximum(Merge):
+class _MergeOrMask(Merge):
+    """Maximum and Minimum have no neutral value: Keras takes a masked step of an input from
+    the result so far, and the result so far at its own masked steps from the input."""
+
+    def _call_with_input_masks(self, inputs, masks):
+        xs = self._convert_inputs(inputs)
+        op = np.maximum if isinstance(self, Maximum) else np.minimum
+        out = kept = None
+        for x, m in zip(xs, masks):
+            if m is not None:
+                m = np.broadcast_to(np.expand_dims(np.asarray(m, bool), -1), x.shape)
+            if out is None:
+                out, kept = x, m
+                continue
+            if m is not None:
+                x = np.where(m, x, out)
+            if kept is not None:
+                out = np.where(kept, out, x)
+            kept = np.logical_or(kept, m) if m is not None and kept is not None else None
+            out = op(out, x)
+        return np.array(out, dtype=np.float32)
+
+
+class Maximum(_MergeOrMask):
     """Elementwise maximum of the inputs."""
     _c_op = 4
 
@@ -131,7 +187,7 @@ class Maximum(Merge):
         return out.copy() if out is xs[0] else out
 
 
-class Minimum(Merge):
+class Minimum(_MergeOrMask):
     """Elementwise minimum of the inputs."""
     _c_op = 5
 
@@ -148,6 +204,25 @@ class Concatenate(Merge):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = int(axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: each input's mask spread over its shape (all True where it has none),
+        concatenated along `axis`, then any() over the last axis."""
+        if mask is None:
+            return None
+        if not isinstance(mask, (list, tuple)) or len(mask) != len(inputs):
+            raise ValueError(f"`mask` should be a list of one mask per input. Received: mask={mask!r}")
+        if all(m is None for m in mask):
+            return None
+        spread = []
+        for x, m in zip(inputs, mask):
+            x = np.asarray(x)
+            if m is None:
+                spread.append(np.ones(x.shape, bool))
+            else:
+                m = np.asarray(m, bool)
+                spread.append(np.broadcast_to(m[..., None], x.shape) if m.ndim < x.ndim else m)
+        return np.any(np.concatenate(spread, axis=self.axis), axis=-1)
 
     def compute_output_shape(self, input_shape):
         shapes = self._check_list(input_shape)
@@ -216,6 +291,9 @@ class Dot(Merge):
     first (the output is then the cosine similarity)."""
 
     _min_inputs = _max_inputs = 2
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # as Keras: the product has no steps of its own to mask
 
     def __init__(self, axes, normalize=False, **kwargs):
         super().__init__(**kwargs)

@@ -49,6 +49,8 @@ class BatchNormalization(Layer):
     Weights in Keras's order: gamma (if scale), beta (if center), moving_mean, moving_variance
     (the last two non-trainable)."""
 
+    supports_masking = True
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", moving_mean_initializer="zeros", moving_variance_initializer="ones",
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
@@ -97,7 +99,11 @@ class BatchNormalization(Layer):
         shift = (self.beta.value if self.center else 0.0) - self.moving_mean.value * scale
         return {"scale": scale.astype(np.float32), "shift": shift.astype(np.float32)}
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        # a mask matters to Keras only for training's batch statistics; its shape is still checked
+        if mask is not None and np.ndim(mask) != inputs.ndim - 1:
+            raise ValueError(f"The mask provided should be one dimension less than the inputs. Received: "
+                             f"mask.shape={np.shape(mask)}, inputs.shape={inputs.shape}")
         prepared = self._prepared()
         axis = _axis_index(self.axis, inputs.ndim, self.name)
         # x * scale + shift per channel, in one pass (the product rounded first, as NumPy's
@@ -135,6 +141,8 @@ class BatchNormalization(Layer):
 class LayerNormalization(Layer):
     """Normalise each sample over `axis` (default the last): (x - mean) / sqrt(var + epsilon) *
     gamma + beta. Weights: gamma (if scale), beta (if center)."""
+
+    supports_masking = True
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
@@ -246,6 +254,8 @@ class GroupNormalization(Layer):
     groups=-1 means one group per channel (instance normalization). Weights: gamma (if scale),
     beta (if center)."""
 
+    supports_masking = True
+
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
@@ -323,6 +333,8 @@ class GroupNormalization(Layer):
 class UnitNormalization(Layer):
     """Scale each sample to unit L2 norm over `axis` (an int or a list of ints):
     x * min(rsqrt(sum(x^2)), 1e12), so an all-zero slice stays zero. No weights."""
+
+    supports_masking = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -1,5 +1,7 @@
 """Pooling layers (max / average; local, global and adaptive; 1D-3D) with Keras 3's names and arguments;
 the windows run in convkit.ops (C kernels)."""
+import numpy as np
+
 from convkit import _args, ops
 from convkit.layers.base import InputSpec, Layer
 
@@ -111,7 +113,35 @@ def _global(name, rank, is_max):
 GlobalMaxPooling1D = _global("GlobalMaxPooling1D", 1, True)
 GlobalMaxPooling2D = _global("GlobalMaxPooling2D", 2, True)
 GlobalMaxPooling3D = _global("GlobalMaxPooling3D", 3, True)
-GlobalAveragePooling1D = _global("GlobalAveragePooling1D", 1, False)
+
+
+class GlobalAveragePooling1D(BaseGlobalPooling):
+    """Global average pooling over 1D inputs (Keras's `GlobalAveragePooling1D`). With a mask
+    (Keras's: a model's Embedding(mask_zero=True) or Masking, or `mask=`), the mean of the
+    unmasked steps only, as Keras: 0/0 (NaN) for a sample with every step masked."""
+
+    rank = 1
+    _is_max = False
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        steps_axis = 1 if self.data_format == "channels_last" else 2
+        keep = np.asarray(mask)
+        if keep.shape != (inputs.shape[0], inputs.shape[steps_axis]):
+            raise ValueError(f"Layer '{self.name}': the mask must have shape (batch, steps) = "
+                             f"({inputs.shape[0]}, {inputs.shape[steps_axis]}). Received: mask of shape {keep.shape}")
+        keep = np.expand_dims(keep.astype(bool, copy=False), 2 if steps_axis == 1 else 1)
+        total = np.where(keep, inputs, np.float32(0)).sum(axis=steps_axis, keepdims=self.keepdims, dtype=np.float32)
+        count = keep.sum(axis=steps_axis, keepdims=self.keepdims, dtype=np.float32)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.ascontiguousarray(total / count, dtype=np.float32)
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # the steps are gone
+
+
 GlobalAveragePooling2D = _global("GlobalAveragePooling2D", 2, False)
 GlobalAveragePooling3D = _global("GlobalAveragePooling3D", 3, False)
 

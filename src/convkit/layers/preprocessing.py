@@ -36,6 +36,8 @@ class Rescaling(Layer):
     """inputs * scale + offset, in float32 (each rounded as Keras's float32 multiply and add). A
     list or array `scale` / `offset` broadcasts over the last axis (one value per channel)."""
 
+    supports_masking = True
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale = _deserialize_number(scale, "scale")
@@ -73,6 +75,8 @@ class _PassThrough(Layer):
 
 class Identity(_PassThrough):
     """Returns its input (a copy: outputs never alias inputs)."""
+
+    supports_masking = True
 
 
 # ---- image augmentation: the identity at inference -----------------------------------------
@@ -243,6 +247,8 @@ class Normalization(Layer):
     mean + x * max(sqrt(variance), 1e-7)), in float32 as Keras. The statistics come from the
     `mean` and `variance` arguments, from the layer's weights (mean, variance and count, in
     Keras's order: a model saved by Keras, `set_weights`) or from `adapt(data)`."""
+
+    supports_masking = True
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)

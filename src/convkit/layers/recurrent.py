@@ -8,7 +8,8 @@ step then does one small GEMM with the recurrent kernel and the gate math in vec
 dropout / recurrent_dropout act only in training and are accepted but unused; regularizers and
 constraints are stored and serialised, never applied. `initial_state` takes arrays in eager calls
 and, in a functional model, tensors of the model (its inputs or other layers' outputs), whose
-arrays the model passes in each call. Not supported: stateful=True, masking.
+arrays the model passes in each call. Masks (Keras's, from Embedding(mask_zero=True) or Masking in
+a model, or `mask=` in a call) skip the masked steps as Keras does. Not supported: stateful=True.
 """
 import numbers
 
@@ -89,14 +90,59 @@ class _LSTMBiasInitializer(initializers.Initializer):
         return np.concatenate([self.base((u,)), np.ones(u, np.float32), self.base((2 * u,))]).astype(np.float32)
 
 
+def _step_mask(layer, mask, n, steps):
+    """A Keras mask for a sequence as booleans (n, steps): non-zero / True marks a step to use."""
+    arr = np.asarray(mask)
+    if arr.ndim == 3 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    if arr.shape != (n, steps):
+        raise ValueError(f"Layer '{layer.name}': the mask must have shape (batch, timesteps) = ({n}, {steps}). "
+                         f"Received: mask of shape {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Layer '{layer.name}': the mask must hold booleans or numbers. Received: dtype {arr.dtype}")
+    return arr.astype(bool, copy=False)
+
+
+def _python_time_loop(step, projected, states, prepared, seq, step_mask, zero_output_for_mask):
+    """The time loop in Python, for cells the C loop cannot run: step(x_t, states, prepared) ->
+    new states, with Keras's masked steps (the old state where masked; the output zeros or the
+    previous step's output there, zeros before the first). seq, when given, gets every step's
+    output. Returns the final states."""
+    for t in range(projected.shape[1]):
+        new_states = step(projected[:, t], states, prepared)
+        if step_mask is None:
+            states = new_states
+            if seq is not None:
+                seq[:, t] = states[0]
+            continue
+        keep = step_mask[:, t, None]
+        states = [np.where(keep, new, old) for new, old in zip(new_states, states)]
+        if seq is not None:
+            previous = seq[:, t - 1] if t > 0 and not zero_output_for_mask else np.float32(0)
+            seq[:, t] = np.where(keep, states[0], previous)
+    return states
+
+
+def _last_output(h, step_mask, zero_output_for_mask):
+    """The output of the last step (h, the final state, without a mask). With a mask (in the
+    order the steps ran): zeros if that step is masked and zero_output_for_mask, or if no step
+    was unmasked at all, else h."""
+    if step_mask is None or step_mask.shape[1] == 0:
+        return h
+    has_output = step_mask[:, -1] if zero_output_for_mask else step_mask.any(axis=1)
+    return np.where(has_output.reshape((-1,) + (1,) * (h.ndim - 1)), h, np.float32(0))
+
+
 class BaseRNN(Layer):
     """Shared argument handling, weights, time loop and output structure."""
 
     _gates = 1
+    supports_masking = True
 
     def __init__(self, zero_output_for_mask=False, **kwargs):
         super().__init__(**kwargs)
-        self.zero_output_for_mask = bool(zero_output_for_mask)  # masks are not supported; stored only
+        # where a mask hides a step: zeros in the sequence output instead of the previous output
+        self.zero_output_for_mask = bool(zero_output_for_mask)
 
     def _setup(self, units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
                bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
@@ -176,10 +222,13 @@ class BaseRNN(Layer):
         """The shapes of the initial states this layer takes for inputs of `input_shape`."""
         return [(tuple(input_shape)[0], self.units)] * self._n_states
 
-    def call(self, inputs, initial_state=None):
+    def call(self, inputs, initial_state=None, mask=None):
         prepared = self._prepared()
         x = inputs[:, ::-1] if self.go_backwards else inputs
         n, steps, _ = x.shape
+        step_mask = None if mask is None else _step_mask(self, mask, n, steps)
+        if step_mask is not None and self.go_backwards:
+            step_mask = step_mask[:, ::-1]
         projected = ops.dense(x, self.kernel.value, prepared["input_bias"])  # (n, steps, units * gates)
         states = self._initial_states(n, initial_state)
         seq = np.empty((n, steps, self.units), np.float32) if self.return_sequences else None
@@ -187,16 +236,24 @@ class BaseRNN(Layer):
         if cell is not None:
             # The whole time loop in C (same operations, same bits as the loop below).
             ops._rnn_sequence(cell, projected, prepared["recurrent_kernel"], prepared.get("recurrent_bias"),
-                              self.activation, self.recurrent_activation, states, seq)
+                              self.activation, self.recurrent_activation, states, seq,
+                              None if step_mask is None else np.ascontiguousarray(step_mask, np.uint8),
+                              self.zero_output_for_mask)
         else:
-            for t in range(steps):
-                states = self._step(projected[:, t], states, prepared)
-                if seq is not None:
-                    seq[:, t] = states[0]
-        output = seq if seq is not None else states[0]
+            states = _python_time_loop(self._step, projected, states, prepared, seq, step_mask,
+                                       self.zero_output_for_mask)
+        output = seq if seq is not None else _last_output(states[0], step_mask, self.zero_output_for_mask)
         if self.return_state:
             return [output] + states
         return output
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the sequence output keeps the input's mask, the last output and states none."""
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * self._n_states
+        return output_mask
 
     _c_cell_id = None  # the cell's ck_rnn_cell when the C loop can run it
 

@@ -132,6 +132,8 @@ class Wrapper(_LayerOfLayers):
 class TimeDistributed(Wrapper):
     """Applies `layer` to every time slice (axis 1) of an input of rank >= 3, with the same weights."""
 
+    supports_masking = True
+
     def __init__(self, layer, **kwargs):
         if not isinstance(layer, Layer):
             raise ValueError(f"Please initialize `TimeDistributed` layer with a `convkit.layers.Layer` instance. "
@@ -162,10 +164,20 @@ class TimeDistributed(Wrapper):
             self._refuse_many_outputs(len(child_out))
         return (child_out[0], input_shape[1], *child_out[1:])
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         n, steps = self._child_input_shape(inputs.shape)[0], inputs.shape[1]
+        kwargs = {}
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.ndim < 2 or mask.shape[:2] != (n, steps):
+                raise ValueError(f"The `mask` passed to the `TimeDistributed` layer must have at least 2 dimensions "
+                                 f"matching the input's batch size and timesteps ({n}, {steps}). Received: mask of "
+                                 f"shape {mask.shape}")
+            if self.layer._call_takes_mask():
+                # Keras gives the inner layer each step's slice of the mask; folded as the input is
+                kwargs["mask"] = mask.reshape((n * steps,) + mask.shape[2:])
         # (N, T, ...) -> (N * T, ...): a view of the C-contiguous input, which the inner layer only reads
-        y = self.layer(inputs.reshape((n * steps,) + inputs.shape[2:]))
+        y = self.layer(inputs.reshape((n * steps,) + inputs.shape[2:]), **kwargs)
         if isinstance(y, list):
             self._refuse_many_outputs(len(y))
         return y.reshape((n, steps) + y.shape[1:])
@@ -173,6 +185,8 @@ class TimeDistributed(Wrapper):
 
 class Bidirectional(_LayerOfLayers):
     """Runs a recurrent layer forwards and backwards over the sequence and merges the outputs."""
+
+    supports_masking = True
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not isinstance(layer, Layer):
@@ -258,8 +272,10 @@ class Bidirectional(_LayerOfLayers):
             return outputs + states + states
         return outputs if self.merge_mode is None else out
 
-    def call(self, inputs, initial_state=None):
+    def call(self, inputs, initial_state=None, mask=None):
         forward_kwargs, backward_kwargs = {}, {}
+        if mask is not None and self.forward_layer._call_takes_mask():
+            forward_kwargs["mask"] = backward_kwargs["mask"] = mask
         if initial_state is not None:
             # the first half of the states starts the forward layer, the second half the backward one
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
@@ -290,6 +306,13 @@ class Bidirectional(_LayerOfLayers):
         if self.return_state or self.merge_mode is None:
             return output + states
         return output[0]
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's: the sequence outputs keep the input's mask; a last output and states have none."""
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        if not self.return_sequences:
+            return None
+        return [mask, mask] if self.merge_mode is None else mask
 
     def get_config(self):
         config = super().get_config()
