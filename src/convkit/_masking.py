@@ -36,47 +36,32 @@ def _flat(structure):
     return [structure]
 
 
-class BuildTimeView:
-    """What one call of a model saw of the masks when the model was written: `visible`, per
-    argument tensor (the plan's argument order), whether its mask was still on it (a
-    MultiHeadAttention written earlier on the same tensor took it off); `records`, whether Keras
-    stores that mask as the call's `mask=` argument (a call `layer(x)` on one tensor with no
-    other argument, of a layer whose call takes a mask: Keras keeps the mask it filled in)."""
-
-    def __init__(self, visible, records):
-        self.visible = visible
-        self.records = records
-
-
-def build_time_views(nodes, plan_nodes):
-    """BuildTimeView of each of `plan_nodes`, from the order every node of the model was written in
-    (Node.created; a model Keras saved is written again in its config's order when it loads, in
-    Keras as in convkit, with the keyword arguments Keras recorded, so none records a mask)."""
-    from convkit.layers.symbolic import KerasTensor, flatten
+def records_written_masks(plan_nodes):
+    """For each of `plan_nodes`: whether Keras stores the mask its input had when the model was
+    written as the call's `mask=` argument. Keras does so for a call `layer(x)` on one tensor with
+    no other argument, of a layer whose call takes a mask (it keeps the keyword arguments it
+    filled in); a model rebuilt from a config passes the recorded keyword arguments, so its calls
+    store none. The masks as written follow every layer's compute_mask; MultiHeadAttention takes
+    the masks off its inputs only when it runs (Keras works out its symbolic outputs without
+    running its call)."""
+    from convkit.layers.symbolic import KerasTensor
     from convkit.models import Model
 
-    cleared_at = {}
-    for node in nodes:
-        if not node.is_input and node.operation._clears_input_masks:
-            for t in flatten(node.inputs):
-                cleared_at.setdefault(id(t), []).append(node.created)
-    views = []
+    records = []
     for node in plan_nodes:
-        tensors = flatten(node.inputs) + [t for structure in node.tensor_kwargs.values() for t in flatten(structure)]
-        visible = [not any(c < node.created for c in cleared_at.get(id(t), ())) for t in tensors]
         layer = node.operation
         takes_mask = isinstance(layer, Model) or layer._call_takes_mask()
-        records = (takes_mask and not node.kwargs and not node.tensor_kwargs and isinstance(node.inputs, KerasTensor)
-                   and not node.from_config)
-        views.append(BuildTimeView(visible, records))
-    return views
+        records.append(takes_mask and not node.kwargs and not node.tensor_kwargs
+                       and isinstance(node.inputs, KerasTensor) and not node.from_config)
+    return records
 
 
 def run_step(step, layer, x, masks, written, records, kwargs):
     """One plan step with masks. step: the plan's operation (the layer, or a _TensorKwargsStep
     around it); x, masks, written: its argument arrays, the masks they carry now and the masks
-    they had when the model was written (BuildTimeView), in the plan's structure; records: the
-    view's. Returns (outputs, their masks now, their masks as written), each a list."""
+    they had when the model was written, in the plan's structure; records: whether the call
+    takes the written mask as `mask=` (records_written_masks). Returns (outputs, their masks
+    now, their masks as written), each a list."""
     from convkit.models import Model
 
     if step is not layer:

@@ -201,7 +201,7 @@ class _Plan:
         plain_nodes = [node for node in keras_order if not node.is_input]
         self.plain_steps = [step_of[id(node)] for node in plain_nodes]
         self.plain_free_after = _free_after(self.plain_steps, keep)
-        self.build_time_masks = _masking.build_time_views(self.nodes, plain_nodes)
+        self.records_masks = _masking.records_written_masks(plain_nodes)
         self.makes_masks = any(_masking.makes_mask(node.operation) for node in self.nodes if not node.is_input)
         if fuse:
             from convkit._fusion import fuse_steps
@@ -241,16 +241,14 @@ class _Plan:
         for i, (s, a) in enumerate(zip(self.input_slots, arrays)):
             values[s] = a
             masks[s] = written[s] = None if input_masks is None else input_masks[i]
-        for (step, args, outs, kwargs), free, view in zip(self.plain_steps, self.plain_free_after,
-                                                          self.build_time_masks):
+        for (step, args, outs, kwargs), free, records in zip(self.plain_steps, self.plain_free_after,
+                                                             self.records_masks):
             layer = step.layer if isinstance(step, _TensorKwargsStep) else step
             if isinstance(args, list):
-                x, m = [values[s] for s in args], [masks[s] for s in args]
-                w = [written[s] if seen else None for s, seen in zip(args, view.visible)]
+                x, m, w = [values[s] for s in args], [masks[s] for s in args], [written[s] for s in args]
             else:
-                x, m = values[args], masks[args]
-                w = written[args] if view.visible[0] else None
-            ys, out_masks, written_masks = _masking.run_step(step, layer, x, m, w, view.records, kwargs)
+                x, m, w = values[args], masks[args], written[args]
+            ys, out_masks, written_masks = _masking.run_step(step, layer, x, m, w, records, kwargs)
             if layer._clears_input_masks:
                 n = step._n_positional if isinstance(step, _TensorKwargsStep) else None
                 for s in (args[:n] if isinstance(args, list) else [args]):

@@ -191,6 +191,24 @@ def test_softmax_and_attention_layers_use_the_masks(keras, tmp_path):
     assert_parity(loaded, want, 1e-5)
 
 
+def test_multi_head_attention_takes_the_masks_off_its_inputs_when_it_runs(keras, tmp_path):
+    """Keras's MultiHeadAttention removes the masks of its query, value and key when it runs, so a
+    second one on the same tensor runs unmasked; not when the model is written, so a layer
+    recording its mask there (GlobalAveragePooling1D) still gets one."""
+    def build(layers, make_input, model):
+        inp = make_input((6,), dtype="int32")
+        emb = layers.Embedding(20, 4, mask_zero=True)(inp)
+        first = layers.MultiHeadAttention(2, 3)(emb, emb)
+        second = layers.MultiHeadAttention(2, 3)(emb, emb)
+        return model(inp, [first, second, layers.GlobalAveragePooling1D()(layers.Add()([first, second])),
+                           layers.GlobalAveragePooling1D()(emb)])
+
+    ids = _ids(np.random.default_rng(16), n=4, steps=6)[:3]
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, ids)
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
 def test_softmax_with_a_mask(keras):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((3, 4, 5)).astype(np.float32)

@@ -6,12 +6,10 @@ tensors). `convkit.models.Model` walks these nodes once to plan the computation.
 """
 import collections
 import inspect
-import itertools
 
 import numpy as np
 
 KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
-_NODES_MADE = itertools.count()  # Node.created: the order the calls were written in (Keras's masks follow it)
 # True while a functional model is rebuilt from a config: Keras's calls then carry the recorded
 # keyword arguments, so Keras stores no mask of its own for them (convkit/_masking.py)
 _FROM_CONFIG = [False]
@@ -70,7 +68,6 @@ class Node:
         self.input_keywords = None
         self._order_inputs()
         self.is_input = not self.input_tensors
-        self.created = next(_NODES_MADE)
         self.from_config = _FROM_CONFIG[0]
         node_index = len(layer._inbound_nodes)
         layer._inbound_nodes.append(self)
