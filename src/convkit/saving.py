@@ -57,7 +57,7 @@ _KERAS_BUILT_AT_INIT = frozenset({
 # nodes carry {"mask": None} (models too).
 _KERAS_MASK_CALLS = frozenset({
     "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-    "GRU", "GlobalAveragePooling1D", "LSTM", "SimpleRNN", "Softmax", "TimeDistributed",
+    "GRU", "GlobalAveragePooling1D", "LSTM", "Pipeline", "SimpleRNN", "Softmax", "TimeDistributed",
 })
 # Keras layers whose `call` has a `training` argument with a default other than None: Keras records
 # that default in the kwargs of every call it makes part of a functional model.
@@ -67,6 +67,12 @@ _KERAS_TRAINING_DEFAULTS = {
                      "SpatialDropout2D", "SpatialDropout3D"), False),
     **dict.fromkeys(("CenterCrop", "RandomBrightness", "RandomContrast", "RandomFlip", "RandomRotation",
                      "RandomTranslation", "RandomZoom", "Resizing"), True),
+    **dict.fromkeys(("AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
+                     "Equalization", "MaxNumBoundingBoxes", "MixUp", "Pipeline", "RandAugment",
+                     "RandomColorDegeneration", "RandomColorJitter", "RandomCrop", "RandomElasticTransform",
+                     "RandomErasing", "RandomGaussianBlur", "RandomGrayscale", "RandomHue", "RandomInvert",
+                     "RandomPerspective", "RandomPosterization", "RandomSaturation", "RandomSharpness",
+                     "RandomShear", "Solarization"), True),
 }
 # Layers Keras defines in keras.applications rather than keras.layers (registered by class name).
 _KERAS_APPLICATION_MODULES = {

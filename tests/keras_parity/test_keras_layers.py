@@ -280,8 +280,15 @@ def _minimal_args(name):
         return dict(units=4)
     if name.startswith("Adaptive"):
         return dict(output_size=2)
-    if name in ("Resizing", "CenterCrop"):
+    if name in ("Resizing", "CenterCrop", "RandomCrop"):
         return dict(height=4, width=4)
+    if name in ("RandomHue", "RandomSaturation", "RandomSharpness", "RandomColorDegeneration"):
+        return dict(factor=0.1)
+    if name == "RandomPosterization":
+        return dict(factor=4)
+    if name == "MaxNumBoundingBoxes":
+        return dict(max_number=4)
+
     if name == "MultiHeadAttention":
         return dict(num_heads=2, key_dim=4)
     if name == "EinsumDense":

@@ -18,6 +18,12 @@ from convkit.layers.core import (
     InputLayer, Masking, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
 )
 from convkit.layers.einsum_dense import EinsumDense
+from convkit.layers.image_augmentation import (
+    AugMix, AutoContrast, ContrastLimitedAdaptiveHistogramEqualization, CutMix, Equalization, MaxNumBoundingBoxes,
+    MixUp, Pipeline, RandAugment, RandomColorDegeneration, RandomColorJitter, RandomCrop, RandomElasticTransform,
+    RandomErasing, RandomGaussianBlur, RandomGrayscale, RandomHue, RandomInvert, RandomPerspective, RandomPosterization,
+    RandomSaturation, RandomSharpness, RandomShear, Solarization,
+)
 from convkit.layers.merging import (
     Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, dot, maximum,
     minimum, multiply, subtract,

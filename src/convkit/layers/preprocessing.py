@@ -26,6 +26,18 @@ def _deserialize_number(value, name):
     return value
 
 
+def _keep_integer_images(inputs, kinds, convert):
+    """`inputs` as an array if its dtype kind is one of `kinds` (integer images, which the layer
+    handles as Keras does for their type), else convert(inputs)."""
+    try:
+        arr = np.asarray(inputs)
+    except (ValueError, TypeError):
+        arr = None  # not an array: the usual conversion says why
+    if arr is not None and arr.dtype.kind in kinds:
+        return arr
+    return convert(inputs)
+
+
 def _serialize_number(value):
     if isinstance(value, np.ndarray):
         return {"class_name": "__numpy__", "config": {"value": value.tolist(), "dtype": str(value.dtype)}}
@@ -643,13 +655,7 @@ class Resizing(_ImageSizeLayer):
 
     def _convert_inputs(self, inputs):
         # Integer and bool images keep their type until call(), which gives Keras's result for it.
-        try:
-            arr = np.asarray(inputs)
-        except (ValueError, TypeError):
-            arr = None  # not an array: the usual conversion says why
-        if arr is not None and arr.dtype.kind in "biu":
-            return arr
-        return super()._convert_inputs(inputs)
+        return _keep_integer_images(inputs, "biu", super()._convert_inputs)
 
     def call(self, inputs):
         integer_type = inputs.dtype if isinstance(inputs, np.ndarray) and inputs.dtype.kind in "biu" else None
