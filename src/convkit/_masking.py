@@ -90,7 +90,7 @@ def run_step(step, layer, x, masks, written, records, kwargs):
         y = layer._call_with_input_masks(main, main_masks)
     else:
         y = layer(main, **kwargs, **keywords, **mask_kwargs)
-    ys = y if isinstance(y, list) else [y]
+    ys = _flat(y) if isinstance(y, list) else [y]
     if not layer.supports_masking:
         return ys, [None] * len(ys), [None] * len(ys)
     previous = explicit if explicit is not None else main_masks

@@ -222,7 +222,7 @@ class _Plan:
         for (layer, args, outs, kwargs), free in zip(self.steps, self.free_after):
             x = [values[s] for s in args] if isinstance(args, list) else values[args]
             y = layer(x, **kwargs)
-            ys = y if isinstance(y, list) else [y]
+            ys = flatten(y) if isinstance(y, list) else [y]  # stacked RNN cells' states nest
             for s, v in zip(outs, ys):
                 values[s] = v
             for s in free:
@@ -266,10 +266,15 @@ class _Plan:
         for layer, args, outs, _ in self.steps:
             x = [shapes[s] for s in args] if isinstance(args, list) else shapes[args]
             y = layer.compute_output_shape(x)
-            ys = y if isinstance(y, list) and outs and len(outs) > 1 else [y]
+            ys = _flat_shapes(y) if isinstance(y, list) and outs and len(outs) > 1 else [y]
             for s, v in zip(outs, ys):
                 shapes[s] = tuple(v)
         return [shapes[s] for s in self.output_slots]
+
+
+def _flat_shapes(shapes):
+    """Output shapes with nested lists of shapes (stacked RNN cells' states) flattened."""
+    return [leaf for s in shapes for leaf in (_flat_shapes(s) if isinstance(s, list) else [s])]
 
 
 def _free_after(steps, keep):
@@ -749,7 +754,7 @@ class Model(Layer):
                     for key, specs in tensor_kwargs.items():
                         kwargs[key] = _map_specs(lambda s: outputs_of[(s[0], s[1])][s[2]], specs)
                     y = layer(args, **kwargs) if node.get("list") else layer(*args, **kwargs)
-                    outputs_of[(layer.name, done)] = y if isinstance(y, list) else [y]
+                    outputs_of[(layer.name, done)] = flatten(y) if isinstance(y, list) else [y]
                     done += 1
                     progress = True
                 item[2] = done
@@ -904,7 +909,7 @@ def _layer_from_entry(entry, custom_objects=None):
         # an operation written in the model's code (x + 3.0, keras.ops.relu6(x)), not a layer
         return _layers.KerasOperation.from_keras_entry(entry)
     cls = _layers.get(class_name)
-    if issubclass(cls, (_layers.Wrapper, _layers.Bidirectional)):
+    if issubclass(cls, (_layers.Wrapper, _layers.Bidirectional, _layers.RNN, _layers.StackedRNNCells)):
         return cls.from_config(entry["config"], custom_objects)  # the wrapped layer may be a custom class
     return cls.from_config(entry["config"])
 

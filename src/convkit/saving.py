@@ -57,14 +57,15 @@ _KERAS_BUILT_AT_INIT = frozenset({
 # nodes carry {"mask": None} (models too).
 _KERAS_MASK_CALLS = frozenset({
     "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-    "GRU", "GlobalAveragePooling1D", "LSTM", "Pipeline", "SimpleRNN", "Softmax", "TimeDistributed",
+    "GRU", "GlobalAveragePooling1D", "LSTM", "Pipeline", "RNN", "SimpleRNN", "Softmax", "TimeDistributed",
 })
 # Keras layers whose `call` has a `training` argument with a default other than None: Keras records
 # that default in the kwargs of every call it makes part of a functional model.
 _KERAS_TRAINING_DEFAULTS = {
     **dict.fromkeys(("AdditiveAttention", "AlphaDropout", "Attention", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-                     "Dropout", "GRU", "GaussianDropout", "GaussianNoise", "LSTM", "SimpleRNN", "SpatialDropout1D",
-                     "SpatialDropout2D", "SpatialDropout3D"), False),
+                     "Dropout", "GRU", "GRUCell", "GaussianDropout", "GaussianNoise", "LSTM", "LSTMCell", "RNN",
+                     "SimpleRNN", "SimpleRNNCell", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                     "StackedRNNCells"), False),
     **dict.fromkeys(("CenterCrop", "RandomBrightness", "RandomContrast", "RandomFlip", "RandomRotation",
                      "RandomTranslation", "RandomZoom", "Resizing"), True),
     **dict.fromkeys(("AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
@@ -85,7 +86,7 @@ _KERAS_SEPARATE_POSITIONAL = frozenset({"MultiHeadAttention"})
 # Layers whose Keras call names its first argument `sequences` and takes `initial_state`: first
 # built with initial states, they record both shapes (build(sequences_shape, initial_state_shape)).
 _KERAS_SEQUENCE_CALLS = frozenset({"Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GRU", "LSTM",
-                                   "SimpleRNN"})
+                                   "RNN", "SimpleRNN"})
 # Recurrent layers keep their variables in a `cell` sub-object, named so in Keras.
 _KERAS_CELL_NAMES = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell",
                      "ConvLSTM1D": "conv_lstm_cell", "ConvLSTM2D": "conv_lstm_cell", "ConvLSTM3D": "conv_lstm_cell"}

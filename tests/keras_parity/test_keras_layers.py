@@ -276,7 +276,7 @@ def _minimal_args(name):
         return dict(units=4)
     if name == "Embedding":
         return dict(input_dim=10, output_dim=4)
-    if name in ("LSTM", "GRU", "SimpleRNN"):
+    if name in ("LSTM", "GRU", "SimpleRNN", "LSTMCell", "GRUCell", "SimpleRNNCell"):
         return dict(units=4)
     if name.startswith("Adaptive"):
         return dict(output_size=2)

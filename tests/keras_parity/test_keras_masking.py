@@ -335,3 +335,39 @@ def test_eager_masks_and_their_errors():
     with pytest.raises(ValueError, match="one mask per input"):
         model(x, mask=[mask, mask])
 
+
+@pytest.mark.parametrize("cells", ["LSTMCell", "GRUCell", "stacked"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_the_generic_rnn_skips_masked_steps(keras, tmp_path, cells, return_sequences):
+    def build(layers, make_input, model):
+        cell = ([layers.LSTMCell(3), layers.GRUCell(2)] if cells == "stacked"
+                else getattr(layers, cells)(3))
+        inp = make_input((7,), dtype="int32")
+        x = layers.Embedding(20, 4, mask_zero=True)(inp)
+        return model(inp, layers.RNN(cell, return_sequences=return_sequences, go_backwards=cells == "GRUCell")(x))
+
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, _ids(np.random.default_rng(14)))
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)
+
+
+def test_a_cell_of_your_own_under_a_mask(keras):
+    class Accumulate:
+        state_size = 2
+
+        def call(self, inputs, states):
+            h = states[0] + inputs
+            return h * 2, [h]
+
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((3, 5, 2)).astype(np.float32)
+    mask = np.array([[1, 0, 1, 1, 0], [0, 0, 1, 0, 1], [1, 1, 1, 1, 1]], bool)
+    got = convkit.layers.RNN(Accumulate(), return_sequences=True)(x, mask=mask)
+    # by hand: a masked step keeps the state and repeats the previous output (zeros before any)
+    h, prev, want = np.zeros((3, 2), np.float32), np.zeros((3, 2), np.float32), []
+    for t in range(5):
+        keep = mask[:, t, None]
+        h = np.where(keep, h + x[:, t], h)
+        prev = np.where(keep, h * 2, prev)
+        want.append(prev)
+    np.testing.assert_allclose(got, np.stack(want, axis=1), rtol=1e-6)

@@ -44,6 +44,7 @@ from convkit.layers.preprocessing import (
     RandomTranslation, RandomZoom, Rescaling, Resizing,
 )
 from convkit.layers.recurrent import GRU, LSTM, SimpleRNN
+from convkit.layers.rnn_cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from convkit.layers.reshaping import (
     Cropping1D, Cropping2D, Cropping3D, Flatten, Permute, RepeatVector, Reshape, UpSampling1D, UpSampling2D,
     UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,

@@ -103,6 +103,25 @@ def _step_mask(layer, mask, n, steps):
     return arr.astype(bool, copy=False)
 
 
+def _add_recurrent_weights(layer, input_shape, what):
+    """kernel (in, units * gates), recurrent_kernel (units, units * gates) and bias of a recurrent
+    layer or cell (`what` names which in the error), in Keras's order; returns the input size."""
+    in_dim = tuple(input_shape)[-1]
+    if in_dim is None:
+        raise ValueError(f"The last dimension of the inputs to {what} '{layer.name}' should be defined. "
+                         f"Received: input_shape={tuple(input_shape)}")
+    width = layer.units * layer._gates
+    layer.kernel = layer.add_weight((in_dim, width), layer.kernel_initializer, name="kernel",
+                                    regularizer=layer.kernel_regularizer, constraint=layer.kernel_constraint)
+    layer.recurrent_kernel = layer.add_weight((layer.units, width), layer.recurrent_initializer,
+                                              name="recurrent_kernel", regularizer=layer.recurrent_regularizer,
+                                              constraint=layer.recurrent_constraint)
+    if layer.use_bias:
+        layer.bias = layer.add_weight(layer._bias_shape(), layer._bias_init(), name="bias",
+                                      regularizer=layer.bias_regularizer, constraint=layer.bias_constraint)
+    return in_dim
+
+
 def _python_time_loop(step, projected, states, prepared, seq, step_mask, zero_output_for_mask):
     """The time loop in Python, for cells the C loop cannot run: step(x_t, states, prepared) ->
     new states, with Keras's masked steps (the old state where masked; the output zeros or the
@@ -179,19 +198,7 @@ class BaseRNN(Layer):
         return self.bias_initializer
 
     def build(self, input_shape):
-        in_dim = tuple(input_shape)[-1]
-        if in_dim is None:
-            raise ValueError(f"The last dimension of the inputs to layer '{self.name}' should be defined. "
-                             f"Received: input_shape={tuple(input_shape)}")
-        width = self.units * self._gates
-        self.kernel = self.add_weight((in_dim, width), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight((self.units, width), self.recurrent_initializer,
-                                                name="recurrent_kernel", regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight(self._bias_shape(), self._bias_init(), name="bias",
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        in_dim = _add_recurrent_weights(self, input_shape, "layer")
         self.input_spec = InputSpec(ndim=3, axes={-1: in_dim})
 
     def _prepare(self):
