@@ -65,7 +65,7 @@ _KERAS_TRAINING_DEFAULTS = {
     **dict.fromkeys(("AdditiveAttention", "AlphaDropout", "Attention", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
                      "Dropout", "GRU", "GRUCell", "GaussianDropout", "GaussianNoise", "LSTM", "LSTMCell", "RNN",
                      "SimpleRNN", "SimpleRNNCell", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                     "StackedRNNCells"), False),
+                     "SpectralNormalization", "StackedRNNCells"), False),
     **dict.fromkeys(("CenterCrop", "RandomBrightness", "RandomContrast", "RandomFlip", "RandomRotation",
                      "RandomTranslation", "RandomZoom", "Resizing"), True),
     **dict.fromkeys(("AugMix", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
@@ -82,7 +82,10 @@ _KERAS_APPLICATION_MODULES = {
 }
 # Layers whose Keras call takes its input tensors as separate positional arguments, where convkit's
 # takes them as one list: MultiHeadAttention(query, value[, key]).
-_KERAS_SEPARATE_POSITIONAL = frozenset({"MultiHeadAttention"})
+_KERAS_SEPARATE_POSITIONAL = frozenset({"MultiHeadAttention", "GroupedQueryAttention"})
+# convkit classes named as Keras's Python class but saved in `.keras` files under the name Keras
+# exports them by (legacy `.h5` files keep the Python class name, as Keras writes them)
+_KERAS_SAVED_CLASS_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
 # Layers whose Keras call names its first argument `sequences` and takes `initial_state`: first
 # built with initial states, they record both shapes (build(sequences_shape, initial_state_shape)).
 _KERAS_SEQUENCE_CALLS = frozenset({"Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GRU", "LSTM",
@@ -264,7 +267,7 @@ def _class_entry(layer):
     if cls.__module__.startswith("convkit.layers"):
         if name in _KERAS_APPLICATION_MODULES:
             return _KERAS_APPLICATION_MODULES[name], name, name
-        return "keras.layers", name, None
+        return "keras.layers", _KERAS_SAVED_CLASS_NAMES.get(name, name), None
     module = None if cls.__module__ == "__main__" else cls.__module__  # as Keras records a script's classes
     return module, name, name
 
@@ -348,7 +351,11 @@ def _layer_entry(layer, legacy=False, short=None):
                          f"model: Keras keeps operations (keras.ops calls) only as nodes of a functional model's "
                          f"graph, not as layers of a Sequential model or of a wrapper. Build the model with the "
                          f"functional API to save it.")
-    return _entry(layer, *_class_entry(layer), _layer_config(layer, legacy), legacy if short is None else short)
+    module, class_name, registered_name = _class_entry(layer)
+    if legacy:
+        class_name = type(layer).__name__ if class_name in _KERAS_SAVED_CLASS_NAMES.values() else class_name
+    return _entry(layer, module, class_name, registered_name, _layer_config(layer, legacy),
+                  legacy if short is None else short)
 
 
 def _entry(obj, module, class_name, registered_name, config, short):
@@ -556,6 +563,15 @@ def _read_keras3(layer, group, where, seen):
         return
     if isinstance(layer, Model) and children and "layers" not in group:
         raise ValueError(f"The weights file has no 'layers' group at {where!r}: it is not a Keras 3 weights file")
+    own = getattr(layer, "_keras_own_weights", lambda: [])()
+    if own and "vars" in group:
+        # a wrapper's own variables (SpectralNormalization's kernel and vector_u), then its parts
+        arrays = [np.asarray(group["vars"][k]) for k in sorted(group["vars"], key=int)]
+        if len(arrays) != len(own):
+            raise ValueError(f"The weights file holds {len(arrays)} variables for layer {layer.name!r} (at {where}/vars); "
+                             f"it has {len(own)}")
+        for weight, array in zip(own, arrays):
+            weight.assign(array)
     for container, key, sub in children:
         parent, at = (group[container], f"{where}/{container}") if container else (group, where)
         if key in parent:
@@ -577,6 +593,8 @@ def _write_keras3(layer, parent, key, seen):
     own.attrs["name"] = layer.name
     children = _children(layer)
     if children is not None:
+        for i, weight in enumerate(getattr(layer, "_keras_own_weights", lambda: [])()):
+            own[str(i)] = _keras_array(layer, weight)  # a wrapper's own variables (SpectralNormalization's)
         for container, sub_key, sub in children:
             _write_keras3(sub, group, f"{container}/{sub_key}" if container else sub_key, seen)
         return
@@ -664,6 +682,11 @@ def _legacy_owners(layer, chain=()):
             if id(item[0]) not in seen:
                 seen.add(id(item[0]))
                 found.append(item)
+    if getattr(layer, "_keras_own_weights", lambda: [])():
+        # a wrapper with variables of its own (SpectralNormalization's vector_u): in its `weights`
+        # order, which Keras's lists follow, each held by the part it belongs to, else by it
+        by_id = {id(item[0]): item for item in found}
+        found = [by_id.get(id(w), (w, layer, chain)) for w in layer.weights]
     return found
 
 

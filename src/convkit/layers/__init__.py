@@ -50,6 +50,10 @@ from convkit.layers.reshaping import (
     UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
 )
 from convkit.layers.wrappers import Bidirectional, TimeDistributed, Wrapper
+from convkit.layers.categorical import CategoryEncoding, Discretization
+from convkit.layers.group_query_attention import GroupedQueryAttention, GroupQueryAttention
+from convkit.layers.reversible_embedding import ReversibleEmbedding
+from convkit.layers.spectral_normalization import SpectralNormalization
 
 
 def _registry():

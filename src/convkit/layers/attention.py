@@ -162,14 +162,18 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
     value_dense = property(lambda self: self._value_dense)
     output_dense = property(lambda self: self._output_dense)
 
+    # the names Keras saves the projections under (GroupQueryAttention's start with "_")
+    _SUBLAYER_NAMES = {"query": "query_dense", "key": "key_dense", "value": "value_dense", "output": "output_dense"}
+
     def _keras_sublayers(self):
         """The projections in Keras's weight order, under the names Keras saves them with."""
         if self._query_dense is None:
             return []
-        pairs = [("query_dense", self._query_dense), ("key_dense", self._key_dense)]
+        names = self._SUBLAYER_NAMES
+        pairs = [(names["query"], self._query_dense), (names["key"], self._key_dense)]
         if self._use_gate:
             pairs.append(("_gate_dense", self._gate_dense))
-        return pairs + [("value_dense", self._value_dense), ("output_dense", self._output_dense)]
+        return pairs + [(names["value"], self._value_dense), (names["output"], self._output_dense)]
 
     def _differs_in_training(self):
         return self._dropout > 0
@@ -187,7 +191,7 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
         if "query" in kwargs or "value" in kwargs or "key" in kwargs:
             args, keywords = self._take_keyword_inputs(args, kwargs)
         if len(args) > 3:
-            raise TypeError(f"Layer '{self.name}' (MultiHeadAttention) takes at most 3 positional arguments (query, "
+            raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) takes at most 3 positional arguments (query, "
                             f"value, key). Received {len(args)}")
         query, value, key = tuple(args) + (None,) * (3 - len(args))
         if value is None and isinstance(query, (list, tuple)):
@@ -196,7 +200,7 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
                                  f"`key=`, not both.")
             inputs, keywords = list(query), None  # [query, value(, key)]: how a model's plan passes the tensors
         elif value is None:
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) needs `query` and `value`: call it as "
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs `query` and `value`: call it as "
                              f"layer(query, value) or layer(query, value, key).")
         else:
             inputs = [query, value] + ([] if key is None else [key])
@@ -226,7 +230,7 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
         for name in self._INPUT_NAMES:
             if name in kwargs:
                 if name in given:
-                    raise TypeError(f"Layer '{self.name}' (MultiHeadAttention) got multiple values for argument "
+                    raise TypeError(f"Layer '{self.name}' ({type(self).__name__}) got multiple values for argument "
                                     f"`{name}`.")
                 given[name] = kwargs.pop(name)
         if len(args) > 3:
@@ -236,7 +240,7 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
         places = [name for name in self._INPUT_NAMES if given.get(name) is not None]
         if places != list(self._INPUT_NAMES[:len(places)]):
             missing = [name for name in self._INPUT_NAMES[:len(places)] if given.get(name) is None]
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) needs `query` and `value` (and optionally "
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs `query` and `value` (and optionally "
                              f"`key`). Missing: {missing}")
         keywords = tuple(None if i < len(args) else name for i, name in enumerate(places))
         return [given[name] for name in places], keywords
@@ -269,7 +273,7 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
         """[query, value(, key)] shapes -> (query, value, key), checked."""
         if not isinstance(input_shape, (list, tuple)) or not 2 <= len(input_shape) <= 3 \
                 or not all(isinstance(s, (list, tuple)) for s in input_shape):
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) takes query, value and optionally key "
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) takes query, value and optionally key "
                              f"tensors. Received input shape(s): {input_shape}")
         input_shape = [tuple(s) for s in input_shape]
         query, value = input_shape[0], input_shape[1]
@@ -278,7 +282,7 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
             raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. Received: "
                              f"value_shape={value} and key_shape={key}")
         if len(query) < 3 or len(query) != len(value):
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) needs `query` and `value` of one rank, 3 or "
+            raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) needs `query` and `value` of one rank, 3 or "
                              f"more (batch, positions..., features). Received: query_shape={query}, "
                              f"value_shape={value}")
         return query, value, key
