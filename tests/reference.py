@@ -413,3 +413,41 @@ def to_channels_first(x):
 def to_channels_last(x):
     x = np.asarray(x)
     return np.moveaxis(x, 1, -1)
+
+
+# --------------------------------------------------------------------------- recurrence
+
+def rnn_sequence(cell, xproj, rkernel, rbias, h, c, mask=None, zero_masked=False, act="tanh", rec_act="sigmoid"):
+    """The time loop of SimpleRNN / LSTM / GRU (reset after) in float64, Keras's way: xproj
+    (n, steps, G*units) the input projections, rkernel (units, G*units), rbias the GRU's
+    recurrent bias or None, h (and c) the initial state. mask (n, steps), False where a step is
+    masked: the state stays, the output is zeros (zero_masked) or the previous output (zeros
+    before the first). Returns (every step's output, final h, final c)."""
+    x, u = _f64(xproj), _f64(rkernel)
+    h = _f64(h).copy()
+    c = None if c is None else _f64(c).copy()
+    n, steps, _ = x.shape
+    units = h.shape[1]
+    seq = np.zeros((n, steps, units))
+    for t in range(steps):
+        z = h @ u + (0 if rbias is None else _f64(rbias))
+        if cell == "simple":
+            new_h, new_c = activation(x[:, t] + z, act), c
+        elif cell == "lstm":
+            g = x[:, t] + z
+            i, f = activation(g[:, :units], rec_act), activation(g[:, units:2 * units], rec_act)
+            cand, o = activation(g[:, 2 * units:3 * units], act), activation(g[:, 3 * units:], rec_act)
+            new_c = f * c + i * cand
+            new_h = o * activation(new_c, act)
+        else:
+            zg = activation(x[:, t, :units] + z[:, :units], rec_act)
+            r = activation(x[:, t, units:2 * units] + z[:, units:2 * units], rec_act)
+            cand = activation(x[:, t, 2 * units:] + r * z[:, 2 * units:], act)
+            new_h, new_c = zg * h + (1 - zg) * cand, c
+        keep = np.ones((n, 1), bool) if mask is None else np.asarray(mask, bool)[:, t, None]
+        h = np.where(keep, new_h, h)
+        if c is not None:
+            c = np.where(keep, new_c, c)
+        previous = seq[:, t - 1] if t > 0 and not zero_masked else 0.0
+        seq[:, t] = np.where(keep, h, previous)
+    return seq, h, c
