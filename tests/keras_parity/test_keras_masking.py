@@ -374,3 +374,29 @@ def test_a_cell_of_your_own_under_a_mask(keras):
         prev = np.where(keep, h * 2, prev)
         want.append(prev)
     np.testing.assert_allclose(got, np.stack(want, axis=1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_sequential_models_carry_masks(keras, tmp_path, suffix):
+    def build(layers, make_input, sequential):
+        return sequential([make_input((7,), dtype="int32"), layers.Embedding(20, 4, mask_zero=True),
+                           layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+                           layers.GlobalAveragePooling1D(), layers.Dense(2)])
+
+    k_model = build(keras.layers, keras.Input, keras.Sequential)
+    _random_weights(k_model)
+    ids = _ids(np.random.default_rng(17))[:4]
+    want = to_numpy(keras, k_model(ids))
+    c_model = build(convkit.layers, convkit.Input, convkit.Sequential)
+    c_model.set_weights(k_model.get_weights())
+    assert_parity(c_model.predict(ids, verbose=0), want, 1e-5)
+    path = str(tmp_path / f"seq{suffix}")
+    k_model.save(path)
+    assert_parity(load_model(path).predict(ids, verbose=0), want, 1e-5)
+    # built on first data (no Input), as Keras's Sequential
+    deferred = convkit.Sequential([convkit.layers.Embedding(20, 4, mask_zero=True), convkit.layers.GRU(3)])
+    k_deferred = keras.Sequential([keras.layers.Embedding(20, 4, mask_zero=True), keras.layers.GRU(3)])
+    k_deferred(ids)
+    deferred.predict(ids, verbose=0)
+    deferred.set_weights(k_deferred.get_weights())
+    assert_parity(deferred.predict(ids, verbose=0), to_numpy(keras, k_deferred(ids)), 1e-5)
