@@ -6,7 +6,6 @@ import pytest
 
 from convkit import activations, ops
 import reference as ref
-from conftest import assert_close
 
 _CELLS = {"simple": (0, 1), "lstm": (1, 4), "gru": (2, 3)}
 
@@ -32,7 +31,7 @@ def _run(cell, xproj, rkernel, rbias, h, c, mask, zero_masked):
 @pytest.mark.parametrize("cell", sorted(_CELLS))
 @pytest.mark.parametrize("n, steps, units", [(1, 1, 1), (2, 3, 5), (3, 7, 16), (7, 4, 17), (5, 2, 31)])
 @pytest.mark.parametrize("masked", ["none", "random", "zero_masked"])
-def test_the_time_loop_matches_the_oracle(isa, rng, cell, n, steps, units, masked):
+def test_the_time_loop_matches_the_oracle(isa, rng, assert_close, cell, n, steps, units, masked):
     xproj, rkernel, rbias, h, c = _case(rng, cell, n, steps, units)
     mask = None
     if masked != "none":
