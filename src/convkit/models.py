@@ -909,8 +909,9 @@ def _layer_from_entry(entry, custom_objects=None):
         # an operation written in the model's code (x + 3.0, keras.ops.relu6(x)), not a layer
         return _layers.KerasOperation.from_keras_entry(entry)
     cls = _layers.get(class_name)
-    if issubclass(cls, (_layers.Wrapper, _layers.Bidirectional, _layers.RNN, _layers.StackedRNNCells)):
-        return cls.from_config(entry["config"], custom_objects)  # the wrapped layer may be a custom class
+    if issubclass(cls, (_layers.Wrapper, _layers.Bidirectional, _layers.RNN, _layers.StackedRNNCells,
+                        _layers.Lambda)):
+        return cls.from_config(entry["config"], custom_objects)  # a custom wrapped layer, cell or function
     return cls.from_config(entry["config"])
 
 

@@ -57,7 +57,7 @@ _KERAS_BUILT_AT_INIT = frozenset({
 # nodes carry {"mask": None} (models too).
 _KERAS_MASK_CALLS = frozenset({
     "AdditiveAttention", "Attention", "BatchNormalization", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-    "GRU", "GlobalAveragePooling1D", "LSTM", "Pipeline", "RNN", "SimpleRNN", "Softmax", "TimeDistributed",
+    "GRU", "GlobalAveragePooling1D", "LSTM", "Lambda", "Pipeline", "RNN", "SimpleRNN", "Softmax", "TimeDistributed",
 })
 # Keras layers whose `call` has a `training` argument with a default other than None: Keras records
 # that default in the kwargs of every call it makes part of a functional model.
@@ -867,9 +867,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """A convkit model from a Keras `.keras` archive (or the unzipped directory of one) or a
     legacy `.h5` model file.
 
-    `compile` and `safe_mode` are accepted for Keras compatibility; convkit never runs code from
-    the file (it only reads JSON and arrays) and keeps no training state."""
-    path = _check_path(filepath)
+    `compile` is accepted for Keras compatibility (convkit keeps no training state). `safe_mode`
+    as Keras: a Lambda layer's Python bytecode in the file is refused unless safe_mode=False (or
+    `convkit.layers.lambda_layer.enable_unsafe_deserialization()`); nothing else in a file runs."""
+    from convkit.layers.lambda_layer import deserialization_scope
+
+    with deserialization_scope(safe_mode):
+        return _load_model(_check_path(filepath), custom_objects)
+
+
+def _load_model(path, custom_objects):
     if os.path.isdir(path):
         config_path = os.path.join(path, _CONFIG_NAME)
         if not os.path.exists(config_path):

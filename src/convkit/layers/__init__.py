@@ -54,6 +54,7 @@ from convkit.layers.categorical import CategoryEncoding, Discretization
 from convkit.layers.group_query_attention import GroupedQueryAttention, GroupQueryAttention
 from convkit.layers.reversible_embedding import ReversibleEmbedding
 from convkit.layers.spectral_normalization import SpectralNormalization
+from convkit.layers.lambda_layer import Lambda
 from convkit.layers.audio_preprocessing import MelSpectrogram, STFTSpectrogram
 
 
