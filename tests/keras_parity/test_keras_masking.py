@@ -203,7 +203,8 @@ def test_multi_head_attention_takes_the_masks_off_its_inputs_when_it_runs(keras,
         emb = layers.Embedding(20, 4, mask_zero=True)(inp)
         first = layers.MultiHeadAttention(2, 3)(emb, emb)
         second = layers.MultiHeadAttention(2, 3)(emb, emb)
-        return model(inp, [first, second, layers.GlobalAveragePooling1D()(layers.Add()([first, second])),
+        grouped = layers.GroupQueryAttention(4, 2, 1)(emb, emb)  # a MultiHeadAttention too
+        return model(inp, [first, second, grouped, layers.GlobalAveragePooling1D()(layers.Add()([first, second])),
                            layers.GlobalAveragePooling1D()(emb)])
 
     ids = _ids(np.random.default_rng(16), n=4, steps=6)[:3]
@@ -400,3 +401,19 @@ def test_sequential_models_carry_masks(keras, tmp_path, suffix):
     deferred.predict(ids, verbose=0)
     deferred.set_weights(k_deferred.get_weights())
     assert_parity(deferred.predict(ids, verbose=0), to_numpy(keras, k_deferred(ids)), 1e-5)
+
+
+def test_a_pipeline_hands_its_mask_to_its_layers(keras, tmp_path):
+    """In a model the pipeline's input carries its mask: each layer gets the one its input
+    carries (an eager `mask=` reaches only the first layer in Keras, the rest carry none)."""
+    def build(layers, make_input, model):
+        inp = make_input((7,), dtype="int32")
+        emb = layers.Embedding(20, 4, mask_zero=True)(inp)
+        pipe = layers.Pipeline([layers.Dense(4), layers.LSTM(3, return_sequences=True),
+                                layers.GlobalAveragePooling1D()])
+        return model(inp, pipe(emb))
+
+    ids = _ids(np.random.default_rng(18))[:4]
+    want, built, loaded = _keras_and_convkit(keras, build, tmp_path, ids)
+    assert_parity(built, want, 1e-5)
+    assert_parity(loaded, want, 1e-5)

@@ -662,12 +662,16 @@ class Pipeline(_LayerOfLayers):
             shape = layer.compute_output_shape(shape)
         return shape
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
         if not self._pipeline_layers:
             return np.array(inputs, dtype=np.float32, copy=True)
         outputs = inputs
         for layer in self._pipeline_layers:
-            outputs = layer(outputs)
+            # as Keras: each layer that takes a mask gets the one its input carries (the
+            # pipeline's, then what the layer before handed on through compute_mask)
+            given = {"mask": mask} if mask is not None and layer._call_takes_mask() else {}
+            step_inputs, outputs = outputs, layer(outputs, **given)
+            mask = layer.compute_mask(step_inputs, mask) if layer.supports_masking else None
         return outputs
 
     def get_config(self):
