@@ -15,10 +15,12 @@ combined; masked scores are replaced by -1e9 before the softmax. A query positio
 to attend to gets what Keras's path for the call gives: even weights over every key where Keras
 runs its fused kernel (inputs of rank 3, no scores returned, dropout 0), zero weights (so the
 output is the output projection's bias) everywhere else. `Attention` and `AdditiveAttention` subtract 1e9 from
-masked scores instead, as Keras does. Keras's implicit masks (`query_mask`, `value_mask`,
-`key_mask`, a layer's `mask=`) are not supported: convkit does not propagate masks. In a
-functional model `attention_mask` may be a tensor of the model (an input, a layer's output), as
-query, value and key may be passed by keyword; a constant array works too.
+masked scores instead, as Keras does. Keras's masks of the inputs (convkit/_masking.py) join in
+as Keras combines them: MultiHeadAttention's `query_mask`, `value_mask` and `key_mask` become one
+(batch, T, S) attention mask and'ed with `attention_mask`, and the output keeps the query's mask;
+Attention's `mask=[query_mask, value_mask]` lowers masked value scores and zeroes masked query
+rows. In a functional model `attention_mask` may be a tensor of the model (an input, a layer's
+output), as query, value and key may be passed by keyword; a constant array works too.
 
 Dropout is the identity at inference; a call with `training=True` on a layer with dropout > 0 is
 refused, as in every convkit layer.
