@@ -18,8 +18,8 @@ the user's (an object with `call(inputs, states)` and `state_size`) is called st
 Returned states follow Keras: a single cell's states as a flat list after the output; stacked
 cells' states one entry per cell, in the structure of the initial states (the built-in cells
 start from a list, so [output, [h1, c1], [h2]] for RNN([LSTMCell, GRUCell]); a symbolic call
-gives [output, [h1, c1], h2], as Keras's does). Not supported: stateful=True, masks; dropout
-only in training, which convkit does not run.
+gives [output, [h1, c1], h2], as Keras's does). Masks skip steps as in the recurrent layers.
+Not supported: stateful=True; dropout only in training, which convkit does not run.
 """
 import numbers
 

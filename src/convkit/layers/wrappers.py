@@ -12,8 +12,10 @@ gives Keras's per-slice results with one kernel call instead of T.
 Bidirectional runs a forward copy of a recurrent layer and a backward copy (go_backwards
 flipped), puts the backward sequence back in time order and merges the two ('concat', 'sum',
 'mul', 'ave', or None for both as separate outputs); with return_state the forward layer's
-states then the backward layer's follow the outputs. Not supported: stateful layers and masks
-(convkit's recurrent layers refuse both). `initial_state` (the forward layer's states, then the
+states then the backward layer's follow the outputs. A mask goes to both layers (Keras makes
+their zero_output_for_mask follow return_sequences); TimeDistributed folds one into the inner
+layer's batch as its input. Not supported: stateful layers (convkit's recurrent layers refuse
+them). `initial_state` (the forward layer's states, then the
 backward layer's) takes arrays, or in a functional model tensors of the model.
 """
 import copy
