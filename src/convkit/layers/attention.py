@@ -368,16 +368,24 @@ class MultiHeadAttention(_ScoresOutput, _LayerOfLayers):
         attention_mask = self._with_input_masks(attention_mask, query_mask, value_mask, key_mask)
         mask = self._combined_mask(query, value, attention_mask, use_causal_mask)
         q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
+        k, v = self._key_value_heads(key, value)
         # Keras's fused kernel (ops.dot_product_attention) leaves fully masked rows evenly spread;
         # its explicit path zeroes masked weights after the softmax
-        fused = self._dropout == 0 and not return_attention_scores and q.ndim == 4
+        fused = self._runs_fused_kernel(q, return_attention_scores)
         heads, scores = self._attend(q, k, v, mask, zero_masked=not fused)
         if self._use_gate:
             heads = heads * self._gate_dense(query)
         output = self._output_dense(heads)
         return [output, scores] if return_attention_scores else output
+
+    def _key_value_heads(self, key, value):
+        """The projected keys and values, one head per query head."""
+        return self._key_dense(key), self._value_dense(value)
+
+    def _runs_fused_kernel(self, projected_query, return_attention_scores):
+        """Whether Keras computes this call with its fused kernel: no dropout, no scores, one
+        attention axis (projected query of rank 4)."""
+        return self._dropout == 0 and not return_attention_scores and projected_query.ndim == 4
 
     # Keras's call removes the masks from its query, value and key tensors: a layer that runs
     # after it on one of them sees none (a residual Add after it then carries no mask)

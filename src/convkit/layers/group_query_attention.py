@@ -115,26 +115,13 @@ class GroupedQueryAttention(MultiHeadAttention):
                              f"{query[-1]}, {value[-1]}. Received: query_shape={query}, value_shape={value}")
         return super().compute_output_shape(input_shape)
 
-    def call(self, inputs, attention_mask=None, return_attention_scores=False, use_causal_mask=False,
-             query_mask=None, value_mask=None, key_mask=None):
-        query, value = inputs[0], inputs[1]
-        key = inputs[2] if len(inputs) > 2 else value
-        if self._flash_attention and return_attention_scores:
-            raise ValueError("Returning attention scores is not supported when flash attention is enabled. Please "
-                             "disable flash attention to access attention scores.")
-        attention_mask = self._with_input_masks(attention_mask, query_mask, value_mask, key_mask)
-        mask = self._combined_mask(query, value, attention_mask, use_causal_mask)
-        q = self._query_dense(query)
+    def _key_value_heads(self, key, value):
         # (batch, positions, kv heads, head_dim) -> every kv head once per query head it serves
-        k = np.repeat(self._key_dense(key), self.num_repeats, axis=2)
-        v = np.repeat(self._value_dense(value), self.num_repeats, axis=2)
-        # Keras's fused kernel runs without dropout and scores; see MultiHeadAttention.call
-        fused = self._dropout == 0 and not return_attention_scores
-        heads, scores = self._attend(q, k, v, mask, zero_masked=not fused)
-        if self._use_gate:
-            heads = heads * self._gate_dense(query)
-        output = self._output_dense(heads)
-        return [output, scores] if return_attention_scores else output
+        return (np.repeat(self._key_dense(key), self.num_repeats, axis=2),
+                np.repeat(self._value_dense(value), self.num_repeats, axis=2))
+
+    def _runs_fused_kernel(self, projected_query, return_attention_scores):
+        return self._dropout == 0 and not return_attention_scores  # inputs are always rank 3 here
 
     def get_config(self):
         config = Layer.get_config(self)

@@ -103,6 +103,22 @@ def _step_mask(layer, mask, n, steps):
     return arr.astype(bool, copy=False)
 
 
+def _set_weight_arguments(layer, kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
+                          recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
+                          bias_constraint):
+    """The initializers, regularizers and constraints of a recurrent layer's or cell's kernel,
+    recurrent kernel and bias, checked and set as attributes."""
+    for kind, module, values in (("initializer", initializers, (kernel_initializer, recurrent_initializer,
+                                                                bias_initializer)),
+                                 ("regularizer", regularizers, (kernel_regularizer, recurrent_regularizer,
+                                                                bias_regularizer)),
+                                 ("constraint", constraints, (kernel_constraint, recurrent_constraint,
+                                                              bias_constraint))):
+        for weight, value in zip(("kernel", "recurrent", "bias"), values):
+            name = f"{weight}_{kind}"
+            setattr(layer, name, module.get(value, name))
+
+
 def _add_recurrent_weights(layer, input_shape, what):
     """kernel (in, units * gates), recurrent_kernel (units, units * gates) and bias of a recurrent
     layer or cell (`what` names which in the error), in Keras's order; returns the input size."""
@@ -171,15 +187,9 @@ class BaseRNN(Layer):
         self.activation = activations.get(activation)
         self.recurrent_activation = None if recurrent_activation is None else activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
-        self.recurrent_initializer = initializers.get(recurrent_initializer, "recurrent_initializer")
-        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
-        self.kernel_regularizer = regularizers.get(kernel_regularizer, "kernel_regularizer")
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer, "recurrent_regularizer")
-        self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
-        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
-        self.recurrent_constraint = constraints.get(recurrent_constraint, "recurrent_constraint")
-        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
+        _set_weight_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
+                              recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
+                              bias_constraint)
         _set_sequence_options(self, dropout, recurrent_dropout, return_sequences, return_state, go_backwards,
                               stateful, unroll, seed)
         self.input_spec = InputSpec(ndim=3)

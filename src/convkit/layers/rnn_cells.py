@@ -29,7 +29,7 @@ from convkit import _args, activations, constraints, initializers, ops, regulari
 from convkit.layers.base import InputSpec, Layer
 from convkit.layers.recurrent import (
     GRU, LSTM, BaseRNN, SimpleRNN, _add_recurrent_weights, _check_symbolic_initial_state, _dropout_rate, _last_output,
-    _python_time_loop, _step_mask,
+    _python_time_loop, _set_weight_arguments, _step_mask,
 )
 from convkit.layers.symbolic import KerasTensor, flatten, is_symbolic, map_structure
 from convkit.layers.wrappers import _LayerOfLayers
@@ -90,15 +90,9 @@ class _Cell(Layer):
         if self._gates > 1:  # LSTMCell, GRUCell (None there means linear, as for `activation`)
             self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer, "kernel_initializer")
-        self.recurrent_initializer = initializers.get(recurrent_initializer, "recurrent_initializer")
-        self.bias_initializer = initializers.get(bias_initializer, "bias_initializer")
-        self.kernel_regularizer = regularizers.get(kernel_regularizer, "kernel_regularizer")
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer, "recurrent_regularizer")
-        self.bias_regularizer = regularizers.get(bias_regularizer, "bias_regularizer")
-        self.kernel_constraint = constraints.get(kernel_constraint, "kernel_constraint")
-        self.recurrent_constraint = constraints.get(recurrent_constraint, "recurrent_constraint")
-        self.bias_constraint = constraints.get(bias_constraint, "bias_constraint")
+        _set_weight_arguments(self, kernel_initializer, recurrent_initializer, bias_initializer, kernel_regularizer,
+                              recurrent_regularizer, bias_regularizer, kernel_constraint, recurrent_constraint,
+                              bias_constraint)
         self.dropout = _dropout_rate(dropout, "dropout")
         self.recurrent_dropout = _dropout_rate(recurrent_dropout, "recurrent_dropout")
         self.seed = seed
