@@ -46,6 +46,17 @@ def _cases(torch):
     lstm, tlstm = L.LSTM(128, return_sequences=True), torch.nn.LSTM(64, 128, batch_first=True)
     lstm(seq)
     cases.append(("LSTM 128 over 16x100x64", lambda: lstm(seq), lambda: tlstm(seqt), None))
+    # Keras's mask (lengths 40-100, padding at the end) against PyTorch's packed sequences
+    lengths = r.integers(40, 101, 16)
+    keep = np.arange(100)[None, :] < lengths[:, None]
+    lengths_t = torch.from_numpy(lengths)
+
+    def torch_packed():
+        packed = torch.nn.utils.rnn.pack_padded_sequence(seqt, lengths_t, batch_first=True, enforce_sorted=False)
+        return torch.nn.utils.rnn.pad_packed_sequence(tlstm(packed)[0], batch_first=True, total_length=100)[0]
+
+    cases.append(("LSTM 128 over 16x100x64, masked (torch: packed)", lambda: lstm(seq, mask=keep), torch_packed,
+                  None))
     gru, tgru = L.GRU(128, return_sequences=True), torch.nn.GRU(64, 128, batch_first=True)
     gru(seq)
     cases.append(("GRU 128 over 16x100x64", lambda: gru(seq), lambda: tgru(seqt), None))
