@@ -107,11 +107,8 @@ class _Cell(Layer):
     def output_size(self):
         return self.units
 
-    def _bias_shape(self):
-        return (self.units * self._gates,)
-
-    def _bias_init(self):
-        return self.bias_initializer
+    _bias_shape = BaseRNN._bias_shape
+    _bias_init = BaseRNN._bias_init
 
     def build(self, input_shape):
         in_dim = _add_recurrent_weights(self, input_shape, "cell")
