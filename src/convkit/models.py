@@ -198,10 +198,10 @@ class _Plan:
         # With masks (convkit/_masking.py) the steps run one layer call each, in Keras's order: a
         # mask follows each layer's own rule, which a fused chain or a skipped layer would hide,
         # and MultiHeadAttention takes the masks off its inputs for the layers that run after it.
-        plain_nodes = [node for node in keras_order if not node.is_input]
-        self.plain_steps = [step_of[id(node)] for node in plain_nodes]
-        self.plain_free_after = _free_after(self.plain_steps, keep)
-        self.records_masks = _masking.records_written_masks(plain_nodes)
+        # (worked out on the first run with masks: most models never need them)
+        self._plain = None
+        self._plain_nodes = [node for node in keras_order if not node.is_input]
+        self._plain_step_of, self._keep = step_of, keep
         self.makes_masks = any(_masking.makes_mask(node.operation) for node in self.nodes if not node.is_input)
         if fuse:
             from convkit._fusion import fuse_steps
@@ -241,8 +241,11 @@ class _Plan:
         for i, (s, a) in enumerate(zip(self.input_slots, arrays)):
             values[s] = a
             masks[s] = written[s] = None if input_masks is None else input_masks[i]
-        for (step, args, outs, kwargs), free, records in zip(self.plain_steps, self.plain_free_after,
-                                                             self.records_masks):
+        if self._plain is None:
+            steps = [self._plain_step_of[id(node)] for node in self._plain_nodes]
+            self._plain = list(zip(steps, _free_after(steps, self._keep),
+                                   _masking.records_written_masks(self._plain_nodes)))
+        for (step, args, outs, kwargs), free, records in self._plain:
             layer = step.layer if isinstance(step, _TensorKwargsStep) else step
             if isinstance(args, list):
                 x, m, w = [values[s] for s in args], [masks[s] for s in args], [written[s] for s in args]
