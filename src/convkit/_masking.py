@@ -17,6 +17,7 @@ back as tensors of the graph and win over the carried mask, as in Keras.
 
 Eager calls on arrays carry no mask (an array has nowhere to hold one): `lstm(embedding(x))` runs
 unmasked; pass `mask=` yourself, or build a model."""
+from convkit.layers.symbolic import flatten
 
 
 def makes_mask(layer):
@@ -28,12 +29,6 @@ def _all_none(structure):
     if isinstance(structure, (list, tuple)):
         return all(_all_none(m) for m in structure)
     return structure is None
-
-
-def _flat(structure):
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in _flat(item)]
-    return [structure]
 
 
 def records_written_masks(plan_nodes):
@@ -75,7 +70,7 @@ def run_step(step, layer, x, masks, written, records, kwargs):
         # a nested model takes its inputs' masks (Keras's Functional.call(inputs, mask=...)) and
         # gives back the masks its own layers leave on its outputs
         given = recorded if recorded is not None else main_masks
-        ys, out_masks = layer._run_with_masks(main, None if _all_none(given) else _flat(given))
+        ys, out_masks = layer._run_with_masks(main, None if _all_none(given) else flatten(given))
         return ys, out_masks, out_masks
     explicit = keywords.get("mask")
     mask_kwargs = {}
@@ -90,7 +85,7 @@ def run_step(step, layer, x, masks, written, records, kwargs):
         y = layer._call_with_input_masks(main, main_masks)
     else:
         y = layer(main, **kwargs, **keywords, **mask_kwargs)
-    ys = _flat(y) if isinstance(y, list) else [y]
+    ys = flatten(y) if isinstance(y, list) else [y]
     if not layer.supports_masking:
         return ys, [None] * len(ys), [None] * len(ys)
     previous = explicit if explicit is not None else main_masks
@@ -102,5 +97,5 @@ def run_step(step, layer, x, masks, written, records, kwargs):
 
 def _output_masks(layer, inputs, mask, n_outputs):
     out = layer.compute_mask(inputs, None if _all_none(mask) else mask)
-    out_masks = _flat(out) if isinstance(out, (list, tuple)) else [out]
+    out_masks = flatten(out) if isinstance(out, (list, tuple)) else [out]
     return (out_masks + [None] * n_outputs)[:n_outputs]
