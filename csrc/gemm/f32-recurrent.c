@@ -21,7 +21,8 @@
  * count, and equal the Python loop's.
  *
  * Masks (Keras's, from Embedding(mask_zero=True) or Masking): a row's masked step skips its gates,
- * so its state stays as it was (Keras's where(mask, new, old) keeps the old values exactly). */
+ * so its state stays as it was (Keras's where(mask, new, old) keeps the old values exactly), and
+ * its share of the step's GEMM (see ck_rnn_rows). */
 #include <string.h>
 
 #include "convkit/dispatch.h"
@@ -76,23 +77,53 @@ static void ck_rnn_gates_f32(int cell, int64_t units, float *zr, const float *xr
     }
 }
 
-/* Steps 0..steps-1 for rows [b0, b1) of the batch (h, c, z, tmp rows of those rows). */
+/* Steps 0..steps-1 for rows [b0, b1) of the batch (h, c, z, tmp, hc rows of those rows). */
 static ck_status ck_rnn_rows(int cell, int64_t b0, int64_t b1, int64_t steps, int64_t units, const float *xproj,
                              const float *rkernel, const float *rbias, const void *packed, size_t bytes,
                              ck_activation act, ck_activation rec_act, float *h, float *c, float *z, float *tmp,
-                             float *seq, const uint8_t *mask, int zero_masked) {
+                             float *hc, int64_t *live, float *seq, const uint8_t *mask, int zero_masked) {
     const int64_t G = cell == CK_RNN_LSTM ? 4 : (cell == CK_RNN_GRU ? 3 : 1), W = G * units, rows = b1 - b0;
     const ck_activation linear = {CK_ACT_LINEAR, 0.0f};
     const ck_rnn_gates_fn gates = ck_dispatch.rnn_gates;
+    live += b0; /* this block's part of the index scratch */
     for (int64_t t = 0; t < steps; t++) {
-        /* z = h @ recurrent_kernel (+ the recurrent bias of GRU) */
-        const ck_status st = ck_f32_gemm_packed(rows, W, units, h + b0 * units, units, rkernel, W, rbias, packed,
-                                                bytes, linear, z + b0 * W, W);
-        if (st != CK_OK) return st;
+        /* The rows this step updates. A masked row needs no h @ U, so when some rows are masked
+         * (the ends of right-padded sequences) their states are gathered into hc and the GEMM runs
+         * over the live rows only: LSTM 128 over 16x100 with lengths 40-100 does ~30% fewer
+         * multiply-adds. A GEMM never runs over one row unless the block is one row: M = 1 takes
+         * the row kernel, which sums in another order, so a lone live row takes a masked row
+         * along (its product is thrown away) and every row keeps the bits of the full GEMM. */
+        int64_t nlive = rows;
+        if (mask != NULL) {
+            nlive = 0;
+            for (int64_t b = b0; b < b1; b++)
+                if (mask[b * steps + t]) live[nlive++] = b;
+        }
+        const int compact = nlive < rows;
+        int64_t m = nlive;
+        if (compact && nlive == 1 && rows > 1) {
+            /* a masked partner: the first row of the block that is not the live one */
+            live[m++] = live[0] == b0 ? b0 + 1 : b0;
+        }
+        if (nlive > 0) {
+            const float *a = h + b0 * units;
+            float *zt = z + b0 * W;
+            if (compact) {
+                for (int64_t i = 0; i < m; i++)
+                    memcpy(hc + (b0 + i) * units, h + live[i] * units, (size_t)units * sizeof(float));
+                a = hc + b0 * units;
+            }
+            /* z = h @ recurrent_kernel (+ the recurrent bias of GRU), row i of z for the i-th row
+             * updated (compact) or for row b0 + i (all rows live) */
+            const ck_status st = ck_f32_gemm_packed(m, W, units, a, units, rkernel, W, rbias, packed, bytes, linear,
+                                                    zt, W);
+            if (st != CK_OK) return st;
+        }
+        int64_t next = 0; /* the next live row's position in live[] and in z */
         for (int64_t b = b0; b < b1; b++) {
-            float *zr = z + b * W, *hr = h + b * units, *cr = cell == CK_RNN_LSTM ? c + b * units : NULL;
+            float *hr = h + b * units, *cr = cell == CK_RNN_LSTM ? c + b * units : NULL;
             float *out = seq != NULL ? seq + (b * steps + t) * units : NULL;
-            if (mask != NULL && !mask[b * steps + t]) {
+            if (compact && (next >= nlive || live[next] != b)) {
                 /* a masked step keeps the state; its output is zeros or the previous step's output
                  * (zeros before the first step), as Keras's backend.rnn */
                 if (out != NULL) {
@@ -101,6 +132,8 @@ static ck_status ck_rnn_rows(int cell, int64_t b0, int64_t b1, int64_t steps, in
                 }
                 continue;
             }
+            float *zr = z + (compact ? b0 + next : b) * W;
+            next++;
             const float *xr = xproj + (b * steps + t) * W;
             if (gates == NULL || !gates(cell, (size_t)units, zr, xr, hr, cr, act, rec_act))
                 ck_rnn_gates_f32(cell, units, zr, xr, hr, cr, tmp + b * units, act, rec_act);
@@ -123,13 +156,16 @@ ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units,
     ck_status st = ck_f32_gemm_pack_size(units, W, &bytes);
     if (st != CK_OK) return st;
     void *packed = ck_scratch_alloc(bytes);
-    float *z = ck_scratch_alloc((size_t)(n * (W + units)) * sizeof(float));
-    if (packed == NULL || z == NULL) {
+    /* per batch row: W of h @ U, units of act(c), units of the gathered state, and its index */
+    float *z = ck_scratch_alloc((size_t)(n * (W + 2 * units)) * sizeof(float));
+    int64_t *live = mask != NULL ? ck_scratch_alloc((size_t)n * sizeof(int64_t)) : NULL;
+    if (packed == NULL || z == NULL || (mask != NULL && live == NULL)) {
         ck_scratch_free(packed);
         ck_scratch_free(z);
+        ck_scratch_free(live);
         return CK_ENOMEM;
     }
-    float *tmp = z + n * W; /* one row of act(c) per batch row */
+    float *tmp = z + n * W, *hc = tmp + n * units;
     st = ck_f32_gemm_pack(units, W, rkernel, W, rbias, packed, bytes);
     /* one block per thread, each of two rows or more */
     int nt = ck_threads_for(n * steps * units * W);
@@ -143,7 +179,7 @@ ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units,
         if (st != CK_OK) continue;
         const int64_t b0 = n * k / blocks, b1 = n * (k + 1) / blocks;
         const ck_status s = ck_rnn_rows(cell, b0, b1, steps, units, xproj, rkernel, rbias, packed, bytes, act,
-                                        rec_act, h, c, z, tmp, seq, mask, zero_masked);
+                                        rec_act, h, c, z, tmp, hc, live, seq, mask, zero_masked);
         if (s != CK_OK) {
 #ifdef CK_HAVE_OPENMP
 #pragma omp critical(ck_rnn_status)
@@ -153,5 +189,6 @@ ck_status ck_f32_rnn_sequence(int cell, int64_t n, int64_t steps, int64_t units,
     }
     ck_scratch_free(packed);
     ck_scratch_free(z);
+    ck_scratch_free(live);
     return st != CK_OK ? st : block_st;
 }

@@ -66,3 +66,28 @@ def test_a_mask_of_the_wrong_shape_is_refused(rng):
     xproj, rkernel, _, h, _ = _case(rng, "simple", 2, 3, 4)
     with pytest.raises(ValueError, match="mask's shape"):
         _run("simple", xproj, rkernel, None, h, None, np.ones((2, 4), bool), False)
+
+
+@pytest.mark.parametrize("cell", sorted(_CELLS))
+@pytest.mark.parametrize("n, units", [(2, 3), (5, 16), (13, 17)])
+def test_a_padded_row_has_the_bits_of_its_unpadded_sequence(isa, rng, cell, n, units):
+    # The loop runs each step's h @ U over the live rows only (a lone live row with a masked
+    # partner). Every row must still get the bits of a plain GEMM over the batch: a right-padded
+    # row of length L equals the unmasked loop over its first L steps, here in a batch of two
+    # copies of it (a batch of one row takes the GEMM's one-row kernel).
+    steps = 9
+    xproj, rkernel, rbias, h, c = _case(rng, cell, n, steps, units)
+    lengths = rng.integers(0, steps + 1, n)
+    lengths[0], lengths[-1] = steps, 1  # one full row, one lone step
+    mask = np.arange(steps)[None, :] < lengths[:, None]
+    seq, states = _run(cell, xproj, rkernel, rbias, h, c, mask, True)
+    for b, length in enumerate(lengths):
+        pair = slice(b, b + 1), slice(b, b + 1)
+        row_x = np.concatenate([xproj[pair[0], :length]] * 2)
+        row_h = np.concatenate([h[pair[0]]] * 2)
+        row_c = None if c is None else np.concatenate([c[pair[0]]] * 2)
+        want_seq, want_states = _run(cell, row_x, rkernel, rbias, row_h, row_c, None, True)
+        np.testing.assert_array_equal(seq[b, :length], want_seq[0])
+        np.testing.assert_array_equal(seq[b, length:], 0)
+        for got, want in zip(states, want_states):
+            np.testing.assert_array_equal(got[b], want[0])

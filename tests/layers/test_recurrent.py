@@ -174,23 +174,46 @@ def test_recurrent_bad_units():
 ], ids=["simple-relu", "simple-state", "lstm", "lstm-relu-hard", "gru", "gru-gelu", "lstm-37", "lstm-37-linear-silu",
         "gru-37", "gru-21-selu-linear", "simple-37", "simple-16-linear"])
 @pytest.mark.parametrize("batch", [1, 13])
-def test_c_time_loop_gives_the_python_loops_bits(isa, rng, make, batch, monkeypatch):
+@pytest.mark.parametrize("masked", [False, True])
+def test_c_time_loop_gives_the_python_loops_bits(isa, rng, make, batch, masked, monkeypatch):
     # The time loop runs in C (ck_f32_rnn_sequence) for built-in activations; the Python loop is
-    # kept for the rest. Both must compute the same numbers, operation for operation.
+    # kept for the rest. Both must compute the same numbers, operation for operation. Under a
+    # mask the C path projects the live steps only and runs each step's GEMM over the live rows
+    # (a lone live row or step with a masked partner); the Python loop does both over everything.
     layer = make()
     x = rng.standard_normal((batch, 11, 3)).astype(np.float32)
     h0 = rng.standard_normal((batch, layer.units)).astype(np.float32)
     init = [h0, h0 * 0.5] if isinstance(layer, LSTM) else h0
+    mask = None
+    if masked:
+        mask = np.arange(11)[None, :] < rng.integers(0, 12, (batch, 1))  # right-padded rows
+        mask[:, 4] = False
+        mask[0, 4] = True  # a step with one live row
     layer(x)
     assert layer._c_cell() is not None
-    fast = layer(x, initial_state=init)
+    fast = layer(x, initial_state=init, mask=mask)
     monkeypatch.setattr(type(layer), "_c_cell", lambda self: None)
-    slow = layer(x, initial_state=init)
+    slow = layer(x, initial_state=init, mask=mask)
     fast = fast if isinstance(fast, list) else [fast]
     slow = slow if isinstance(slow, list) else [slow]
     assert len(fast) == len(slow)
     for f, s in zip(fast, slow):
         np.testing.assert_array_equal(f, s)
+
+
+@pytest.mark.parametrize("units", [16, 37])
+def test_one_live_step_in_the_batch_keeps_the_python_loops_bits(isa, rng, units, monkeypatch):
+    # One live step in the whole batch: its input projection must not be a one-row GEMM, whose
+    # kernel sums in another order than the Python loop's projection of every step.
+    layer = LSTM(units, return_sequences=True)
+    x = rng.standard_normal((3, 6, 40)).astype(np.float32)
+    mask = np.zeros((3, 6), bool)
+    mask[1, 2] = True
+    fast = layer(x, mask=mask)
+    monkeypatch.setattr(type(layer), "_c_cell", lambda self: None)
+    slow = layer(x, mask=mask)
+    np.testing.assert_array_equal(fast, slow)
+    assert np.count_nonzero(fast[1, 2]) == units and not fast[1, :2].any()
 
 
 def test_gru_reset_before_keeps_the_python_loop():

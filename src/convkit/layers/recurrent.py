@@ -138,6 +138,23 @@ def _add_recurrent_weights(layer, input_shape, what):
     return in_dim
 
 
+def _input_projection(x, kernel, bias, step_mask=None):
+    """x @ kernel + bias for every step, as one GEMM; with the C loop's `step_mask`, for the live
+    steps only, since that loop never reads a masked step's projection (its rows stay unset).
+    Right-padded text batches skip their padding's share of this GEMM. The live rows keep their
+    bits: a GEMM gives a row the same bits whatever its other rows, unless it has one row only
+    (the one-row kernel sums in another order), so a lone live step takes a masked one along."""
+    if step_mask is None or step_mask.all():
+        return ops.dense(x, kernel, bias)
+    n, steps, _ = x.shape
+    live = step_mask.reshape(-1).copy()
+    if np.count_nonzero(live) == 1 and live.size > 1:
+        live[1 if live[0] else 0] = True
+    projected = np.empty((n * steps, kernel.shape[1]), np.float32)
+    projected[live] = ops.dense(x.reshape(n * steps, -1)[live], kernel, bias)
+    return projected.reshape(n, steps, -1)
+
+
 def _python_time_loop(step, projected, states, prepared, seq, step_mask, zero_output_for_mask):
     """The time loop in Python, for cells the C loop cannot run: step(x_t, states, prepared) ->
     new states, with Keras's masked steps (the old state where masked; the output zeros or the
@@ -246,10 +263,11 @@ class BaseRNN(Layer):
         step_mask = None if mask is None else _step_mask(self, mask, n, steps)
         if step_mask is not None and self.go_backwards:
             step_mask = step_mask[:, ::-1]
-        projected = ops.dense(x, self.kernel.value, prepared["input_bias"])  # (n, steps, units * gates)
+        cell = self._c_cell()
+        projected = _input_projection(x, self.kernel.value, prepared["input_bias"],
+                                      step_mask if cell is not None else None)  # (n, steps, units * gates)
         states = self._initial_states(n, initial_state)
         seq = np.empty((n, steps, self.units), np.float32) if self.return_sequences else None
-        cell = self._c_cell()
         if cell is not None:
             # The whole time loop in C (same operations, same bits as the loop below).
             ops._rnn_sequence(cell, projected, prepared["recurrent_kernel"], prepared.get("recurrent_bias"),
