@@ -898,7 +898,7 @@ def _is_operation_entry(entry):
     config = entry.get("config")
     name = entry.get("class_name")
     return (name in _layers.operations.SUPPORTED and isinstance(config, dict)
-            and set(config) <= {"name"} | set(_layers.operations._OPTIONS.get(name, {})))
+            and set(config) <= {"name", *_layers.operations.option_names(name)})
 
 
 def _layer_from_entry(entry, custom_objects=None):

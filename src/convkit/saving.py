@@ -99,15 +99,27 @@ _KERAS_VARIABLE_DTYPES = {("Normalization", "count"): np.int32}
 # Swish / HardSwish classes: its ops.swish and ops.hard_swish are Silu and HardSilu.
 _KERAS_OPERATIONS = {
     **{name: ("keras.src.ops.numpy", name) for name in (
-        "Abs", "Absolute", "Add", "Divide", "Maximum", "Minimum", "Multiply", "Negative", "Power", "Sqrt", "Square",
-        "Subtract", "Tanh", "TrueDivide",
-        # the boolean operations of a saved model's masks (convkit.layers.operations)
-        "NotEqual", "Equal", "Greater", "GreaterEqual", "Less", "LessEqual", "LogicalOr", "LogicalAnd", "LogicalNot",
-        "Any", "All", "ExpandDims", "Squeeze", "ZerosLike", "OnesLike", "Concatenate")},
+        # arithmetic, comparisons and logic (with the boolean operations of a saved model's masks)
+        "Abs", "Absolute", "Add", "Divide", "FloorDivide", "Maximum", "Minimum", "Mod", "Multiply", "Negative",
+        "Power", "Subtract", "TrueDivide", "NotEqual", "Equal", "Greater", "GreaterEqual", "Less", "LessEqual",
+        "LogicalOr", "LogicalAnd", "LogicalNot", "LogicalXor", "Where",
+        # element-wise functions
+        "Arccos", "Arccosh", "Arcsin", "Arcsinh", "Arctan", "Arctanh", "Ceil", "Clip", "Cos", "Cosh", "Exp", "Exp2",
+        "Expm1", "Floor", "Log", "Log10", "Log1p", "Log2", "Reciprocal", "Round", "Sign", "Sin", "Sinh", "Sqrt",
+        "Square", "Tan", "Tanh", "Trunc",
+        # reductions
+        "All", "Any", "Argmax", "Argmin", "Max", "Mean", "Min", "Prod", "Std", "Sum", "Var",
+        # shapes, indexing and linear algebra
+        "BroadcastTo", "Concatenate", "ExpandDims", "Flip", "GetItem", "Moveaxis", "OnesLike", "Repeat", "Reshape",
+        "Roll", "Split", "Squeeze", "Stack", "Swapaxes", "Take", "TakeAlongAxis", "Tile", "Transpose", "ZerosLike",
+        "Matmul", "Einsum")},
     **{name: ("keras.src.ops.nn", name) for name in (
-        "HardSigmoid", "HardSilu", "Relu", "Relu6", "Selu", "Sigmoid", "Silu", "Softplus", "Softsign")},
+        "Celu", "Elu", "Gelu", "Glu", "HardShrink", "HardSigmoid", "HardSilu", "HardTanh", "LeakyRelu", "LogSigmoid",
+        "LogSoftmax", "Normalize", "OneHot", "Relu", "Relu6", "Selu", "Sigmoid", "Silu", "SoftShrink", "Softmax",
+        "Softplus", "Softsign", "SparsePlus", "SparseSigmoid", "Sparsemax", "Squareplus", "TanhShrink", "Threshold")},
+    **{name: ("keras.src.ops.math", name) for name in ("Erf", "Erfc", "Logsumexp", "Rsqrt")},
+    **{name: ("keras.src.ops.core", name) for name in ("Cast", "ConvertToTensor", "Unstack")},
     "Swish": ("keras.src.ops.nn", "Silu"), "HardSwish": ("keras.src.ops.nn", "HardSilu"),
-    "ConvertToTensor": ("keras.src.ops.core", "ConvertToTensor"),
 }
 # What Keras's `compile` records, in its order, with its defaults.
 _KERAS_COMPILE_DEFAULTS = {"optimizer": "rmsprop", "loss": None, "loss_weights": None, "metrics": None,
@@ -423,6 +435,7 @@ def _functional_config(model, legacy):
     """Keras's Functional config. The node structure (which layer calls belong to the model, and
     each tensor's [layer, node, tensor] triple) is the model's own get_config; the tensors'
     shapes and dtypes, the operations' constants and the layers' entries come from the graph."""
+    from convkit.layers.operations import LIST_OPERATIONS
     from convkit.models import Model, Sequential
 
     plan = model._require_plan("config")
@@ -439,8 +452,8 @@ def _functional_config(model, legacy):
         for node, own_node in zip(nodes, own_entry["inbound_nodes"]):
             positional, keyword = node.call_arguments()
             tensors = [_keras_tensor(t, h) for t, h in zip(positional, own_node["args"])]
-            if operation and layer.operation == "Concatenate":
-                args = [tensors]  # ops.concatenate takes one list of tensors
+            if operation and layer.operation in LIST_OPERATIONS:
+                args = [tensors]  # ops.concatenate and ops.stack take one list of tensors
             elif operation:  # the operation's arguments in order: its input tensors and its constants
                 tensors = iter(tensors)
                 args = [next(tensors) if a is None else _keras_value(a) for a in layer.arguments]

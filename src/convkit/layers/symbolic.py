@@ -49,7 +49,123 @@ class KerasTensor:
     def __bool__(self):
         raise TypeError("A symbolic KerasTensor has no truth value.")
 
+    def __iter__(self):
+        # (without it, __getitem__ would make the tensor iterable, one GetItem node per step, forever)
+        raise TypeError("Iterating over a symbolic KerasTensor is not supported.")
+
+    # Keras's operators: each call records the operation node Keras's KerasTensor records (same class, same
+    # arguments), so a model built with them saves what Keras saves. As in Keras, `==` is not overloaded (it
+    # stays identity, and tensors stay usable as dict keys); `!=` builds NotEqual.
     __hash__ = object.__hash__
+    __array_ufunc__ = None  # `array + tensor`: numpy defers to __radd__ instead of reading the tensor as an array
+
+    def reshape(self, newshape):
+        return _operation("Reshape", self, newshape=newshape)
+
+    def squeeze(self, axis=None):
+        return _operation("Squeeze", self, axis=axis)
+
+    def __add__(self, other):
+        return _operation("Add", self, other)
+
+    def __radd__(self, other):
+        return _operation("Add", other, self)
+
+    def __sub__(self, other):
+        return _operation("Subtract", self, other)
+
+    def __rsub__(self, other):
+        return _operation("Subtract", other, self)
+
+    def __mul__(self, other):
+        return _operation("Multiply", self, other)
+
+    def __rmul__(self, other):
+        return _operation("Multiply", other, self)
+
+    def __matmul__(self, other):
+        return _operation("Matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return _operation("Matmul", other, self)
+
+    def __truediv__(self, other):
+        return _operation("TrueDivide", self, other)
+
+    def __rtruediv__(self, other):
+        return _operation("TrueDivide", other, self)
+
+    def __floordiv__(self, other):
+        return _operation("FloorDivide", self, other)
+
+    def __rfloordiv__(self, other):
+        return _operation("FloorDivide", other, self)
+
+    def __mod__(self, other):
+        return _operation("Mod", self, other)
+
+    def __rmod__(self, other):
+        return _operation("Mod", other, self)
+
+    def __pow__(self, other):
+        return _operation("Power", self, other)
+
+    def __rpow__(self, other):
+        return _operation("Power", other, self)
+
+    def __neg__(self):
+        return _operation("Negative", self)
+
+    def __abs__(self):
+        return _operation("Absolute", self)
+
+    def __round__(self, ndigits=None):
+        return _operation("Round", self, decimals=ndigits or 0)
+
+    def __lt__(self, other):
+        return _operation("Less", self, other)
+
+    def __le__(self, other):
+        return _operation("LessEqual", self, other)
+
+    def __gt__(self, other):
+        return _operation("Greater", self, other)
+
+    def __ge__(self, other):
+        return _operation("GreaterEqual", self, other)
+
+    def __ne__(self, other):
+        return _operation("NotEqual", self, other)
+
+    def __and__(self, other):
+        return _operation("LogicalAnd", self, other)
+
+    def __rand__(self, other):
+        return _operation("LogicalAnd", other, self)
+
+    def __or__(self, other):
+        return _operation("LogicalOr", self, other)
+
+    def __ror__(self, other):
+        return _operation("LogicalOr", other, self)
+
+    def __xor__(self, other):
+        return _operation("LogicalXor", self, other)
+
+    def __rxor__(self, other):
+        return _operation("LogicalXor", other, self)
+
+    def __invert__(self):
+        return _operation("LogicalNot", self)
+
+    def __getitem__(self, key):
+        return _operation("GetItem", self, key)
+
+
+def _operation(name, *args, **options):
+    from convkit.layers.operations import apply  # (operations.py builds on this module)
+
+    return apply(name, *args, **options)
 
 
 class Node:
