@@ -18,9 +18,9 @@ import numpy as np
 from convkit import _args, _masking
 from convkit import layers as _layers
 from convkit._progress import ProgressBar
-from convkit.layers.base import Layer, _refuse_training, to_snake_case, unique_name
+from convkit.layers.base import Layer, _refuse_training, standardize_shape, to_snake_case, unique_name
 from convkit.layers.core import Input, InputLayer
-from convkit.layers.symbolic import KerasTensor, flatten, map_structure
+from convkit.layers.symbolic import KerasTensor, _call_takes, flatten, map_structure
 
 __all__ = ["Model", "Sequential", "Input", "KerasTensor", "clone_model", "load_model", "model_from_json", "save_model"]
 
@@ -297,6 +297,37 @@ def _one_or_list(items):
     return items[0] if len(items) == 1 else list(items)
 
 
+def _map_nested(fn, value):
+    """fn applied to every leaf of nested dicts, lists and tuples (kept as they are); None stays None."""
+    if isinstance(value, dict):
+        return {key: _map_nested(fn, item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = [_map_nested(fn, item) for item in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    return None if value is None else fn(value)
+
+
+def _as_input_array(value):
+    """An input of a subclassed model's call, as Keras converts one: floating ones as float32,
+    integers and booleans as they are (token ids for an Embedding)."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        arr = None  # (as_float32_array says what is wrong with it)
+    if arr is not None and arr.dtype.kind in "biu":
+        return arr
+    return _args.as_float32_array(value, "inputs")
+
+
+def _as_output_array(value, copy=False):
+    """An output of a subclassed model's call: an array, floating ones as float32 (a copy where it
+    is one of the inputs, which are never handed back)."""
+    arr = np.asarray(value)
+    if arr.dtype.kind == "f" and arr.dtype != np.float32:
+        return arr.astype(np.float32)
+    return arr.copy() if copy else arr
+
+
 def _readable_size(n_bytes):
     size = float(n_bytes)
     for unit in ("B", "KB", "MB", "GB", "TB"):
@@ -309,7 +340,18 @@ def _readable_size(n_bytes):
 
 class Model(Layer):
     """A functional model: `Model(inputs, outputs)` over any acyclic graph of layer calls
-    (branches, skip connections, several inputs and outputs). Also the base of Sequential."""
+    (branches, skip connections, several inputs and outputs). Also the base of Sequential.
+
+    A subclass that defines `call` and calls `super().__init__()` without inputs and outputs is a
+    subclassed model, as in Keras: its layers are the layers stored on it (tracked as a layer's
+    sublayers), `model(x)` and `predict` run its `call`, and its weights come in Keras's order.
+    A subclass may also pass inputs and outputs to `super().__init__` (Keras's functional
+    subclass): it is then a functional model."""
+
+    # the graph's and the stack's bookkeeping: not sublayers of the model as an object (the
+    # functional graph and Sequential's stack say which layers a model has)
+    _UNTRACKED_ATTRIBUTES = Layer._UNTRACKED_ATTRIBUTES | {"_plan", "_inputs", "_outputs", "_input_structure",
+                                                           "_stack", "_input_layer", "_tensors", "_compile_config"}
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if name is None:
@@ -355,9 +397,15 @@ class Model(Layer):
 
     # ---- structure ----
 
+    def _is_subclassed(self):
+        """Whether this is a subclassed model (no functional graph; its `call` says what it does)."""
+        return self._plan is None and not isinstance(self, Sequential)
+
     @property
     def layers(self):
-        return list(self._plan.layers) if self._plan is not None else []
+        if self._plan is not None:
+            return list(self._plan.layers)
+        return list(self._tracked_layers.values()) if self._is_subclassed() else []
 
     @layers.setter
     def layers(self, _):
@@ -426,8 +474,10 @@ class Model(Layer):
     # ---- weights ----
 
     def _weight_layers(self):
-        """The layers whose weights the model owns, in Keras's weight order."""
-        return self.layers
+        """The layers whose weights the model owns, in Keras's weight order: the graph's, then any
+        other layer stored on the model (a functional subclass's extra attribute)."""
+        layers = self.layers
+        return layers + [layer for layer in self._tracked_layers.values() if all(layer is not x for x in layers)]
 
     def _all_weights(self, pick):
         out, seen = [], set()  # a shared layer's weights count once
@@ -438,21 +488,34 @@ class Model(Layer):
                     out.append(w)
         return out
 
+    # a subclassed model's weights are a layer's: its own, then its tracked layers' (Layer's rules)
+
     @property
     def weights(self):
+        if self._is_subclassed():
+            return Layer.weights.fget(self)
         return self._all_weights(lambda layer: layer.weights)
 
     @property
     def trainable_weights(self):
+        if self._is_subclassed():
+            return Layer.trainable_weights.fget(self)
         if not self.trainable:
             return []
         return self._all_weights(lambda layer: layer.trainable_weights)
 
     @property
     def non_trainable_weights(self):
+        if self._is_subclassed():
+            return Layer.non_trainable_weights.fget(self)
         if not self.trainable:
             return self.weights
         return self._all_weights(lambda layer: layer.non_trainable_weights)
+
+    def _weights_marked_trainable(self):
+        if self._is_subclassed():
+            return self._weights_marked_trainable_by_flags()
+        return self.trainable_weights
 
     def count_params(self):
         if not self.built:
@@ -507,6 +570,17 @@ class Model(Layer):
 
     def _run_with_masks(self, inputs, masks):
         """As a layer of another model's plan: (outputs as a list, their masks)."""
+        if self._is_subclassed():
+            # its call gets the masks as `mask` (one input's, or the list of them; a call without
+            # `mask` is refused, see _refuse_unseen_mask); its outputs carry none (as in Keras, where
+            # a subclassed model without compute_mask does not support masking)
+            if masks is not None and not self._call_takes_mask():
+                self._refuse_unseen_mask()
+            if masks is not None and len(masks) == 1 and not isinstance(inputs, (list, tuple)):
+                masks = masks[0]
+            outputs = self(inputs, mask=masks)
+            outputs = flatten(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+            return outputs, [None] * len(outputs)
         self._prepare_for(inputs)
         return self._plan.run_with_masks(self._standardize_inputs(inputs), masks)
 
@@ -521,8 +595,17 @@ class Model(Layer):
         return None if all(m is None for m in masks) else masks
 
     def __call__(self, inputs, *args, **kwargs):
+        if self._is_subclassed() and type(self).call is Model.call:
+            raise NotImplementedError(f"Model {type(self).__name__} does not have a `call()` method implemented: "
+                                      f"define `call` in the subclass, or pass `inputs` and `outputs` to build a "
+                                      f"functional model.")
         if any(isinstance(t, KerasTensor) for t in flatten(inputs)):
+            if self._is_subclassed() and isinstance(inputs, dict):
+                raise TypeError(f"Model '{self.name}' ({type(self).__name__}): a subclassed model called on symbolic "
+                                f"tensors takes one tensor or a list of them, not a dict. Received: {inputs!r}")
             return super().__call__(inputs, *args, **kwargs)
+        if self._is_subclassed():
+            return self._call_subclassed(inputs, args, kwargs)
         _refuse_training(self, kwargs.pop("training", None))
         mask = kwargs.pop("mask", None)
         if args or kwargs:
@@ -534,10 +617,55 @@ class Model(Layer):
     def call(self, inputs, mask=None):
         return self._run(self._standardize_inputs(inputs), self._input_masks(mask))
 
+    def _call_subclassed(self, inputs, args, kwargs):
+        """A subclassed model's call on data: Keras's conventions for a layer's call (floating
+        inputs as float32, integer and boolean ones as they are, in the structure given; `training`
+        and `mask` passed where `call` takes them), building it on its first call (its sublayers
+        build as they are called). Floating outputs come back as float32 arrays, in call's
+        structure."""
+        training = kwargs.pop("training", None)
+        _refuse_training(self, training)
+        if training is not None and _call_takes(self, "training"):
+            kwargs["training"] = training
+        if kwargs.get("mask", 0) is None and not _call_takes(self, "mask"):
+            del kwargs["mask"]
+        elif "mask" in kwargs and not _call_takes(self, "mask"):
+            raise TypeError(f"Model '{self.name}' ({type(self).__name__}) does not use a mask: its call() takes no "
+                            f"`mask` argument. Received: mask={kwargs['mask']!r}")
+        arrays = _map_nested(_as_input_array, inputs)
+        if not self.built and type(self).build is not Model.build:
+            self.build(_map_nested(lambda a: a.shape, arrays))  # the subclass's own build
+        outputs = self.call(arrays, *args, **kwargs)
+        if not self.built:
+            self.built = True
+            self._build_shape = _map_nested(lambda a: a.shape, arrays)
+        leaves = {id(a) for a in flatten(arrays)}
+        return _map_nested(lambda out: _as_output_array(out, copy=id(out) in leaves), outputs)
+
     def _takes_list(self):
+        if self._is_subclassed():
+            return True  # its call takes the structure it is given
         return self._plan is not None and len(self._plan.input_slots) > 1
 
+    def build(self, input_shape=None):
+        """A functional model is built when it is made. A subclassed model without a build of its
+        own builds its layers by running `call` on zeros of `input_shape` (Keras traces `call`
+        symbolically when it rebuilds a model), unless they are all built already."""
+        input_shape = standardize_shape(input_shape)
+        if self._is_subclassed():
+            if input_shape is None:
+                raise ValueError(f"You must provide an `input_shape` argument to build the subclassed model "
+                                 f"'{self.name}'. Received: input_shape=None")
+            if any(not layer.built for layer in self._flatten_layers(include_self=False)):
+                self._run_on_zeros(input_shape)
+        self.built = True
+        self._build_shape = input_shape
+
+    build._convkit_wrapped = True  # not Layer's build wrapper: it would drop weights made in __init__
+
     def compute_output_shape(self, input_shape):
+        if self._is_subclassed():
+            return self._output_shape_by_running(input_shape)
         plan = self._require_plan("output shape")
         shapes = input_shape if len(plan.input_slots) > 1 else [input_shape]
         outs = plan.output_shapes(shapes)
@@ -553,6 +681,8 @@ class Model(Layer):
             raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
         if steps is not None and (not _args._is_int(steps) or steps < 1):
             raise ValueError(f"`steps` must be a positive integer or None. Received: steps={steps!r}")
+        if self._is_subclassed():
+            return self._predict_subclassed(x, batch_size, steps, verbose)
         self._prepare_for(x)
         arrays = self._standardize_inputs(x)
         sizes = {a.shape[0] if a.ndim else None for a in arrays}
@@ -578,6 +708,33 @@ class Model(Layer):
         merged = [r[0] if len(r) == 1 else np.concatenate(r, axis=0) for r in results]
         return merged if (self._output_is_list or len(merged) > 1) else merged[0]
 
+    def _predict_subclassed(self, x, batch_size, steps, verbose):
+        """predict for a subclassed model: `call` on each batch of `x` (any structure of arrays,
+        cut along the first axis), the batches' outputs joined in call's structure."""
+        inputs = _map_nested(_as_input_array, x)
+        arrays = [a for a in flatten(inputs) if a is not None]
+        sizes = {a.shape[0] if a.ndim else None for a in arrays}
+        if len(sizes) != 1 or None in sizes:
+            raise ValueError(f"All inputs of predict must have the same number of samples (first dimension). "
+                             f"Received shapes {[a.shape for a in arrays]}")
+        n = sizes.pop()
+        if n == 0:
+            raise ValueError("predict received an input with 0 samples; there is nothing to predict.")
+        n_batches = -(-n // batch_size)
+        if steps is not None:
+            n_batches = min(n_batches, steps)
+        bar = ProgressBar(n_batches, verbose)
+        batches = []
+        for b in range(n_batches):
+            start = b * batch_size
+            batches.append(self(_map_nested(lambda a: a[start:start + batch_size], inputs)))
+            bar.update(b + 1)
+        if len(batches) == 1:
+            return batches[0]
+        leaves = [flatten(out) for out in batches]  # (one structure for every batch: call's)
+        joined = iter([np.concatenate(parts, axis=0) for parts in zip(*leaves)])
+        return _map_nested(lambda _: next(joined), batches[0])
+
     def predict_on_batch(self, x):
         return self.predict(x, batch_size=max(1, len(x) if hasattr(x, "__len__") else 1), verbose=0)
 
@@ -585,6 +742,9 @@ class Model(Layer):
         """Weights from a Keras `.weights.h5`, `.keras` or legacy `.h5` file (needs h5py)."""
         from convkit.saving import load_weights
 
+        if self._is_subclassed() and not self.built:
+            raise ValueError(f"The subclassed model '{self.name}' has not been built yet, so it has no weights to "
+                             f"load into: call it on data or call `build(input_shape)` first.")
         load_weights(self, filepath)
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
@@ -594,7 +754,16 @@ class Model(Layer):
         overwrite=False raises FileExistsError for an existing file."""
         from convkit.saving import save_model
 
+        self._refuse_subclassed_config("save")
         save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def _refuse_subclassed_config(self, what):
+        if self._is_subclassed():
+            raise NotImplementedError(
+                f"convkit cannot {what} the subclassed model '{self.name}' ({type(self).__name__}): its "
+                f"architecture is Python code (its `call`), which convkit does not write into a model config. "
+                f"Save its weights with `save_weights('....weights.h5')` (Keras's load_weights reads them) and "
+                f"rebuild the model from its class.")
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Save the weights in Keras 3's `.weights.h5` layout (the name must end in `.weights.h5`);
@@ -608,6 +777,7 @@ class Model(Layer):
         rebuilds the model from it); `kwargs` go to `json.dumps`."""
         from convkit.saving import model_to_json
 
+        self._refuse_subclassed_config("write a JSON config of")
         return model_to_json(self, **kwargs)
 
     # ---- training is out of scope ----
@@ -625,7 +795,38 @@ class Model(Layer):
 
     # ---- summary ----
 
+    def _subclassed_layer_rows(self):
+        """A subclassed model's rows, as Keras lists its tracked layers: the output shape where the
+        layer was built for a known input shape and computes output shapes ('?' otherwise: a layer
+        Keras builds when it is made, a subclassed layer without compute_output_shape), and
+        '0 (unbuilt)' for a layer not built yet."""
+        from convkit.saving import _KERAS_BUILT_AT_INIT, _convkit_class_name
+
+        rows = []
+        for layer in self.layers:
+            shape = "?"
+            computes = type(layer).compute_output_shape is not Layer.compute_output_shape or \
+                type(layer).__module__.startswith("convkit.")
+            if isinstance(layer, Model):
+                if layer._plan is not None:
+                    shape = str(layer.output_shape)
+            elif (layer.built and layer._build_shape is not None and computes
+                    and _convkit_class_name(layer) not in _KERAS_BUILT_AT_INIT):
+                try:
+                    out = layer.compute_output_shape(layer._build_shape)
+                    shape = str(tuple(out) if isinstance(out, tuple) else [tuple(s) for s in out])
+                except NotImplementedError:  # (as Keras: a layer that cannot say shows '?')
+                    pass
+            if layer.built:
+                params = f"{layer.count_params():,}"
+            else:  # (Keras builds some layers when it makes them)
+                params = "0" if _convkit_class_name(layer) in _KERAS_BUILT_AT_INIT else "0 (unbuilt)"
+            rows.append([f"{layer.name} ({type(layer).__name__})", shape, params])
+        return rows, False
+
     def _layer_rows(self):
+        if self._is_subclassed():
+            return self._subclassed_layer_rows()
         plan = self._require_plan("summary")
         rows = []
         show_connections = not isinstance(self, Sequential)
@@ -682,6 +883,7 @@ class Model(Layer):
     # ---- config ----
 
     def get_config(self):
+        self._refuse_subclassed_config("give a config of")
         plan = self._require_plan("config")
         local = {}  # id(node) -> index among the layer's nodes that belong to this model
         for layer in plan.layers:

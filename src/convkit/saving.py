@@ -95,7 +95,8 @@ _KERAS_CELL_NAMES = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simpl
                      "ConvLSTM1D": "conv_lstm_cell", "ConvLSTM2D": "conv_lstm_cell", "ConvLSTM3D": "conv_lstm_cell"}
 # Variables Keras keeps in another dtype than float32 (convkit holds every weight in float32).
 _KERAS_VARIABLE_DTYPES = {("Normalization", "count"): np.int32}
-# convkit's KerasOperation names -> the Keras operation class (module, class name). Keras 3 has no
+# convkit's KerasOperation names -> the Keras operation class (module, class name), by Keras module
+# (convkit.layers.operation_tables holds the same modules; a test keeps the two in step). Keras 3 has no
 # Swish / HardSwish classes: its ops.swish and ops.hard_swish are Silu and HardSilu.
 _KERAS_OPERATIONS = {
     **{name: ("keras.src.ops.numpy", name) for name in (
@@ -195,17 +196,99 @@ def _saving_keys(layers):
 
 def _children(layer):
     """What Keras saves under `layer`: (container group, key, sublayer) for a model's layers
-    (`layers/<key>`; operation nodes are not layers and hold nothing) and a wrapper's inner
-    layers (`<attribute>`, from `_keras_sublayers`); None for a layer holding its own variables."""
+    (`layers/<key>`; operation nodes are not layers and hold nothing), a wrapper's inner layers
+    (`<attribute>`, from `_keras_sublayers`) and the layers stored on a subclassed layer or model
+    (`<attribute path>`, see _attribute_children); None for a layer holding its own variables."""
     from convkit.models import Model
 
-    if isinstance(layer, Model):
+    if isinstance(layer, Model) and not layer._is_subclassed():
         layers = [sub for sub in layer.layers if not _is_operation(sub)]
-        return [("layers", key, sub) for key, sub in zip(_saving_keys(layers), layers)]
+        used = {}
+        keys = [_unique_key(_keras_class_key(sub), used) for sub in layers]
+        return [("layers", key, sub) for key, sub in zip(keys, layers)] + _attribute_children(layer)
     sublayers = getattr(layer, "_keras_sublayers", None)
     if sublayers is not None:
         return [("", name, sub) for name, sub in sublayers()]
+    if _saves_attributes(layer):
+        return _attribute_children(layer)
     return None
+
+
+def _saves_attributes(layer):
+    """Whether Keras saves `layer`'s parts by its attributes: a subclassed model, or a layer
+    written as a subclass holding sublayers."""
+    from convkit.models import Model
+
+    if isinstance(layer, Model):
+        return layer._is_subclassed()
+    return bool(layer._tracked_layers) and getattr(layer, "_keras_sublayers", None) is None
+
+
+def _keras_class_key(obj):
+    """The name Keras saves an object under inside a container: its class's snake-cased name (a
+    plain functional model's class is Keras's Functional)."""
+    from convkit.layers.base import to_snake_case
+    from convkit.models import Model
+
+    return to_snake_case("Functional" if type(obj) is Model else type(obj).__name__)
+
+
+def _unique_key(name, used):
+    """Keras's `_get_unique_name`: `name`, then `name_1`, `name_2`... for repeats."""
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def _attribute_children(layer):
+    """(container group, path, sublayer) for the layers Keras saves by attribute, in the order its
+    `_save_state` visits them: the attributes by name (private ones, `_x`, last); a layer under
+    the attribute's name; a list, tuple or dict (its values) as a group whose layers are named by
+    class (`dense`, `dense_1`, ...) and whose nested containers are `container`, `container_1`...
+    A subclassed model also has Keras's `layers` attribute (its tracked layers): what no other
+    attribute holds is saved there. A layer met twice is saved where it is met first (the caller
+    skips the rest), but still takes its name in each container."""
+    from convkit.layers.base import Layer
+
+    attributes = {name: value for name, value in vars(layer).items()
+                  if not name.startswith("__") and name not in layer._UNTRACKED_ATTRIBUTES}
+    if _saves_attributes(layer) and hasattr(layer, "_is_subclassed"):
+        attributes["layers"] = layer.layers
+    children = []
+
+    def visit_container(container, path, visited):
+        if id(container) in visited:
+            return
+        visited.add(id(container))
+        used = {}
+        for item in (list(container.values()) if isinstance(container, dict) else container):
+            if isinstance(item, Layer):
+                children.append(("", f"{path}/{_unique_key(_keras_class_key(item), used)}", item))
+            elif isinstance(item, (list, tuple, dict)):
+                visit_container(item, f"{path}/{_unique_key('container', used)}", visited)
+
+    for name in sorted(attributes, key=lambda n: "~" + n if n.startswith("_") else n):
+        value = attributes[name]
+        if isinstance(value, Layer):
+            if value is not layer:
+                children.append(("", name, value))
+        elif isinstance(value, (list, tuple, dict)):
+            visit_container(value, name, set())
+    return children
+
+
+def _own_keras_variables(layer):
+    """The variables Keras saves in the `vars` group of a layer with parts: a wrapper's own
+    (SpectralNormalization's kernel and vector_u), or the weights a subclassed layer or model made
+    itself (Keras's trainable ones, then the others)."""
+    own = getattr(layer, "_keras_own_weights", None)
+    if own is not None:
+        return own()
+    if _saves_attributes(layer):
+        return [w for w in layer._weights if w.trainable] + [w for w in layer._weights if not w.trainable]
+    return []
 
 
 def _cell_name(layer):
@@ -568,25 +651,39 @@ def _read_keras3(layer, group, where, seen):
     if id(layer) in seen:
         return
     seen.add(id(layer))
+    if isinstance(layer, Model) and layer._is_subclassed() and not layer.built:
+        raise ValueError(f"The subclassed model {layer.name!r} ({type(layer).__name__}) has not been built, so it has "
+                         f"no weights to read (at {where or '/'}): convkit does not rebuild a subclassed model from "
+                         f"a file. Make it from its class, call it on data (or `build(input_shape)`), then "
+                         f"`load_weights`.")
     children = _children(layer)
     if children is None:
         arrays = _keras3_arrays(group)
         if arrays or layer.get_weights():
             _set_weights_in_order(layer, _keras_variables(layer), arrays)
         return
-    if isinstance(layer, Model) and children and "layers" not in group:
+    if isinstance(layer, Model) and not layer._is_subclassed() and layer.layers and "layers" not in group:
         raise ValueError(f"The weights file has no 'layers' group at {where!r}: it is not a Keras 3 weights file")
-    own = getattr(layer, "_keras_own_weights", lambda: [])()
+    own = _own_keras_variables(layer)
     if own and "vars" in group:
-        # a wrapper's own variables (SpectralNormalization's kernel and vector_u), then its parts
+        # the layer's own variables (SpectralNormalization's kernel and vector_u, a subclassed
+        # layer's add_weight ones), then its parts
         arrays = [np.asarray(group["vars"][k]) for k in sorted(group["vars"], key=int)]
         if len(arrays) != len(own):
             raise ValueError(f"The weights file holds {len(arrays)} variables for layer {layer.name!r} (at {where}/vars); "
                              f"it has {len(own)}")
         for weight, array in zip(own, arrays):
             weight.assign(array)
+    elif own:
+        raise ValueError(f"The weights file has no variables for layer {layer.name!r} (at {where}/vars); it has "
+                         f"{len(own)}")
     for container, key, sub in children:
-        parent, at = (group[container], f"{where}/{container}") if container else (group, where)
+        if id(sub) in seen:
+            continue  # read where it was met first (Keras writes it there only)
+        if container and container not in group:
+            parent, at = {}, f"{where}/{container}"
+        else:
+            parent, at = (group[container], f"{where}/{container}") if container else (group, where)
         if key in parent:
             _read_keras3(sub, parent[key], f"{at}/{key}", seen)
         elif sub.get_weights():
@@ -606,8 +703,8 @@ def _write_keras3(layer, parent, key, seen):
     own.attrs["name"] = layer.name
     children = _children(layer)
     if children is not None:
-        for i, weight in enumerate(getattr(layer, "_keras_own_weights", lambda: [])()):
-            own[str(i)] = _keras_array(layer, weight)  # a wrapper's own variables (SpectralNormalization's)
+        for i, weight in enumerate(_own_keras_variables(layer)):
+            own[str(i)] = _keras_array(layer, weight)  # (SpectralNormalization's, a subclassed layer's own)
         for container, sub_key, sub in children:
             _write_keras3(sub, group, f"{container}/{sub_key}" if container else sub_key, seen)
         return
@@ -939,7 +1036,7 @@ def load_weights(model, filepath):
             _read_keras3(model, f, "", set())
         return
     with h5py.File(path, "r") as f:
-        if "layers" in f:
+        if "layers" in f or "vars" in f:  # (a subclassed model's file may have no `layers` group)
             _read_keras3(model, f, "", set())
         else:
             _read_legacy(model, f["model_weights"] if "model_weights" in f else f)

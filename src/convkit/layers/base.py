@@ -5,9 +5,18 @@ computes in `call(inputs)` through `convkit.ops` or vectorised numpy. `layer(arr
 float32 numpy array; `layer(keras_tensor)` records a node for the functional API and returns a
 symbolic tensor. Weight-derived data (e.g. prepared kernels) lives in `self._cache`, built
 lazily by `_prepare()` and dropped whenever the weights change.
+
+In a layer class written by a user (Keras's subclassing API), a layer stored on the layer (an
+attribute, or inside lists, tuples, dicts and sets stored as attributes) is one of its sublayers,
+tracked as Keras 3 tracks them: the layer's weights are its own followed by its sublayers',
+`trainable` reaches them, and `set_weights` fills them, so a block made of Conv2D,
+BatchNormalization and Dense attributes gets Keras's weight list. (convkit's own layers that hold
+inner layers list them themselves: wrappers' `_keras_sublayers`, a model's graph.)
 """
+import collections
 import functools
 import re
+import types
 
 import numpy as np
 
@@ -146,7 +155,8 @@ def _refuse_training(layer, training):
     from inference; training=False/None, or a layer that behaves the same, pass."""
     if training is None or not bool(training) or not layer._differs_in_training():
         return
-    inner = [f"'{sub.name}'" for sub in getattr(layer, "layers", ()) if sub._differs_in_training()]
+    sublayers = layer.layers if hasattr(layer, "layers") else layer._tracked_layers.values()
+    inner = [f"'{sub.name}'" for sub in sublayers if sub._differs_in_training()]
     which = f" (its layers {', '.join(inner)})" if inner else ""
     raise ValueError(
         f"convkit runs inference only: {type(layer).__name__} '{layer.name}'{which} computes something else "
@@ -162,8 +172,62 @@ class Layer:
     supports_masking = False
     _clears_input_masks = False  # Keras's MultiHeadAttention takes the masks off its inputs' tensors
 
+    # Sublayers, in the order Keras's Tracker first saw them ({id: layer}; see _track). A layer
+    # gets its own dict when it tracks its first one; until then it reads this empty one.
+    _tracked_layers = types.MappingProxyType({})
+    # convkit's own bookkeeping attributes: they never hold sublayers, so they are stored as given
+    # (a tracked copy of `_weights` or `_inbound_nodes` would only cost time)
+    _UNTRACKED_ATTRIBUTES = frozenset({"_weights", "_inbound_nodes", "_cache", "_tracked_layers", "_build_shape",
+                                       "_accepted_shape", "_batch_input_shape", "_initial_weights"})
+
+    def _track_sublayer(self, layer):
+        if layer is self:
+            return  # a layer is not its own sublayer (its weights would list themselves forever)
+        tracked = self.__dict__.get("_tracked_layers")
+        if tracked is None:
+            tracked = {}
+            object.__setattr__(self, "_tracked_layers", tracked)
+        tracked.setdefault(id(layer), layer)  # seen before (a duplicate, a re-assignment): keeps its place
+
+    def _untrack_sublayer(self, layer):
+        self.__dict__.get("_tracked_layers", {}).pop(id(layer), None)
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        """Keras's walk over the tracked layers: each once, each one's own sublayers visited
+        before its next sibling (put at the front of the queue, so in reverse, as Keras does)."""
+        layers = [self] if include_self else []
+        seen = set()
+        queue = collections.deque(self._tracked_layers.values())
+        while queue:
+            layer = queue.popleft()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            layers.append(layer)
+            if recursive:
+                queue.extendleft(layer._tracked_layers.values())
+        return layers
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """As Keras's setter: the layer and every tracked sublayer (which passes it on to its own)."""
+        value = bool(value)
+        self._trainable = value
+        for layer in list(self._tracked_layers.values()):
+            layer.trainable = value
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if not cls.__module__.startswith("convkit.") and "__setattr__" not in cls.__dict__:
+            # A class written by a user tracks the layers stored on it, as Keras's layers do.
+            # convkit's own layers say which inner layers they have (`_keras_sublayers`, a model's
+            # graph): they keep Python's plain attribute assignment, which a __setattr__ written
+            # in Python would make some 40 times slower.
+            cls.__setattr__ = _tracking_setattr
         original = cls.__dict__.get("build")
         if original is not None and not getattr(original, "_convkit_wrapped", False):
             @functools.wraps(original)
@@ -206,7 +270,7 @@ class Layer:
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. "
                              f"Received: name={name!r} (of type {type(name).__name__})")
         self.name = name
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)  # as Keras: not passed on to sublayers already assigned
         if isinstance(dtype, dict):  # a serialised Keras dtype policy
             dtype = dtype.get("config", {}).get("name")
         if isinstance(dtype, str) and dtype.startswith("mixed_"):
@@ -275,17 +339,56 @@ class Layer:
 
     @property
     def weights(self):
-        return self.trainable_weights + self.non_trainable_weights
+        """The layer's own weights (trainable ones first while it is trainable), then each tracked
+        sublayer's, each weight once (Keras's `weights`)."""
+        own = self._weights
+        if self.trainable:
+            weights = [w for w in own if w.trainable] + [w for w in own if not w.trainable]
+        else:
+            weights = list(own)
+        if self._tracked_layers:
+            seen = {id(w) for w in weights}
+            for layer in self._tracked_layers.values():
+                for w in layer.weights:
+                    if id(w) not in seen:
+                        seen.add(id(w))
+                        weights.append(w)
+        return weights
 
     @property
     def trainable_weights(self):
-        return [w for w in self._weights if w.trainable] if self.trainable else []
+        """Keras's: `weights` filtered by trainability (none while the layer is frozen)."""
+        if not self.trainable:
+            return []
+        if not self._tracked_layers:
+            return [w for w in self._weights if w.trainable]
+        marked = {id(w) for w in self._weights_marked_trainable_by_flags()}
+        return [w for w in self.weights if id(w) in marked]
 
     @property
     def non_trainable_weights(self):
         if not self.trainable:
-            return list(self._weights)
-        return [w for w in self._weights if not w.trainable]
+            return self.weights
+        if not self._tracked_layers:
+            return [w for w in self._weights if not w.trainable]
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    def _weights_marked_trainable(self):
+        """The weights of this layer that Keras's variables would mark trainable. Keras keeps the
+        mark on each variable: a layer's `trainable` setter sets it on the variables the layer
+        created (and, through its sublayers' setters, on theirs), so a sublayer's weights follow
+        the sublayer, not the parent (a block made with trainable=False keeps trainable sublayers).
+        A layer with its own rule for trainable_weights (a wrapper, a functional model) gives that."""
+        if type(self).trainable_weights is not Layer.trainable_weights:
+            return self.trainable_weights
+        return self._weights_marked_trainable_by_flags()
+
+    def _weights_marked_trainable_by_flags(self):
+        marked = [w for w in self._weights if w.trainable] if self.trainable else []
+        for layer in self._tracked_layers.values():
+            marked.extend(layer._weights_marked_trainable())
+        return marked
 
     @property
     def variables(self):
@@ -318,9 +421,12 @@ class Layer:
             arrays.append(arr.copy() if arr is value else arr)
         for target, arr in zip(targets, arrays):
             target._value = arr
-        for layer in {id(t._owner): t._owner for t in targets}.values():
+        # every layer whose data may derive from these weights: their owners, and this layer and its
+        # tracked sublayers (a block's prepared data may come from its sublayers' weights)
+        changed = {id(t._owner): t._owner for t in targets}
+        changed.update((id(layer), layer) for layer in self._flatten_layers())
+        for layer in changed.values():
             layer._weights_changed()
-        self._weights_changed()
 
     def count_params(self):
         if not self.built:
@@ -377,7 +483,18 @@ class Layer:
         `mask`; nothing otherwise (MultiHeadAttention takes one per input)."""
         if one_tensor_argument and self._call_takes_mask():
             return {"mask": mask}
+        if self._is_users_composite() and not self._call_takes_mask():
+            self._refuse_unseen_mask()
         return {}
+
+    def _refuse_unseen_mask(self):
+        """A mask reaching a layer written from sublayers whose call takes no `mask`: Keras hands it
+        to the layers inside through its tensors, which convkit's arrays cannot carry, so they
+        would compute without it. Refused rather than answered with other numbers."""
+        raise ValueError(f"A mask reaches '{self.name}' ({type(self).__name__}), whose call() takes no `mask` "
+                         f"argument. Keras passes masks to the layers inside such a call through its tensors, which "
+                         f"convkit's arrays cannot carry, so its layers would compute without the mask. Give its "
+                         f"call() a `mask=None` argument and pass the mask on to the layers that use it.")
 
     def _passes_through(self):
         """Whether the layer's inference output is its input's values (returned as a copy): a
@@ -387,8 +504,9 @@ class Layer:
     def _differs_in_training(self):
         """Whether Keras computes something else for this layer when it is called with
         training=True (batch statistics, dropout, noise). convkit runs inference only, so such a
-        call is refused (_refuse_training) rather than answered as inference."""
-        return False
+        call is refused (_refuse_training) rather than answered as inference. A layer made of
+        sublayers differs where one of them does."""
+        return any(layer._differs_in_training() for layer in self._tracked_layers.values())
 
     def _convert_inputs(self, inputs):
         if isinstance(inputs, (list, tuple)) and self._takes_list():
@@ -396,8 +514,13 @@ class Layer:
         return _args.as_float32_array(inputs, "inputs")
 
     def _takes_list(self):
-        """True for layers whose input is a list of tensors (merging layers)."""
-        return False
+        """True for layers whose input is a list of tensors (merging layers), and for a layer a user
+        writes from sublayers, whose call gets a list as it is given (as Keras's does)."""
+        return self._is_users_composite()
+
+    def _is_users_composite(self):
+        """Whether this is a layer written by a user (not a convkit class) holding sublayers."""
+        return bool(self._tracked_layers) and not type(self).__module__.startswith("convkit.")
 
     def _check_input_spec(self, shapes):
         if self.input_spec is None:
@@ -427,7 +550,10 @@ class Layer:
         if not self.built:
             self.build(shapes)
             self._check_input_spec(shapes)
-        out_shapes = self.compute_output_shape(shapes)
+        if self._runs_for_output_shape():
+            out_shapes = self._output_shape_by_running(shapes, [t.dtype for t in flatten(inputs)])
+        else:
+            out_shapes = self.compute_output_shape(shapes)
         dtype = self._output_dtype(inputs)
         many = is_shape_list(out_shapes)
         outputs = [KerasTensor(s, dtype, self.name) for s in (out_shapes if many else [out_shapes])]
@@ -441,7 +567,48 @@ class Layer:
         return inputs
 
     def compute_output_shape(self, input_shape):
+        if self._runs_for_output_shape():
+            return self._output_shape_by_running(input_shape)
         return standardize_shape(input_shape)
+
+    def _runs_for_output_shape(self):
+        """Whether only `call` knows the output shape: a layer a user writes from sublayers, without
+        a compute_output_shape of its own (Keras traces its call)."""
+        return self._is_users_composite() and type(self).compute_output_shape is Layer.compute_output_shape
+
+    def _run_on_zeros(self, input_shape, dtypes=None, batch=1, unknown=7):
+        """`call` on zeros of `input_shape` (a shape or a list of shapes; `dtypes`, one per input,
+        default float32), with `batch` for an unknown batch size and `unknown` for other unknown
+        dimensions."""
+        shapes = standardize_shape(input_shape)
+        many = isinstance(shapes, list)
+        shapes = shapes if many else [shapes]
+        arrays = []
+        for shape, dtype in zip(shapes, dtypes or ["float32"] * len(shapes)):
+            size = tuple((batch if axis == 0 else unknown) if d is None else d for axis, d in enumerate(shape))
+            arrays.append(np.zeros(size, dtype))
+        with np.errstate(all="ignore"):  # zeros may divide by zero in a call that works on real data
+            return self.call(arrays if many else arrays[0])
+
+    def _output_shape_by_running(self, input_shape, dtypes=None):
+        """`call`'s output shape (or list of shapes) for `input_shape` (a shape or a list of
+        shapes), found by running it on zeros twice: each unknown dimension is 1 then 2 for the
+        batch, 7 then 11 for the others, and an output dimension that differs between the two runs
+        depends on an unknown one, so it is unknown (None). Keras traces `call` symbolically
+        instead; running it builds the sublayers as that does."""
+        first = self._run_on_zeros(input_shape, dtypes, batch=1, unknown=7)
+        second = self._run_on_zeros(input_shape, dtypes, batch=2, unknown=11)
+        one = not isinstance(first, (list, tuple))
+        if one:
+            first, second = [first], [second]
+        out_shapes = []
+        for a, b in zip(first, second):
+            if not hasattr(a, "shape") or not hasattr(b, "shape") or len(a.shape) != len(b.shape):
+                raise TypeError(f"Layer '{self.name}' ({type(self).__name__}): to be called on symbolic tensors, its "
+                                f"call must return one array or a list of arrays (their shapes give the output "
+                                f"tensors'). Received: {type(a).__name__}")
+            out_shapes.append(tuple(int(x) if x == y else None for x, y in zip(a.shape, b.shape)))
+        return out_shapes[0] if one else out_shapes
 
     # ---- graph info (Keras 2 style conveniences) --------------------------------------------
 
@@ -489,6 +656,181 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+# ---- Keras's tracking of sublayers -------------------------------------------------------------
+#
+# What Keras's Tracker does when a value is stored on a layer: a layer becomes a sublayer (once, in
+# the order first seen; re-assigning the attribute leaves the old one tracked); a tuple is looked
+# through (rebuilt only where something inside had to be wrapped); a list, dict or set is stored as
+# a tracked copy, which goes on tracking what is added to it and untracks what is removed from it,
+# with the same methods as Keras's TrackedList / TrackedDict / TrackedSet (so, as there, a list's
+# item assignment and a dict's setdefault are not seen).
+
+def _tracking_setattr(self, name, value):
+    """`__setattr__` of the layers users write (see Layer.__init_subclass__). The type test comes
+    first: any other value (numbers, strings, arrays, None) is stored after one isinstance call."""
+    if isinstance(value, _TRACKABLE) and name not in self._UNTRACKED_ATTRIBUTES:
+        value = _track(self, value)
+    object.__setattr__(self, name, value)
+
+
+def _track(owner, value):
+    if isinstance(value, Layer):
+        owner._track_sublayer(value)
+        return value
+    if isinstance(value, tuple):
+        items = [_track(owner, item) if isinstance(item, _TRACKABLE) else item for item in value]
+        if all(new is old for new, old in zip(items, value)):
+            return value  # (nothing inside was wrapped: a tuple of numbers, or of layers)
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    if isinstance(value, list):
+        return _TrackedList(value, owner)
+    if isinstance(value, collections.OrderedDict):
+        return _TrackedOrderedDict(value, owner)
+    if isinstance(value, dict):
+        return _TrackedDict(value, owner)
+    if isinstance(value, set):
+        return _TrackedSet(value, owner)
+    return value
+
+
+class _Tracking:
+    """What the tracked containers share: the layer they report to (None: track nothing)."""
+
+    __slots__ = ()
+
+    def _track(self, value):
+        owner = getattr(self, "_owner", None)  # (unset in a copy made without __init__)
+        return _track(owner, value) if owner is not None and isinstance(value, _TRACKABLE) else value
+
+    def _untrack(self, value):
+        owner = getattr(self, "_owner", None)
+        if owner is not None and isinstance(value, Layer):
+            owner._untrack_sublayer(value)
+
+    def __reduce_ex__(self, protocol):
+        # A copy (copy, deepcopy, pickle: a config holding this list) is a plain container: it is
+        # no attribute of the layer, so it tracks nothing (and a deep copy does not copy the layer).
+        plain = next(base for base in type(self).__mro__ if base.__module__ in ("builtins", "collections"))
+        return plain, (list(self.items()) if isinstance(self, dict) else list(self),)
+
+
+class _TrackedList(_Tracking, list):
+    __slots__ = ("_owner",)
+
+    def __init__(self, values=(), owner=None):
+        self._owner = owner
+        super().__init__(self._track(v) for v in values)
+
+    def append(self, value):
+        self._track(value)
+        super().append(value)
+
+    def insert(self, index, value):
+        self._track(value)
+        super().insert(index, value)
+
+    def extend(self, values):
+        super().extend([self._track(v) for v in values])
+
+    def remove(self, value):
+        self._untrack(value)
+        try:
+            super().remove(value)
+        except ValueError:  # not found by `==` (or `==` had no single truth value, as for arrays)
+            index = next((i for i, item in enumerate(self) if item is value), None)
+            if index is None:
+                raise
+            super().__delitem__(index)
+
+    def pop(self, index=-1):
+        self._untrack(self[index])
+        return super().pop(index)
+
+    def clear(self):
+        for value in self:
+            self._untrack(value)
+        super().clear()
+
+    def __delitem__(self, index):
+        value = self[index]
+        super().__delitem__(index)
+        self._untrack(value)
+
+
+class _TrackedDictMethods(_Tracking):
+    __slots__ = ()
+
+    def __init__(self, values=(), owner=None):
+        self._owner = owner
+        items = values.items() if hasattr(values, "items") else values
+        super().__init__((key, self._track(value)) for key, value in items)
+
+    def __setitem__(self, key, value):
+        self._track(value)
+        super().__setitem__(key, value)
+
+    def update(self, values=(), **kwargs):
+        items = dict(values, **kwargs)
+        super().update({key: self._track(value) for key, value in items.items()})
+
+    def pop(self, key, *default):
+        if key not in self:
+            return super().pop(key, *default)
+        value = super().pop(key)
+        self._untrack(value)
+        return value
+
+    def popitem(self, *args):
+        key, value = super().popitem(*args)
+        self._untrack(value)
+        return key, value
+
+    def clear(self):
+        for value in self.values():
+            self._untrack(value)
+        super().clear()
+
+
+class _TrackedDict(_TrackedDictMethods, dict):
+    __slots__ = ("_owner",)
+
+
+class _TrackedOrderedDict(_TrackedDictMethods, collections.OrderedDict):
+    pass  # (an OrderedDict has a __dict__ for _owner)
+
+
+class _TrackedSet(_Tracking, set):
+    __slots__ = ("_owner",)
+
+    def __init__(self, values=(), owner=None):
+        self._owner = owner
+        super().__init__(self._track(v) for v in values)
+
+    def add(self, value):
+        self._track(value)
+        super().add(value)
+
+    def update(self, *values):
+        super().update([self._track(v) for group in values for v in group])
+
+    def remove(self, value):
+        self._untrack(value)
+        super().remove(value)
+
+    def pop(self):
+        value = super().pop()
+        self._untrack(value)
+        return value
+
+    def clear(self):
+        for value in self:
+            self._untrack(value)
+        super().clear()
+
+
+_TRACKABLE = (Layer, list, tuple, dict, set)
 
 
 def config_with(layer, **extra):
