@@ -512,6 +512,9 @@ class Model(Layer):
             return self.weights
         return self._all_weights(lambda layer: layer.non_trainable_weights)
 
+    def _trainable_sublayers(self):
+        return self._weight_layers()  # Keras's Functional and Sequential track their layers
+
     def _weights_marked_trainable(self):
         if self._is_subclassed():
             return self._weights_marked_trainable_by_flags()

@@ -287,3 +287,41 @@ def test_a_whole_subclassed_model_file_is_refused_with_the_way_to_load_its_weigh
     c_model.load_weights(tmp_path / "scaled.keras")  # the archive's weights load into a built model
     for got, want in zip(c_model.get_weights(), k_model.get_weights()):
         np.testing.assert_array_equal(got, np.asarray(want))
+
+
+def _trainable_states(make, lib, model_cls, sequential_cls):
+    """Each step's (layer flags, trainable weight count) after Keras's trainable setter calls."""
+    model, inner = make(lib, model_cls, sequential_cls)
+    states = [([layer.trainable for layer in inner], len(model.trainable_weights))]
+    for value in (True, False, True):
+        model.trainable = value
+        states.append(([layer.trainable for layer in inner], len(model.trainable_weights)))
+    inner[0].trainable = False
+    states.append(([layer.trainable for layer in inner], len(model.trainable_weights)))
+    return states
+
+
+def _functional(lib, Model, Sequential):
+    inp = lib.Input((4,))
+    d1, d2 = lib.layers.Dense(3), lib.layers.Dense(2, trainable=False)
+    return Model(inp, d2(d1(inp)), trainable=False), [d1, d2]
+
+
+def _sequential(lib, Model, Sequential):
+    d1, d2 = lib.layers.Dense(3, trainable=False), lib.layers.Dense(2)
+    return Sequential([lib.Input((4,)), d1, d2]), [d1, d2]
+
+
+def _bidirectional(lib, Model, Sequential):
+    layer = lib.layers.Bidirectional(lib.layers.LSTM(2, trainable=False))
+    layer.build((None, 3, 4))
+    return layer, [layer.forward_layer, layer.backward_layer]
+
+
+@pytest.mark.parametrize("make", [_functional, _sequential, _bidirectional])
+def test_trainable_setter_reaches_the_layers_of_models_and_wrappers_as_in_keras(keras, make):
+    # Keras's setter sets the flag on every layer a model or wrapper holds, even those made
+    # frozen, and the model's trainable weights follow the layers' flags.
+    want = _trainable_states(make, keras, keras.Model, keras.Sequential)
+    got = _trainable_states(make, convkit, convkit.Model, convkit.Sequential)
+    assert got == want

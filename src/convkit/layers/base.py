@@ -214,11 +214,17 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
-        """As Keras's setter: the layer and every tracked sublayer (which passes it on to its own)."""
+        """As Keras's setter: the layer and every sublayer (which passes it on to its own)."""
         value = bool(value)
         self._trainable = value
-        for layer in list(self._tracked_layers.values()):
+        for layer in self._trainable_sublayers():
             layer.trainable = value
+
+    def _trainable_sublayers(self):
+        """The layers Keras's `trainable` setter reaches from this one: those Keras tracks as its
+        sublayers (the tracked attributes of a user's layer; a wrapper's inner layers; a model's
+        layers, see their overrides)."""
+        return list(self._tracked_layers.values())
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

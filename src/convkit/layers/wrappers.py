@@ -65,6 +65,9 @@ class _LayerOfLayers(Layer):
         (convkit.saving reads them)."""
         raise NotImplementedError
 
+    def _trainable_sublayers(self):
+        return [layer for _, layer in self._keras_sublayers()]
+
     def _collect(self, pick):
         out, seen = [], set()
         for _, layer in self._keras_sublayers():
