@@ -626,3 +626,22 @@ def _rnn_sequence(cell, projected, recurrent_kernel, recurrent_bias, activation,
     _core.rnn_sequence(cell, np.ascontiguousarray(projected), recurrent_kernel, recurrent_bias, activation.kind,
                        activation.alpha, rec.kind if rec is not None else 0, rec.alpha if rec is not None else 0.0,
                        states[0], states[1] if len(states) > 1 else None, sequence, mask, zero_masked_output)
+
+
+# ---- keras.ops's functions (mean, reshape, softmax, matmul, ...: convkit/keras_ops.py) ----------------
+# Served by the module's __getattr__ rather than imported as globals: keras.ops's all, any, max, min, sum, abs and
+# round would replace the builtins this module's own code calls. This module's own names come first.
+from convkit import keras_ops as _keras_ops  # noqa: E402
+
+_KERAS_OPS_NAMES = frozenset(_keras_ops.__all__)
+__all__ += [name for name in _keras_ops.__all__ if name not in __all__]
+
+
+def __getattr__(name):
+    if name in _KERAS_OPS_NAMES:
+        return getattr(_keras_ops, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _KERAS_OPS_NAMES)
