@@ -767,10 +767,14 @@ def _take_along_axis(values, opt):
     if axis is None:
         x, axis = x.reshape(-1), 0
     indices = _indices(values[1], x.shape[axis], "TakeAlongAxis")
-    shape = list(broadcast_shapes(x.shape, indices.shape))
-    shape[axis] = indices.shape[axis]
-    target = list(shape)
-    target[axis] = x.shape[axis]
+    if x.ndim != indices.ndim:
+        raise ValueError(f"`x` and `indices` must have the same rank. Received shapes {x.shape} and {indices.shape}")
+    axis = axis % x.ndim
+    # the other axes broadcast; along `axis`, the indices pick as many as they hold
+    common = list(broadcast_shapes(x.shape[:axis] + (1,) + x.shape[axis + 1:],
+                                   indices.shape[:axis] + (1,) + indices.shape[axis + 1:]))
+    shape, target = list(common), list(common)
+    shape[axis], target[axis] = indices.shape[axis], x.shape[axis]
     return np.take_along_axis(np.broadcast_to(x, target), np.broadcast_to(indices, shape), axis=axis)
 
 
