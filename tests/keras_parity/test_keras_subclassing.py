@@ -325,3 +325,43 @@ def test_trainable_setter_reaches_the_layers_of_models_and_wrappers_as_in_keras(
     want = _trainable_states(make, keras, keras.Model, keras.Sequential)
     got = _trainable_states(make, convkit, convkit.Model, convkit.Sequential)
     assert got == want
+
+
+def _block_class(L):
+    """A custom layer made of sublayers, with the get_config Keras needs to save it in a model."""
+
+    class Block(L.Layer):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.inner = [L.Dense(units, activation="relu"), L.Dense(units)]
+            self.norm = L.LayerNormalization()
+
+        def call(self, x):
+            return self.norm(x + self.inner[1](self.inner[0](x)))
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    return Block
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_custom_composite_layer_in_a_keras_model_file_loads_and_saves_back(keras, tmp_path, suffix):
+    # The common case of a user's model: a functional model holding custom layers made of
+    # sublayers, saved by Keras, loaded by convkit with custom_objects, and saved back for Keras.
+    k_block, c_block = _block_class(keras.layers), _block_class(convkit.layers)
+    inp = keras.Input((8,))
+    x = k_block(8)(keras.layers.Dense(8)(inp))
+    k_model = keras.Model(inp, keras.layers.Dense(2)(k_block(8)(x)))
+    rng = np.random.default_rng(5)
+    k_model.set_weights([rng.standard_normal(w.shape).astype(np.float32) * 0.3 for w in k_model.get_weights()])
+    x = rng.standard_normal((4, 8)).astype(np.float32)
+    want = keras.ops.convert_to_numpy(k_model(x))
+    k_model.save(tmp_path / f"keras{suffix}")
+    c_model = convkit.saving.load_model(tmp_path / f"keras{suffix}", custom_objects={"Block": c_block})
+    assert [w.shape for w in c_model.weights] == [tuple(w.shape) for w in k_model.weights]
+    np.testing.assert_allclose(c_model.predict(x, verbose=0), want, rtol=1e-5, atol=1e-6)
+    c_model.save(tmp_path / f"convkit{suffix}")
+    again = keras.saving.load_model(tmp_path / f"convkit{suffix}", custom_objects={"Block": k_block})
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(again(x)), want)
