@@ -328,6 +328,19 @@ def _as_output_array(value, copy=False):
     return arr.copy() if copy else arr
 
 
+def _predict_batches(arrays, batch_size, steps):
+    """How many batches predict runs over `arrays` (one sample count for all, not 0)."""
+    sizes = {a.shape[0] if a.ndim else None for a in arrays}
+    if len(sizes) != 1 or None in sizes:
+        raise ValueError(f"All inputs of predict must have the same number of samples (first dimension). "
+                         f"Received shapes {[a.shape for a in arrays]}")
+    n = sizes.pop()
+    if n == 0:
+        raise ValueError("predict received an input with 0 samples; there is nothing to predict.")
+    n_batches = -(-n // batch_size)
+    return n_batches if steps is None else min(n_batches, steps)
+
+
 def _readable_size(n_bytes):
     size = float(n_bytes)
     for unit in ("B", "KB", "MB", "GB", "TB"):
@@ -688,16 +701,7 @@ class Model(Layer):
             return self._predict_subclassed(x, batch_size, steps, verbose)
         self._prepare_for(x)
         arrays = self._standardize_inputs(x)
-        sizes = {a.shape[0] if a.ndim else None for a in arrays}
-        if len(sizes) != 1 or None in sizes:
-            raise ValueError(f"All inputs of predict must have the same number of samples (first dimension). "
-                             f"Received shapes {[a.shape for a in arrays]}")
-        n = sizes.pop()
-        if n == 0:
-            raise ValueError("predict received an input with 0 samples; there is nothing to predict.")
-        n_batches = -(-n // batch_size)
-        if steps is not None:
-            n_batches = min(n_batches, steps)
+        n_batches = _predict_batches(arrays, batch_size, steps)
         bar = ProgressBar(n_batches, verbose)
         results = None
         for b in range(n_batches):
@@ -716,16 +720,7 @@ class Model(Layer):
         cut along the first axis), the batches' outputs joined in call's structure."""
         inputs = _map_nested(_as_input_array, x)
         arrays = [a for a in flatten(inputs) if a is not None]
-        sizes = {a.shape[0] if a.ndim else None for a in arrays}
-        if len(sizes) != 1 or None in sizes:
-            raise ValueError(f"All inputs of predict must have the same number of samples (first dimension). "
-                             f"Received shapes {[a.shape for a in arrays]}")
-        n = sizes.pop()
-        if n == 0:
-            raise ValueError("predict received an input with 0 samples; there is nothing to predict.")
-        n_batches = -(-n // batch_size)
-        if steps is not None:
-            n_batches = min(n_batches, steps)
+        n_batches = _predict_batches(arrays, batch_size, steps)
         bar = ProgressBar(n_batches, verbose)
         batches = []
         for b in range(n_batches):
