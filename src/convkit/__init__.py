@@ -83,3 +83,22 @@ def cpu_info():
 
 from convkit import activations, layers, models, ops  # noqa: E402
 from convkit.models import Input, Model, Sequential  # noqa: E402
+
+# Keras's other top-level names. The modules are imported when first used, so `import convkit`
+# stays as fast as it was (Pillow and the applications' modules load only if a script asks).
+InputSpec, KerasTensor, Layer = layers.InputSpec, layers.KerasTensor, layers.Layer
+
+_LAZY_MODULES = ("applications", "backend", "config", "preprocessing", "utils")
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        import importlib
+
+        return importlib.import_module(f"convkit.{name}")
+    raise AttributeError(f"module 'convkit' has no attribute {name!r}")
+
+
+def version():
+    """convkit's version, as `keras.version()` gives Keras's."""
+    return __version__

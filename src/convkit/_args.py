@@ -63,7 +63,10 @@ def normalize_padding(value, allowed=("valid", "same")):
 
 def normalize_data_format(value):
     if value is None:
-        return "channels_last"
+        # as Keras: None is the process-wide default, read when a layer is made or an op is called
+        from convkit.config import image_data_format
+
+        return image_data_format()
     if not isinstance(value, str) or value.lower() not in _DATA_FORMATS:
         raise ValueError(
             f"The `data_format` argument must be one of {list(_DATA_FORMATS)} or None. Received: data_format={value!r}"

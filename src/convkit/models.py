@@ -1102,12 +1102,29 @@ def _is_operation_entry(entry):
 
 
 def _layer_from_entry(entry, custom_objects=None):
+    from convkit._registration import CustomObjectScope, lookup_table
+
+    # a user's class, as Keras finds one: by the entry's registered name ("package>Name"; a
+    # legacy .h5 entry writes it as its class name) among the objects passed in custom_objects,
+    # those of a custom_object_scope and the registered ones; then (convkit also) by class name,
+    # and by the one registered name "<any package>>Name" (a legacy file convkit wrote)
+    custom_objects = lookup_table(custom_objects)
     class_name = entry["class_name"]
     if class_name in ("Sequential", "Model", "Functional"):
         cls = Sequential if class_name == "Sequential" else Model
         return cls.from_config(entry["config"], custom_objects)
-    if custom_objects and class_name in custom_objects:
-        return custom_objects[class_name].from_config(entry["config"])
+    registered_name = entry.get("registered_name", class_name)
+    custom = custom_objects.get(registered_name) if registered_name else None
+    if custom is None:
+        custom = custom_objects.get(class_name)
+    if custom is None and ">" not in class_name:
+        suffix = f">{class_name}"
+        matches = [obj for key, obj in custom_objects.items() if isinstance(key, str) and key.endswith(suffix)]
+        if len(matches) == 1 and class_name not in _layers._registry() and not _is_operation_entry(entry):
+            custom = matches[0]
+    if custom is not None:
+        with CustomObjectScope(custom_objects):  # (for a from_config that looks objects up itself)
+            return custom.from_config(entry["config"])
     if _is_operation_entry(entry):
         # an operation written in the model's code (x + 3.0, keras.ops.relu6(x)), not a layer
         return _layers.KerasOperation.from_keras_entry(entry)

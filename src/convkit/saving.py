@@ -364,7 +364,9 @@ def _class_entry(layer):
             return _KERAS_APPLICATION_MODULES[name], name, name
         return "keras.layers", _KERAS_SAVED_CLASS_NAMES.get(name, name), None
     module = None if cls.__module__ == "__main__" else cls.__module__  # as Keras records a script's classes
-    return module, name, name
+    # "package>Name" for a class registered with register_keras_serializable (Keras finds it by that
+    # name through its own registration), else the class name
+    return module, name, get_registered_name(cls)
 
 
 def _layer_config(layer, legacy):
@@ -449,6 +451,8 @@ def _layer_entry(layer, legacy=False, short=None):
     module, class_name, registered_name = _class_entry(layer)
     if legacy:
         class_name = type(layer).__name__ if class_name in _KERAS_SAVED_CLASS_NAMES.values() else class_name
+        if registered_name and registered_name != class_name:
+            class_name = registered_name  # a registered class: Keras's legacy entries name it "package>Name"
     return _entry(layer, module, class_name, registered_name, _layer_config(layer, legacy),
                   legacy if short is None else short)
 
@@ -1040,3 +1044,13 @@ def load_weights(model, filepath):
             _read_keras3(model, f, "", set())
         else:
             _read_legacy(model, f["model_weights"] if "model_weights" in f else f)
+
+
+# Keras's keras.saving names for the registry of custom objects (convkit/_registration.py); _class_entry
+# uses get_registered_name
+from convkit import _registration  # noqa: E402
+
+CustomObjectScope = custom_object_scope = _registration.CustomObjectScope
+get_custom_objects = _registration.get_custom_objects
+register_keras_serializable = _registration.register_keras_serializable
+get_registered_name, get_registered_object = _registration.get_registered_name, _registration.get_registered_object

@@ -42,6 +42,11 @@ def unique_name(base):
     return base if count == 0 else f"{base}_{count}"
 
 
+def reset_unique_names():
+    """Forget the names handed out, so the next `Dense` is 'dense' again (Keras's clear_session)."""
+    _NAME_COUNTS.clear()
+
+
 def _is_dim(d):
     return d is None or _args._is_int(d)
 

@@ -808,7 +808,11 @@ def _glu(values, opt):
 
 def _normalize(values, opt):
     x, axis, order = values[0], _numpy_axis(opt["axis"]), opt["order"]
-    epsilon = 1e-7 if opt["epsilon"] is None else opt["epsilon"]  # Keras's backend.epsilon()
+    if opt["epsilon"] is None:
+        from convkit import config  # (imported when used: convkit.config is above the layers)
+        epsilon = config.epsilon()  # Keras's backend.epsilon(), which set_epsilon changes
+    else:
+        epsilon = opt["epsilon"]
     if x.ndim == 0:
         x = x.reshape(1)
     if order == 2:  # Keras: x * min(rsqrt(sum(x^2)), 1 / epsilon)
