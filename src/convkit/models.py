@@ -12,6 +12,7 @@ Training is not part of convkit: `compile` stores its arguments, `fit` / `evalua
 NotImplementedError.
 """
 import sys
+import warnings
 
 import numpy as np
 
@@ -366,6 +367,11 @@ class Model(Layer):
     _UNTRACKED_ATTRIBUTES = Layer._UNTRACKED_ATTRIBUTES | {"_plan", "_inputs", "_outputs", "_input_structure",
                                                            "_stack", "_input_layer", "_tensors", "_compile_config"}
 
+    def __new__(cls, *args, **kwargs):
+        # Keras's Model.__new__ passes no constructor arguments on, so the automatic config of a
+        # subclassed model without get_config holds its constructor's defaults, not the values given
+        return super().__new__(cls)
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if name is None:
             name = unique_name("functional" if type(self) is Model else to_snake_case(type(self).__name__))
@@ -679,6 +685,43 @@ class Model(Layer):
 
     build._convkit_wrapped = True  # not Layer's build wrapper: it would drop weights made in __init__
 
+    def build_from_config(self, config):
+        """Keras's rebuild of a model from its file's `build_config` ({"input_shape": shapes} or
+        {"shapes_dict": {"<argument>_shape": shape}}), so that its weights exist before they are
+        read: a subclassed model runs its own build, if it has one, and its call on zeros of those
+        shapes (an unknown batch size as 1, other unknown sizes as 7) unless that build built every
+        layer. Where this fails, a warning says so and the model stays unbuilt, as in Keras
+        (reading weights into it then fails, saying why)."""
+        if not config or self.built:
+            return
+        own_build = type(self).build is not Model.build
+        try:
+            if "input_shape" in config:
+                shape = _shapes_from_config(config["input_shape"])
+                args, kwargs = (shape,), {}
+            else:
+                kwargs = {key: _shapes_from_config(value) for key, value in config["shapes_dict"].items()}
+                args, shape = (), next(iter(kwargs.values()), None)
+            if own_build:
+                self.build(*args, **kwargs)
+            if not own_build or any(not layer.built for layer in self._flatten_layers(include_self=False)):
+                def zeros(shape):
+                    return np.zeros(tuple((1 if i == 0 else 7) if d is None else d for i, d in enumerate(shape)),
+                                    np.float32)
+
+                with np.errstate(all="ignore"):  # zeros may divide by zero in a call that works on real data
+                    # (a keyword argument's shape is recorded as `<argument>_shape`)
+                    self.call(*[_map_shapes(zeros, a) for a in args],
+                              **{key[:-len("_shape")]: _map_shapes(zeros, v) for key, v in kwargs.items()})
+        except Exception as exc:  # (Keras too goes on with the model unbuilt)
+            warnings.warn(f"Model '{self.name}' had a build config, but the model cannot be built automatically in "
+                          f"`build_from_config(config)`: {type(exc).__name__}: {exc}. Define "
+                          f"`build_from_config(self, config)` (and `get_build_config(self)` for what it needs) in "
+                          f"{type(self).__name__} to make its weights from the config.", stacklevel=2)
+            return
+        self.built = True
+        self._build_shape = shape
+
     def compute_output_shape(self, input_shape):
         if self._is_subclassed():
             return self._output_shape_by_running(input_shape)
@@ -749,19 +792,12 @@ class Model(Layer):
         """Save the model as Keras 3 does: a `.keras` archive (the config Keras rebuilds the model
         from, and the weights), an unzipped directory (zipped=False) or a legacy `.h5` file. Keras
         loads it with `keras.saving.load_model`, convkit with `convkit.models.load_model` (needs h5py).
-        overwrite=False raises FileExistsError for an existing file."""
+        overwrite=False raises FileExistsError for an existing file. A subclassed model is saved as
+        Keras saves one, in `.keras` only: its class, its config (get_config), the input shape it
+        was built for and its weights; loading it takes the class (`custom_objects`)."""
         from convkit.saving import save_model
 
-        self._refuse_subclassed_config("save")
         save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
-
-    def _refuse_subclassed_config(self, what):
-        if self._is_subclassed():
-            raise NotImplementedError(
-                f"convkit cannot {what} the subclassed model '{self.name}' ({type(self).__name__}): its "
-                f"architecture is Python code (its `call`), which convkit does not write into a model config. "
-                f"Save its weights with `save_weights('....weights.h5')` (Keras's load_weights reads them) and "
-                f"rebuild the model from its class.")
 
     def save_weights(self, filepath, overwrite=True, max_shard_size=None):
         """Save the weights in Keras 3's `.weights.h5` layout (the name must end in `.weights.h5`);
@@ -775,7 +811,6 @@ class Model(Layer):
         rebuilds the model from it); `kwargs` go to `json.dumps`."""
         from convkit.saving import model_to_json
 
-        self._refuse_subclassed_config("write a JSON config of")
         return model_to_json(self, **kwargs)
 
     # ---- training is out of scope ----
@@ -881,7 +916,11 @@ class Model(Layer):
     # ---- config ----
 
     def get_config(self):
-        self._refuse_subclassed_config("give a config of")
+        """A functional model's graph config; a subclassed model's is a layer's: {name, trainable,
+        dtype} under a get_config of the class's own, or Keras's automatic config (its constructor's
+        defaults, see Model.__new__) where the class has none."""
+        if self._is_subclassed():
+            return super().get_config()
         plan = self._require_plan("config")
         local = {}  # id(node) -> index among the layer's nodes that belong to this model
         for layer in plan.layers:
@@ -918,10 +957,24 @@ class Model(Layer):
             "output_layers": [spec(t) for t in self._outputs],
         }
 
+    get_config._keras_default = True  # (see Layer.get_config)
+
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        if "layers" not in config or "input_layers" not in config:
-            return cls(**config)
+        """A model from its config: a functional config makes a functional model (of `cls` where its
+        constructor takes a functional model's arguments); any other config, or a class with a
+        constructor of its own, is passed to the constructor, `cls(**config)`, as Keras does (the
+        model is then built, for a model file, from the file's build_config: build_from_config)."""
+        functional = "layers" in config and "input_layers" in config
+        if not functional or not _revivable_as_functional(cls):
+            try:
+                return cls(**config)
+            except TypeError as exc:
+                raise TypeError(
+                    f"Unable to revive model from config: {cls.__name__}(**config) failed. The config that "
+                    f"get_config() returns must hold every argument of the constructor of {cls.__name__} (or the "
+                    f"class must define `from_config(cls, config)` to make itself from its config). "
+                    f"Received config={config}. Error encountered: {exc}") from exc
         from convkit.layers import symbolic
 
         outer, symbolic._FROM_CONFIG[0] = symbolic._FROM_CONFIG[0], True
@@ -997,6 +1050,40 @@ class Model(Layer):
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _revivable_as_functional(cls):
+    """Keras's test of whether a functional config can make a `cls`: Model itself, or a subclass
+    whose constructor takes a functional model's arguments (inputs, outputs, name[, trainable]) or
+    only (*args, **kwargs)."""
+    import inspect
+
+    if cls is Model:
+        return True
+    spec = inspect.getfullargspec(cls.__init__)
+    return (spec.args[1:] in (["inputs", "outputs", "name"], ["inputs", "outputs", "name", "trainable"])
+            or (spec.varargs == "args" and spec.varkw == "kwargs"))
+
+
+def _shapes_from_config(value):
+    """A build_config's shape structure (JSON lists) with each shape as a tuple: a list of
+    integers and None is one shape; other lists, and dicts, hold shapes."""
+    if isinstance(value, dict):
+        return {key: _shapes_from_config(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        if all(d is None or _args._is_int(d) for d in value):
+            return tuple(value)
+        return [_shapes_from_config(item) for item in value]
+    return value
+
+
+def _map_shapes(fn, shapes):
+    """fn applied to every shape (a tuple) of nested lists and dicts (_shapes_from_config's form)."""
+    if isinstance(shapes, dict):
+        return {key: _map_shapes(fn, item) for key, item in shapes.items()}
+    if isinstance(shapes, list):
+        return [_map_shapes(fn, item) for item in shapes]
+    return fn(shapes)
 
 
 def _is_spec(value):

@@ -144,7 +144,11 @@ def _model_from_config(config, custom_objects=None):
         received = sorted(config) if isinstance(config, dict) else config
         raise ValueError("The model file's config is not a Keras model config: expected a dict with "
                          f"'class_name' and 'config'. Received keys: {received!r}")
-    return _layer_from_entry(config, custom_objects)
+    model = _layer_from_entry(config, custom_objects)
+    build_from_config = getattr(model, "build_from_config", None)
+    if build_from_config is not None and config.get("build_config") and not model.built:
+        build_from_config(config["build_config"])  # a subclassed model: its weights exist before they are read
+    return model
 
 
 def _check_path(filepath):
@@ -400,6 +404,10 @@ def _build_config(layer):
 
     if isinstance(layer, Sequential):
         return {"input_shape": list(layer._input_layer.batch_shape)} if layer.built else None
+    if isinstance(layer, Model) and layer._is_subclassed():
+        # the input shape(s) its build (or first call) was given, as Keras records for build_from_config
+        built = layer.built and layer._build_shape is not None
+        return {"input_shape": _keras_value(layer._build_shape)} if built else None
     if isinstance(layer, Model):
         return {"input_shape": None}  # Keras builds a functional model when it is made, with no shape
     name = _convkit_class_name(layer)
@@ -484,13 +492,24 @@ def _keras_implicit_kwargs(layer, n_listed=None):
     """The keyword arguments Keras adds by itself when it records a call of `layer` in a functional
     model: the call signature's `training` default (when not None), and mask=None where the call
     takes a mask (one None per tensor for a call on a list of `n_listed` tensors)."""
+    import inspect
+
     from convkit.models import Model
 
     name = _convkit_class_name(layer)
     implicit = {}
-    if name in _KERAS_TRAINING_DEFAULTS:
-        implicit["training"] = _KERAS_TRAINING_DEFAULTS[name]
-    if isinstance(layer, Model) or name in _KERAS_MASK_CALLS:
+    if not type(layer).call.__module__.startswith("convkit."):
+        # a call the user wrote (a subclassed model's or layer's): its own signature says
+        parameters = inspect.signature(layer.call).parameters
+        training = parameters["training"].default if "training" in parameters else None
+        if training is not None and training is not inspect.Parameter.empty:
+            implicit["training"] = training
+        takes_mask = "mask" in parameters
+    else:
+        if name in _KERAS_TRAINING_DEFAULTS:
+            implicit["training"] = _KERAS_TRAINING_DEFAULTS[name]
+        takes_mask = isinstance(layer, Model) or name in _KERAS_MASK_CALLS
+    if takes_mask:
         implicit["mask"] = None if n_listed is None else [None] * n_listed
     return implicit
 
@@ -593,7 +612,10 @@ def _model_entry(model, legacy=False, short=None):
     from convkit.models import Model, Sequential
 
     sequential = isinstance(model, Sequential)
-    config = _sequential_config(model, legacy) if sequential else _functional_config(model, legacy)
+    if model._is_subclassed():  # its config is a layer's: what its get_config (or Keras's automatic one) gives
+        config = _layer_config(model, legacy)
+    else:
+        config = _sequential_config(model, legacy) if sequential else _functional_config(model, legacy)
     if type(model) is Sequential:
         module, class_name, registered_name = "keras", "Sequential", None
     elif type(model) is Model:
@@ -656,10 +678,12 @@ def _read_keras3(layer, group, where, seen):
         return
     seen.add(id(layer))
     if isinstance(layer, Model) and layer._is_subclassed() and not layer.built:
+        if not _keras3_arrays(group):
+            return  # (saved before it was built: nothing to read, as Keras loads it)
         raise ValueError(f"The subclassed model {layer.name!r} ({type(layer).__name__}) has not been built, so it has "
-                         f"no weights to read (at {where or '/'}): convkit does not rebuild a subclassed model from "
-                         f"a file. Make it from its class, call it on data (or `build(input_shape)`), then "
-                         f"`load_weights`.")
+                         f"no weights to read the file's into (at {where or '/'}). Build it first: call it on data "
+                         f"or `build(input_shape)` (load_model builds it from the file's build_config where its "
+                         f"call runs on zeros of that shape).")
     children = _children(layer)
     if children is None:
         arrays = _keras3_arrays(group)
@@ -925,6 +949,11 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
                       "Consider building the model first by calling it on some data.", stacklevel=2)
     _h5py()  # needed for the weights in every format
     legacy = zipped and not path.endswith(".keras")
+    if legacy and model._is_subclassed():
+        raise ValueError(f"The subclassed model '{model.name}' ({type(model).__name__}) cannot be saved in the legacy "
+                         f"HDF5 format: Keras cannot load a subclassed model from an `.h5` file (it does not rebuild "
+                         f"its layers before reading their weights). Save it as `.keras` instead. Received: "
+                         f"filepath={filepath}")
     # everything is serialized before a file is touched: a config that cannot be saved raises here
     config_json = _to_json(_model_entry(model, legacy=legacy), f"config of model '{model.name}'")
     if legacy:

@@ -277,18 +277,6 @@ def test_a_mask_reaches_a_subclassed_models_layers_as_in_keras(keras, rng, to_nu
     assert_parity(c_model.predict(ids, verbose=0), k_model.predict(ids, verbose=0), tol=1e-5)
 
 
-def test_a_whole_subclassed_model_file_is_refused_with_the_way_to_load_its_weights(keras, rng, tmp_path):
-    pytest.importorskip("h5py")
-    k_model, c_model, x = _built_pair(keras, "ScaledNet", rng)
-    k_model.save(tmp_path / "scaled.keras")
-    convkit_class = type(c_model)
-    with pytest.raises(ValueError, match="does not rebuild a subclassed model"):
-        convkit.models.load_model(tmp_path / "scaled.keras", custom_objects={"ScaledNet": convkit_class})
-    c_model.load_weights(tmp_path / "scaled.keras")  # the archive's weights load into a built model
-    for got, want in zip(c_model.get_weights(), k_model.get_weights()):
-        np.testing.assert_array_equal(got, np.asarray(want))
-
-
 def _trainable_states(make, lib, model_cls, sequential_cls):
     """Each step's (layer flags, trainable weight count) after Keras's trainable setter calls."""
     model, inner = make(lib, model_cls, sequential_cls)
@@ -365,3 +353,147 @@ def test_a_custom_composite_layer_in_a_keras_model_file_loads_and_saves_back(ker
     c_model.save(tmp_path / f"convkit{suffix}")
     again = keras.saving.load_model(tmp_path / f"convkit{suffix}", custom_objects={"Block": k_block})
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(again(x)), want)
+
+
+# ---- whole subclassed models in `.keras` files ---------------------------------------------------
+# Keras saves a subclassed model as its class, its config (get_config, or Keras's automatic config
+# of the constructor's arguments), its build_config and its weights; loading takes the class.
+
+_WHOLE = ["ImageNet", "SequenceNet", "Nested", "ScaledNet"]
+
+
+def _outputs_match(actual, expected, to_numpy, assert_parity):
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and set(actual) == set(expected)
+        for key in expected:
+            assert_parity(np.asarray(to_numpy(actual[key]), np.float32), to_numpy(expected[key]), tol=1e-5)
+    else:
+        assert_parity(np.asarray(to_numpy(actual), np.float32), to_numpy(expected), tol=1e-5)
+
+
+def _archive_config(path):
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+@pytest.mark.parametrize("name", _WHOLE)
+def test_a_keras_subclassed_model_file_loads_in_convkit_with_its_class(name, keras, rng, tmp_path, to_numpy,
+                                                                       assert_parity):
+    pytest.importorskip("h5py")
+    k_model, c_model, x = _built_pair(keras, name, rng)
+    _random_keras_weights(k_model, rng)
+    k_model.save(tmp_path / "keras.keras")
+    loaded = convkit.saving.load_model(tmp_path / "keras.keras", custom_objects={name: type(c_model)})
+    assert type(loaded) is type(c_model) and loaded.built and loaded.name == k_model.name
+    assert _described(loaded.weights) == _described(k_model.weights)
+    for got, want in zip(loaded.get_weights(), k_model.get_weights()):
+        np.testing.assert_array_equal(got, to_numpy(want))
+    _outputs_match(loaded(x), k_model(x), to_numpy, assert_parity)
+
+
+@pytest.mark.parametrize("name", _WHOLE)
+def test_a_convkit_subclassed_model_file_is_kerass_and_loads_in_keras_with_its_class(name, keras, rng, tmp_path,
+                                                                                      to_numpy, assert_parity):
+    pytest.importorskip("h5py")
+    k_model, c_model, x = _built_pair(keras, name, rng)
+    c_model.set_weights(_random_keras_weights(k_model, rng))
+    expected = k_model(x)
+    k_model.save(tmp_path / "keras.keras")
+    c_model.save(tmp_path / "convkit.keras")
+    written, kerass = _archive_config(tmp_path / "convkit.keras"), _archive_config(tmp_path / "keras.keras")
+    assert written["config"].pop("name") == c_model.name
+    kerass["config"].pop("name")
+    assert written == kerass  # module, class, config, build_config, compile_config
+    loaded = keras.saving.load_model(tmp_path / "convkit.keras", custom_objects={name: type(k_model)})
+    assert loaded.built and loaded.name == c_model.name
+    _outputs_match(loaded(x), expected, to_numpy, assert_parity)
+
+
+@pytest.mark.parametrize("name", _WHOLE)
+def test_json_configs_of_subclassed_models_make_built_models_in_both_libraries(name, keras, rng):
+    k_model, c_model, _ = _built_pair(keras, name, rng)
+    from_keras = convkit.models.model_from_json(k_model.to_json(), custom_objects={name: type(c_model)})
+    from_convkit = keras.models.model_from_json(c_model.to_json(), custom_objects={name: type(k_model)})
+    assert from_keras.built and from_convkit.built  # (from the build_config in each JSON)
+    assert _described(from_keras.weights) == _described(from_convkit.weights) == _described(k_model.weights)
+
+
+def test_automatic_configs_match_kerass(keras):
+    # a layer's: the arguments it was given; a model's: its constructor's defaults (Keras's
+    # Model.__new__ passes none on), so frozen_block=True is written as its default, False
+    k_classes = _classes(keras.layers, keras.Model, keras.Sequential)
+    c_classes = _classes(convkit.layers, convkit.Model, convkit.Sequential)
+    for make in (lambda c: c["ResidualBlock"](6, trainable=False, name="block"),
+                 lambda c: c["ImageNet"](frozen_block=True, name="net")):
+        want, got = make(k_classes).get_config(), make(c_classes).get_config()
+        assert want.pop("dtype")["config"]["name"] == got.pop("dtype") == "float32"
+        assert got == want
+
+
+def test_a_functional_model_of_subclassed_parts_without_get_config_round_trips(keras, rng, tmp_path, to_numpy,
+                                                                               assert_parity):
+    pytest.importorskip("h5py")
+
+    def build(L, Model, Input):
+        block = _classes(L, Model)["ResidualBlock"]  # no get_config: its automatic config holds `filters`
+
+        class Tower(Model):  # a subclassed model as a layer: its call takes no mask, so none is recorded
+            def __init__(self, units=5, **kwargs):
+                super().__init__(**kwargs)
+                self.block = block(3)
+                self.out = L.Dense(units)
+
+            def call(self, x):
+                return self.out(self.block(x))
+
+        inputs = Input((6, 6, 3))
+        model = Model(inputs, L.Flatten()(Tower()(block(3, name="first")(inputs))))
+        return model, {"ResidualBlock": block, "Tower": Tower}
+
+    k_model, k_objects = build(keras.layers, keras.Model, keras.Input)
+    c_model, c_objects = build(convkit.layers, convkit.Model, convkit.Input)
+    c_model.set_weights(_random_keras_weights(k_model, rng))
+    x = rng.standard_normal((2, 6, 6, 3)).astype(np.float32)
+    expected = to_numpy(k_model(x))
+    for suffix in (".keras", ".h5"):
+        k_model.save(tmp_path / f"keras{suffix}")
+        loaded = convkit.saving.load_model(tmp_path / f"keras{suffix}", custom_objects=c_objects)
+        assert_parity(loaded.predict(x, verbose=0), expected, tol=1e-5)
+        loaded.save(tmp_path / f"convkit{suffix}")
+        again = keras.saving.load_model(tmp_path / f"convkit{suffix}", custom_objects=k_objects)
+        assert_parity(np.asarray(to_numpy(again(x)), np.float32), expected, tol=1e-5)
+
+
+def test_a_config_keras_cannot_write_is_refused_by_both(keras, rng, tmp_path):
+    pytest.importorskip("h5py")
+
+    def needs(L, Model):
+        class Needs(Model):  # a required constructor argument: no automatic config for a model
+            def __init__(self, units, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = L.Dense(units)
+
+            def call(self, x):
+                return self.dense(x)
+
+        return Needs(2)
+
+    x = rng.standard_normal((3, 4)).astype(np.float32)
+    for model in (needs(keras.layers, keras.Model), needs(convkit.layers, convkit.Model)):
+        model(x)
+        with pytest.raises(NotImplementedError, match="(?s)Object Needs .*get_config"):
+            model.save(tmp_path / "needs.keras")
+
+
+def test_a_subclassed_model_file_without_its_class_says_to_pass_it(keras, rng, tmp_path):
+    pytest.importorskip("h5py")
+    k_model, c_model, _ = _built_pair(keras, "ScaledNet", rng)
+    k_model.save(tmp_path / "scaled.keras")
+    with pytest.raises(ValueError, match="'ScaledNet'.*custom_objects"):
+        convkit.models.load_model(tmp_path / "scaled.keras")
+    c_model.load_weights(tmp_path / "scaled.keras")  # the archive's weights also load into a built model
+    for got, want in zip(c_model.get_weights(), k_model.get_weights()):
+        np.testing.assert_array_equal(got, np.asarray(want))

@@ -1,9 +1,11 @@
 """Keras's subclassing API: layers and models whose sublayers are attributes. Tracking (order,
 containers, duplicates, re-assignment), trainable, weights lists and set_weights, subclassed
 models (call, predict, build, summary, as a layer of a functional model), the functional-subclass
-pattern, weights files, and convkit's own layers left as they were (no Keras needed; the parity
-with Keras is in tests/keras_parity/test_keras_subclassing.py)."""
+pattern, weights files, whole-model files (configs, Keras's automatic configs, build_config), and
+convkit's own layers left as they were (no Keras needed; the parity with Keras is in
+tests/keras_parity/test_keras_subclassing.py)."""
 import copy
+import json
 
 import numpy as np
 import pytest
@@ -543,12 +545,134 @@ def test_the_functional_subclass_pattern_is_a_functional_model(rng):
     assert model.get_config()["name"] == "classifier"
 
 
-def test_configs_and_whole_model_files_are_refused_for_a_subclassed_model(rng, tmp_path):
+def test_a_subclassed_model_saves_and_loads_as_a_whole_given_its_class(rng, tmp_path):
+    pytest.importorskip("h5py")
+    model = Net(name="net")
+    x = _images(rng)
+    model(x)
+    _randomize(model, rng)
+    # no get_config in Net: Keras's automatic config (its constructor's arguments: none but **kwargs)
+    assert model.get_config() == {"name": "net", "trainable": True, "dtype": "float32"}
+    model.save(tmp_path / "net.keras")
+    loaded = convkit.models.load_model(tmp_path / "net.keras", custom_objects={"Net": Net})
+    assert type(loaded) is Net and loaded.built and loaded.name == "net"
+    assert [w.shape for w in loaded.weights] == [w.shape for w in model.weights]
+    for got, want in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    for key, want in model(x).items():
+        np.testing.assert_array_equal(loaded(x)[key], want)
+    # a JSON config makes the model and builds it for the input shape it records (fresh weights)
+    rebuilt = convkit.models.model_from_json(model.to_json(), custom_objects={"Net": Net})
+    assert rebuilt.built and [w.shape for w in rebuilt.weights] == [w.shape for w in model.weights]
+    with pytest.raises(ValueError, match="'Net'.*custom_objects"):
+        convkit.models.load_model(tmp_path / "net.keras")
+
+
+def test_a_subclassed_model_with_a_dict_input_and_its_own_get_config_round_trips(rng, tmp_path):
+    pytest.importorskip("h5py")
+
+    class Pair(convkit.Model):
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.left, self.right = L.Dense(units), L.Dense(units)
+
+        def call(self, inputs):
+            return self.left(inputs["a"]) * self.right(inputs["b"])
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    model = Pair(3)
+    data = {"a": rng.standard_normal((4, 2)).astype(np.float32), "b": rng.standard_normal((4, 5)).astype(np.float32)}
+    want = model(data)
+    model.save(tmp_path / "pair.keras")
+    loaded = convkit.saving.load_model(tmp_path / "pair.keras", custom_objects={"Pair": Pair})
+    assert loaded.units == 3 and loaded._build_shape == {"a": (4, 2), "b": (4, 5)}
+    np.testing.assert_array_equal(loaded(data), want)
+
+
+def test_automatic_configs_follow_kerass_rules():
+    class Scale(L.Layer):  # a layer: the arguments it was given
+        def __init__(self, units, factor=2.0, sizes=(1, 2), **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.factor = units, factor
+
+    class Sized(convkit.Model):  # a model: its constructor's defaults (Keras's Model.__new__ drops the arguments)
+        def __init__(self, width=4, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = L.Dense(width)
+
+        def call(self, x):
+            return self.dense(x)
+
+    class Unnamed(L.Layer):  # a constructor that cannot take `name` back: the config leaves it out
+        def __init__(self, rate=0.5):
+            super().__init__()
+
+    assert Scale(3, factor=0.5, name="s", trainable=False).get_config() == {
+        "name": "s", "units": 3, "factor": 0.5, "sizes": (1, 2), "trainable": False, "dtype": "float32"}
+    assert Sized(width=8, name="m").get_config() == {"name": "m", "width": 4, "trainable": True, "dtype": "float32"}
+    assert Unnamed(rate=0.1).get_config() == {"rate": 0.1, "trainable": True, "dtype": "float32"}
+    assert L.Dense(2).get_config()["units"] == 2  # convkit's own layers keep their own configs
+
+
+def test_a_config_that_cannot_be_written_is_refused_as_in_keras(rng, tmp_path):
+    class Needs(convkit.Model):  # a required argument: a model's automatic config has no value for it
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = L.Dense(units)
+
+        def call(self, x):
+            return self.dense(x)
+
+    class Wraps(L.Layer):  # a layer given a layer: not a plain value
+        def __init__(self, inner, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = inner
+
+    class Positional(L.Layer):
+        def __init__(self, units, /, **kwargs):
+            super().__init__(**kwargs)
+
+    model = Needs(2)
+    model(rng.standard_normal((3, 4)).astype(np.float32))
+    for action in (model.get_config, model.to_json, lambda: model.save(tmp_path / "needs.keras")):
+        with pytest.raises(NotImplementedError, match="Object Needs .*Define `get_config\\(\\)`"):
+            action()
+    assert not (tmp_path / "needs.keras").exists()
+    with pytest.raises(NotImplementedError, match="Object Wraps .*not plain"):
+        Wraps(L.Dense(2)).get_config()
+    with pytest.raises(NotImplementedError, match="Object Positional .*positional-only"):
+        Positional(3).get_config()
+    with pytest.raises(TypeError, match="Unable to revive model from config: Needs"):
+        Needs.from_config({"name": "needs"})
+
+
+def test_a_subclassed_model_is_not_saved_as_legacy_h5_which_keras_cannot_load(rng, tmp_path):
+    pytest.importorskip("h5py")
     model = Net()
     model(_images(rng))
-    for action in (lambda: model.get_config(), lambda: model.to_json(), lambda: model.save(tmp_path / "m.keras")):
-        with pytest.raises(NotImplementedError, match="save_weights"):
-            action()
+    with pytest.raises(ValueError, match="legacy HDF5.*Save it as `.keras`"):
+        model.save(tmp_path / "net.h5")
+    assert not (tmp_path / "net.h5").exists()
+
+
+def test_a_model_that_cannot_be_built_from_its_build_config_warns_and_stays_unbuilt(rng, tmp_path):
+    pytest.importorskip("h5py")
+    model = Net(name="net")
+    model(_images(rng))
+    model.save(tmp_path / "net.keras")
+    entry = json.loads(model.to_json())
+    entry["build_config"] = {"input_shape": [2, 6]}  # a rank the convolutions cannot take
+    with pytest.warns(UserWarning, match="cannot be built automatically"):
+        unbuilt = convkit.models.model_from_json(json.dumps(entry), custom_objects={"Net": Net})
+    assert not unbuilt.built
+    # saved before it was built: no build_config, no weights, and it loads unbuilt (as in Keras)
+    with pytest.warns(UserWarning, match="not yet been built"):
+        Net(name="fresh").save(tmp_path / "fresh.keras")
+    fresh = convkit.models.load_model(tmp_path / "fresh.keras", custom_objects={"Net": Net})
+    assert not fresh.built and fresh.weights == []
 
 
 def test_weights_files_of_a_subclassed_model_use_kerass_layout(rng, tmp_path):

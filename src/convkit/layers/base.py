@@ -652,14 +652,32 @@ class Layer:
 
     # ---- config -------------------------------------------------------------------------------
 
+    def __new__(cls, *args, **kwargs):
+        layer = super().__new__(cls)
+        if not cls.__module__.startswith("convkit."):
+            # a user's class: the constructor's arguments, for the config Keras writes by itself
+            # when the class has no get_config (object.__setattr__: a plain value, never tracked)
+            object.__setattr__(layer, "_auto_config", _auto_config(cls, args, kwargs))
+        return layer
+
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The layer's config. A user's class that does not define get_config gets Keras's automatic
+        one: its constructor's arguments (see _auto_config); where they cannot make a config,
+        NotImplementedError says to write a get_config, as Keras does."""
+        auto = self.__dict__.get("_auto_config")
+        if auto is not None and getattr(type(self).get_config, "_keras_default", False):
+            config = _auto_config_of(self, auto)
+        else:
+            config = {"name": self.name}
+        config.update(trainable=self.trainable, dtype=self.dtype)
         if self.activity_regularizer is not None:  # as Keras: the key only when one is set
             from convkit import regularizers
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         return config
+
+    get_config._keras_default = True  # (Keras's @default: a class that does not override it gets the auto-config)
 
     @classmethod
     def from_config(cls, config):
@@ -842,6 +860,73 @@ class _TrackedSet(_Tracking, set):
 
 
 _TRACKABLE = (Layer, list, tuple, dict, set)
+
+
+# ---- Keras's automatic config of a user's class ------------------------------------------------
+
+_PLAIN_CONFIG_TYPES = (str, int, float, bool, type(None))
+
+
+def _plain_values(value):
+    """Whether every leaf of nested lists, tuples and dicts is a str, int, float, bool or None."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain_values(item) for item in value)
+    if isinstance(value, dict):
+        return all(_plain_values(item) for item in value.values())
+    return isinstance(value, _PLAIN_CONFIG_TYPES)
+
+
+def _auto_config(cls, args, kwargs):
+    """Keras's automatic config of a user's class, made when an object is created: the arguments
+    its constructor gets (defaults filled in, `**kwargs` spread out, `name` left out: get_config
+    adds it), if every value is plain (_plain_values). Otherwise the reason there is none:
+    "positional" (a positional-only parameter, or values passed to `*args`: `cls(**config)`
+    cannot give them back) or "values" (arguments the signature does not take, or values that
+    are not plain). A model gets no arguments here (Model.__new__), as in Keras."""
+    import inspect
+
+    signature = inspect.signature(cls.__init__)
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return "values"
+    parameters = list(signature.parameters.values())
+    if any(p.kind is p.POSITIONAL_ONLY for p in parameters[1:]):
+        return "positional"
+    bound.apply_defaults()
+    config = dict(bound.arguments)
+    for p in parameters:
+        if p.kind is p.VAR_KEYWORD:
+            config.update(config.pop(p.name, {}))
+    config.pop(parameters[0].name, None)  # self
+    config.pop("name", None)
+    for p in parameters:
+        if p.kind is p.VAR_POSITIONAL and config.pop(p.name, ()):
+            return "positional"
+    return config if _plain_values(config) else "values"
+
+
+def _auto_config_of(layer, auto):
+    """The automatic config's entries for `layer` (without its name where its constructor could
+    not take it back), or Keras's NotImplementedError where there is none."""
+    import inspect
+
+    if isinstance(auto, str):
+        cls = type(layer).__name__
+        why = ("takes positional-only arguments or was given `*args`, which a config (passed back as "
+               "`cls(**config)`) cannot hold" if auto == "positional" else
+               "was created with argument values that are not plain (str, int, float, bool, None, or lists, "
+               "tuples and dicts of them), or that its constructor's signature does not take")
+        raise NotImplementedError(
+            f"Object {cls} (layer '{layer.name}') {why}, so Keras's automatic config cannot describe it. Define "
+            f"`get_config()` in {cls} (returning `{{**super().get_config(), 'arg1': self.arg1, ...}}` with its "
+            f"constructor's arguments), and `from_config()` if `{cls}(**config)` cannot rebuild it.")
+    config = {"name": layer.name, **auto}
+    parameters = inspect.signature(type(layer).__init__).parameters
+    takes_kwargs = "kwargs" in parameters and parameters["kwargs"].kind is inspect.Parameter.VAR_KEYWORD
+    if "name" not in parameters and not takes_kwargs:
+        del config["name"]  # (as Keras: its constructor could not take it back)
+    return config
 
 
 def config_with(layer, **extra):
