@@ -45,3 +45,42 @@ def refuse_builders(module_name, names):
         raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
 
     return __getattr__
+
+
+# What each family's preprocess_input does to images with values in [0, 255], as Keras's does
+_MODE_DOCS = {
+    "caffe": "RGB -> BGR, then ImageNet's mean pixel subtracted (no scaling)",
+    "tf": "scaled to [-1, 1]",
+    "torch": "scaled to [0, 1], then normalised by ImageNet's per-channel mean and standard deviation",
+}
+
+
+def family_functions(module_name, family, mode):
+    """The public functions of the application family module `module_name` (Keras's
+    keras.applications.<family>): preprocess_input in Keras's `mode` ('caffe', 'tf', 'torch'; None:
+    the identity, for models that rescale their input themselves), decode_predictions, and the
+    module `__getattr__` refusing the family's model builders."""
+    from convkit.applications import imagenet_utils
+
+    if mode is None:
+        def preprocess_input(x, data_format=None):
+            return x
+
+        preprocess_input.__doc__ = (
+            f"`x` itself, unchanged (the same object), as Keras returns it: the {family} models rescale their input "
+            f"in their own first layers. Kept so that scripts written for older models still run.")
+    else:
+        def preprocess_input(x, data_format=None):
+            return imagenet_utils.preprocess_input(x, data_format=data_format, mode=mode)
+
+        preprocess_input.__doc__ = (
+            f"A new array: `x` (images with values in [0, 255]) with Keras's '{mode}' preprocessing, "
+            f"{_MODE_DOCS[mode]}. Float inputs keep their float type, others become float32.")
+
+    def decode_predictions(preds, top=5, *, class_index_path=None):
+        """The `top` ImageNet classes of each row of `preds` (imagenet_utils.decode_predictions)."""
+        return imagenet_utils.decode_predictions(preds, top=top, class_index_path=class_index_path)
+
+    for fn in (preprocess_input, decode_predictions):
+        fn.__module__ = module_name
+    return preprocess_input, decode_predictions, refuse_builders(module_name, BUILDERS[family])
