@@ -870,7 +870,9 @@ class Model(Layer):
             shapes = [t.shape for t in node.output_tensors] if node is not None else []
             shape = str(_one_or_list(shapes)) if shapes else "?"
             params = layer.count_params() if layer.built else 0
-            row = [f"{layer.name} ({type(layer).__name__})", shape, f"{params:,}"]
+            # an operation node shows its Keras class (Mean, GetItem, Add), as Keras's summary does
+            kind = layer.operation if isinstance(layer, _layers.KerasOperation) else type(layer).__name__
+            row = [f"{layer.name} ({kind})", shape, f"{params:,}"]
             if show_connections:
                 links = []
                 for n in plan.nodes:

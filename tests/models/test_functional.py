@@ -128,6 +128,20 @@ def test_summary(capsys):
     assert str(model.count_params()) in text.replace(",", "")
 
 
+def test_summary_names_operation_nodes_by_their_keras_class(capsys):
+    # as Keras's summary: "mean (Mean)", "get_item (GetItem)", not the replaying layer's class
+    from convkit import ops
+
+    inp = Input(shape=(6, 8))
+    h = Dense(8, name="proj")(inp)
+    model = Model(inp, ops.mean(h, axis=1) + h[:, 0])
+    model.summary()
+    text = capsys.readouterr().out
+    for kind in ("(Mean)", "(GetItem)", "(Add)"):
+        assert kind in text, kind
+    assert "KerasOperation" not in text
+
+
 def test_disconnected_graph_raises():
     a = Input(shape=(4,))
     b = Input(shape=(4,))
