@@ -422,3 +422,15 @@ def test_bad_arguments_on_symbolic_tensors_name_them():
         convkit.ops.where(x > 0)
     with pytest.raises(ValueError, match=r"takes a list of tensors"):
         convkit.ops.concatenate([x, np.ones((1, 3, 4), np.float32)])
+
+
+def test_eager_calls_with_other_constants_never_share_a_node():
+    # eager calls reuse one node per (operation, constants, options): a node made for other
+    # constants (numbers, keys) or options must never run instead
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    for value in (1.0, 2.0, 1, True):
+        np.testing.assert_array_equal(convkit.ops.add(x, value), x + np.float32(value))
+    for key in ((0, slice(None), 1), (1, slice(None), 1), (Ellipsis, 2), (slice(0, 1), None), np.int64(1), 1):
+        np.testing.assert_array_equal(convkit.ops.get_item(x, key), x[key])
+    for axis in (0, 1, -1, (0, 2)):
+        np.testing.assert_array_equal(convkit.ops.sum(x, axis=axis), x.sum(axis=axis))
