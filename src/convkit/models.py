@@ -19,7 +19,7 @@ import numpy as np
 from convkit import _args, _masking
 from convkit import layers as _layers
 from convkit._progress import ProgressBar
-from convkit.layers.base import Layer, _refuse_training, standardize_shape, to_snake_case, unique_name
+from convkit.layers.base import Layer, _refuse_training, standardize_shape, to_snake_case, unique_name, zeros_of_shape
 from convkit.layers.core import Input, InputLayer
 from convkit.layers.symbolic import KerasTensor, _call_takes, flatten, map_structure
 
@@ -705,14 +705,10 @@ class Model(Layer):
             if own_build:
                 self.build(*args, **kwargs)
             if not own_build or any(not layer.built for layer in self._flatten_layers(include_self=False)):
-                def zeros(shape):
-                    return np.zeros(tuple((1 if i == 0 else 7) if d is None else d for i, d in enumerate(shape)),
-                                    np.float32)
-
                 with np.errstate(all="ignore"):  # zeros may divide by zero in a call that works on real data
                     # (a keyword argument's shape is recorded as `<argument>_shape`)
-                    self.call(*[_map_shapes(zeros, a) for a in args],
-                              **{key[:-len("_shape")]: _map_shapes(zeros, v) for key, v in kwargs.items()})
+                    self.call(*[_map_shapes(zeros_of_shape, a) for a in args],
+                              **{key[:-len("_shape")]: _map_shapes(zeros_of_shape, v) for key, v in kwargs.items()})
         except Exception as exc:  # (Keras too goes on with the model unbuilt)
             warnings.warn(f"Model '{self.name}' had a build config, but the model cannot be built automatically in "
                           f"`build_from_config(config)`: {type(exc).__name__}: {exc}. Define "

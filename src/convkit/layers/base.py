@@ -47,6 +47,13 @@ def reset_unique_names():
     _NAME_COUNTS.clear()
 
 
+def zeros_of_shape(shape, dtype="float32", batch=1, unknown=7):
+    """Zeros of a symbolic `shape`: `batch` for an unknown batch size, `unknown` for any other
+    unknown dimension (for running a call whose output shape only the call knows)."""
+    return np.zeros(tuple((batch if axis == 0 else unknown) if d is None else d for axis, d in enumerate(shape)),
+                    dtype)
+
+
 def _is_dim(d):
     return d is None or _args._is_int(d)
 
@@ -596,8 +603,7 @@ class Layer:
         shapes = shapes if many else [shapes]
         arrays = []
         for shape, dtype in zip(shapes, dtypes or ["float32"] * len(shapes)):
-            size = tuple((batch if axis == 0 else unknown) if d is None else d for axis, d in enumerate(shape))
-            arrays.append(np.zeros(size, dtype))
+            arrays.append(zeros_of_shape(shape, dtype, batch, unknown))
         with np.errstate(all="ignore"):  # zeros may divide by zero in a call that works on real data
             return self.call(arrays if many else arrays[0])
 
