@@ -277,8 +277,8 @@ class PreparedDense:
         y = np.empty((a.shape[0], self.units), np.float32)
         self._packed.run(a, y)
         if self._post is not None:
-            y = self._post(y)
-        return y.reshape(lead + (self.units,))
+            y = self._post(y)  # (glu halves the last axis, as in Keras)
+        return y.reshape(lead + y.shape[1:])
 
     def repack(self):
         self._packed.repack()

@@ -89,6 +89,9 @@ _BY_NAME = {
     "max_norm": MaxNorm, "min_max_norm": MinMaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
 }
 
+# Keras's other names for the classes
+max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
 
 def get(identifier, arg_name="constraint"):
     """None, a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', class names), a config

@@ -268,6 +268,14 @@ for _cls in _CLASSES:
 _BY_NAME.update({"normal": RandomNormal, "uniform": RandomUniform, "zero": Zeros, "one": Ones,
                  "OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity})
 
+# Keras's other names for the classes: keras.initializers.glorot_uniform is GlorotUniform, and so on
+constant, zeros, ones, identity = Constant, Zeros, Ones, Identity
+glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUniform, HeNormal, HeUniform
+lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling = VarianceScaling
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
+
 
 # ---- shared (de)serialisation helpers, also used by regularizers.py and constraints.py ----------
 

@@ -109,6 +109,9 @@ _BY_NAME = {
     "l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer,
 }
 
+# Keras's other names for the classes
+l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
+
 
 def get(identifier, arg_name="regularizer"):
     """None, a name ('l1', 'l2', 'l1_l2', class names), a config dict, a Regularizer or a callable."""

@@ -37,7 +37,7 @@ class ReLU(Layer):
             elif self.negative_slope == 0 and self.max_value == 6.0:
                 self._fused = activations.get("relu6")
             elif self.max_value is None:
-                self._fused = activations.leaky_relu(self.negative_slope)
+                self._fused = activations.fused("leaky_relu", self.negative_slope)
 
     def call(self, inputs):
         if self._fused is not None:
@@ -70,7 +70,7 @@ class LeakyReLU(Layer):
             raise ValueError(f"The negative_slope value of a Leaky ReLU layer cannot be None or negative value. "
                              f"Expected a float. Received: negative_slope={negative_slope!r}")
         self.negative_slope = float(negative_slope)
-        self._act = activations.leaky_relu(self.negative_slope)
+        self._act = activations.fused("leaky_relu", self.negative_slope)
 
     def call(self, inputs):
         return self._act(inputs)
@@ -89,7 +89,7 @@ class ELU(Layer):
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)
-        self._act = activations.elu(self.alpha)
+        self._act = activations.fused("elu", self.alpha)
 
     def call(self, inputs):
         return self._act(inputs)

@@ -1069,9 +1069,9 @@ def _table():
                                   **nn_float)
     ops["Gelu"] = Operation(NN, lambda v, o: activations.get("gelu_approximate" if o["approximate"] else "gelu")(v[0]),
                             options=(("approximate", True, "bool"),), **nn_float)
-    ops["Elu"] = Operation(NN, lambda v, o: activations.elu(o["alpha"])(v[0]), options=(("alpha", 1.0, "number"),),
-                           **nn_float)
-    ops["LeakyRelu"] = Operation(NN, lambda v, o: activations.leaky_relu(o["negative_slope"])(v[0]),
+    ops["Elu"] = Operation(NN, lambda v, o: activations.fused("elu", o["alpha"])(v[0]),
+                           options=(("alpha", 1.0, "number"),), **nn_float)
+    ops["LeakyRelu"] = Operation(NN, lambda v, o: activations.fused("leaky_relu", o["negative_slope"])(v[0]),
                                  options=(("negative_slope", 0.2, "number"),), **nn_float)
     ops["Celu"] = Operation(NN, _celu, options=(("alpha", 1.0, "number"),), **nn_float)
     ops["Glu"] = Operation(NN, _glu, shape=_glu_shape, options=_ONE_AXIS, **nn_float)
