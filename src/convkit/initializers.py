@@ -127,6 +127,61 @@ class Identity(Zeros):
         return {"gain": self.gain}
 
 
+class STFT(Zeros):
+    """The real (side='real') or imaginary ('imag') part of the DFT kernels of a short-time Fourier transform, as
+    Keras's STFT initializer makes them for a Conv1D: shape (frame_length, input_channels, fft_length // 2 + 1),
+    each frame multiplied by `window` (a SciPy window name, an array of frame_length numbers or None) and divided
+    by its root sum of squares (scaling='density'), its sum ('spectrum') or 1 (None). Computed in float32 step
+    by step in Keras's order, so the kernels are Keras's to the last bit or two."""
+
+    def __init__(self, side="real", window="hann", scaling="density", periodic=False):
+        super().__init__()
+        if side not in ("real", "imag"):
+            raise ValueError(f"side should be 'real' or 'imag', not {side}")
+        if scaling is not None and scaling not in ("density", "spectrum"):
+            raise ValueError(f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received "
+                             f"scaling={scaling}")
+        if isinstance(window, str):
+            _window_values(window, 1, periodic)  # an unknown name fails here, as in Keras
+        self.side, self.window, self.scaling, self.periodic = side, window, scaling, periodic
+
+    def _sample(self, shape, rng):
+        if len(shape) != 3:
+            raise ValueError(f"The STFT initializer takes a shape (frame_length, input_channels, fft_bins). "
+                             f"Received: shape={shape}")
+        frame_length, _, bins = shape
+        f32 = np.float32
+        freq = np.arange(bins, dtype=f32).reshape(1, 1, bins) / f32((bins - 1) * 2)
+        time = np.arange(frame_length, dtype=f32).reshape(frame_length, 1, 1)
+        angles = (f32(-2) * time) * freq * np.arccos(f32(-1))
+        kernel = np.cos(angles) if self.side == "real" else np.sin(angles)
+        if self.window is None:
+            return kernel
+        win = _window_values(self.window, frame_length, self.periodic).astype(f32)
+        if win.ndim != 1 or win.shape[-1] != frame_length:
+            raise ValueError(f"The shape of `window` must be equal to [frame_length]. Received: window "
+                             f"shape={win.shape}")
+        win = win.reshape(frame_length, 1, 1)
+        scale = f32(1)
+        if self.scaling == "density":
+            scale = np.sqrt(np.sum(np.square(win)))
+        elif self.scaling == "spectrum":
+            scale = np.sum(np.abs(win))
+        return kernel * win / scale
+
+    def get_config(self):
+        return {"side": self.side, "window": self.window, "periodic": self.periodic, "scaling": self.scaling}
+
+
+def _window_values(window, length, periodic):
+    """A SciPy window by name (float64), or the user's array as given."""
+    if isinstance(window, str):
+        # (imported when used: the window formulas live with the audio layers, above this module)
+        from convkit.layers.audio_preprocessing import scipy_window
+        return scipy_window(window, length, periodic)
+    return np.asarray(window, dtype=np.float64)
+
+
 class RandomNormal(Initializer):
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         super().__init__(seed)
@@ -258,7 +313,7 @@ def _snake(name):
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
-_CLASSES = [Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
+_CLASSES = [Zeros, Ones, Constant, Identity, STFT, RandomNormal, RandomUniform, TruncatedNormal,
             VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal,
             Orthogonal]
 _BY_NAME = {}
@@ -274,7 +329,7 @@ glorot_normal, glorot_uniform, he_normal, he_uniform = GlorotNormal, GlorotUnifo
 lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 variance_scaling = VarianceScaling
-IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
+IdentityInitializer, OrthogonalInitializer, STFTInitializer, stft = Identity, Orthogonal, STFT, STFT
 
 
 # ---- shared (de)serialisation helpers, also used by regularizers.py and constraints.py ----------
