@@ -6,6 +6,8 @@ finished run leaves one line like `4/4 ━━━━━━━━━━━━━�
 import sys
 import time
 
+from convkit import config
+
 _WIDTH = 20
 
 
@@ -41,7 +43,8 @@ class ProgressBar:
         self.verbose = _resolve_verbose(verbose)
         self.stream = sys.stderr if stream is None else stream
         isatty = getattr(self.stream, "isatty", None)
-        self.enabled = self.target > 1 and self.verbose != 0 and bool(isatty and isatty())
+        self.enabled = (self.target > 1 and self.verbose != 0 and bool(isatty and isatty())
+                        and config.is_interactive_logging_enabled())
         self._start = time.monotonic()
         self._last_len = 0
 

@@ -15,12 +15,18 @@ it without an import cycle.
 import numbers
 
 __all__ = ["floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
-           "backend", "enable_unsafe_deserialization"]
+           "backend", "enable_unsafe_deserialization", "enable_interactive_logging", "disable_interactive_logging",
+           "is_interactive_logging_enabled", "enable_traceback_filtering", "disable_traceback_filtering",
+           "is_traceback_filtering_enabled", "enable_flash_attention", "disable_flash_attention",
+           "is_flash_attention_enabled"]
 
 # Keras's defaults
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
+_INTERACTIVE_LOGGING = True
+_TRACEBACK_FILTERING = True
+_FLASH_ATTENTION = None  # Keras's "use it where it is available"
 
 _KERAS_FLOATX = ("bfloat16", "float16", "float32", "float64")
 _DATA_FORMATS = ("channels_first", "channels_last")
@@ -86,3 +92,57 @@ def enable_unsafe_deserialization():
     from convkit.layers.lambda_layer import enable_unsafe_deserialization as enable
 
     enable()
+
+
+# ---- switches scripts set for Keras ------------------------------------------------------------
+
+def enable_interactive_logging():
+    """Show predict's progress bar again (Keras's default)."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = True
+
+
+def disable_interactive_logging():
+    """No progress bar from predict, whatever its `verbose` (Keras sends its bars to Python's logging
+    instead; convkit's bar is only ever drawn on a terminal, so it is simply not drawn)."""
+    global _INTERACTIVE_LOGGING
+    _INTERACTIVE_LOGGING = False
+
+
+def is_interactive_logging_enabled():
+    return _INTERACTIVE_LOGGING
+
+
+def enable_traceback_filtering():
+    """Keras's switch for trimming its own frames from tracebacks. convkit raises its errors where they
+    happen and trims nothing, so the switch is only remembered, for scripts that read it back."""
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = True
+
+
+def disable_traceback_filtering():
+    """See enable_traceback_filtering: remembered, changes nothing in convkit."""
+    global _TRACEBACK_FILTERING
+    _TRACEBACK_FILTERING = False
+
+
+def is_traceback_filtering_enabled():
+    return _TRACEBACK_FILTERING
+
+
+def enable_flash_attention():
+    """Keras's switch back to its automatic choice (None). convkit's attention is one exact computation
+    whatever the switch (its numbers are those of Keras's non-flash path); the setting is remembered."""
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = None
+
+
+def disable_flash_attention():
+    """See enable_flash_attention: remembered (False), changes nothing in convkit."""
+    global _FLASH_ATTENTION
+    _FLASH_ATTENTION = False
+
+
+def is_flash_attention_enabled():
+    """None (automatic, Keras's default) or False after disable_flash_attention."""
+    return _FLASH_ATTENTION
