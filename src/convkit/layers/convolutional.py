@@ -298,10 +298,14 @@ class Conv3DTranspose(BaseConvTranspose):
     rank = 3
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, output_padding=None,
-                 *args, **kwargs):
+                 dilation_rate=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         # Keras's Conv3DTranspose takes data_format before output_padding (1D and 2D take it after),
         # so positional calls written for Keras need this order.
-        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, *args, **kwargs)
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, dilation_rate,
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
 
 
 # ---- depthwise convolution ----------------------------------------------------------------------

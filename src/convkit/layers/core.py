@@ -23,9 +23,9 @@ class InputLayer(Layer):
     """The entry of a functional graph: holds the input's shape and dtype. Usually made by
     `Input(shape=...)`; `InputLayer(shape=...)` can also start a Sequential model."""
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, input_tensor=None,
-                 optional=False, name=None, **kwargs):
-        if kwargs.pop("ragged", False):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, **kwargs):
+        if ragged:
             raise ValueError("convkit does not support ragged inputs. Received: ragged=True")
         input_shape = kwargs.pop("input_shape", None)  # Keras 2 spellings
         batch_input_shape = kwargs.pop("batch_input_shape", None)
